@@ -1,0 +1,66 @@
+// Typed errors of the store. Messages never contain key material, plaintext secrets or hashes.
+
+export class StoreError extends Error {
+  override name = "StoreError";
+}
+
+/** An active key already has this name. */
+export class DuplicateKeyNameError extends StoreError {
+  override name = "DuplicateKeyNameError";
+  constructor(readonly keyName: string) {
+    super(`a key named "${keyName}" already exists; revoke it first or choose another name`);
+  }
+}
+
+export class InvalidKeyNameError extends StoreError {
+  override name = "InvalidKeyNameError";
+  constructor(readonly keyName: string) {
+    super(`invalid key name ${JSON.stringify(keyName.slice(0, 80))}: use 1-64 characters from a-z A-Z 0-9 . _ -`);
+  }
+}
+
+export class DuplicateRequestIdError extends StoreError {
+  override name = "DuplicateRequestIdError";
+  constructor(readonly requestId: string) {
+    super(`a request with id "${requestId}" is already logged`);
+  }
+}
+
+export class InvalidRequestRowError extends StoreError {
+  override name = "InvalidRequestRowError";
+  constructor(readonly field: string, problem: string) {
+    super(`request row: ${field}: ${problem}`);
+  }
+}
+
+export class InvalidCursorError extends StoreError {
+  override name = "InvalidCursorError";
+  constructor() {
+    super("invalid cursor: pass the nextCursor of a previous page unchanged");
+  }
+}
+
+export class InvalidMasterKeyError extends StoreError {
+  override name = "InvalidMasterKeyError";
+  constructor(length: number) {
+    super(`the master key must be exactly 32 bytes (got ${length}); generate one with: openssl rand -base64 32`);
+  }
+}
+
+/** The master key is not the one the secret was stored with, or the stored row was altered. */
+export class SecretDecryptError extends StoreError {
+  override name = "SecretDecryptError";
+  constructor(readonly lane: string) {
+    super(
+      `cannot decrypt the stored secret of lane "${lane}": the master key (CODEX_LANES_MASTER_KEY) does not match ` +
+        `the one used to store it, or the stored value was altered. Restore the original master key, or store the secret again.`,
+    );
+  }
+}
+
+export class StoreClosedError extends StoreError {
+  override name = "StoreClosedError";
+  constructor() {
+    super("the store is closed");
+  }
+}
