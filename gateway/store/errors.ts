@@ -40,6 +40,14 @@ export class InvalidCursorError extends StoreError {
   }
 }
 
+/** A query argument out of range (times, bucket size, limit). */
+export class InvalidQueryError extends StoreError {
+  override name = "InvalidQueryError";
+  constructor(readonly field: string, problem: string) {
+    super(`${field}: ${problem}`);
+  }
+}
+
 export class InvalidMasterKeyError extends StoreError {
   override name = "InvalidMasterKeyError";
   constructor(length: number) {
@@ -47,13 +55,22 @@ export class InvalidMasterKeyError extends StoreError {
   }
 }
 
-/** The master key is not the one the secret was stored with, or the stored row was altered. */
+/**
+ * A stored secret cannot be decrypted: `reason` "wrong-key" when the master key is not the one it
+ * was stored with, "tampered" when the key matches but the stored row was altered.
+ */
 export class SecretDecryptError extends StoreError {
   override name = "SecretDecryptError";
-  constructor(readonly lane: string) {
+  constructor(
+    readonly lane: string,
+    readonly reason: "wrong-key" | "tampered",
+  ) {
     super(
-      `cannot decrypt the stored secret of lane "${lane}": the master key (CODEX_LANES_MASTER_KEY) does not match ` +
-        `the one used to store it, or the stored value was altered. Restore the original master key, or store the secret again.`,
+      reason === "wrong-key"
+        ? `cannot decrypt the stored secret of lane "${lane}": the master key (CODEX_LANES_MASTER_KEY) does not match ` +
+            `the one used to store it. Restore the original master key, or store the secret again.`
+        : `cannot decrypt the stored secret of lane "${lane}": the stored value was altered or damaged ` +
+            `(the master key matches). Store the secret again.`,
     );
   }
 }

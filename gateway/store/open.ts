@@ -1,7 +1,71 @@
+// openStore: the one place that opens gateway.db, sets its pragmas and file mode, and migrates it.
+
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { StoreClosedError } from "./errors";
+import { createKeysApi } from "./keys";
+import { createLaneStateApi } from "./lanes";
+import { migrate } from "./migrations";
+import { createRequestsApi } from "./requests";
+import { createSecretsApi } from "./secrets";
 import type { Store } from "./types";
 
-/** Opens (creating if needed) `<dataDir>/gateway.db`, or an in-memory db for ":memory:", and migrates it. */
+export const DB_FILE = "gateway.db";
+const BUSY_TIMEOUT_MS = 5_000;
+
+/** The db holds key hashes and encrypted secrets: owner-only, created so before SQLite opens it. */
+function prepareFile(dataDir: string): string {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, DB_FILE);
+  fs.closeSync(fs.openSync(file, "a", 0o600));
+  fs.chmodSync(file, 0o600);
+  return file;
+}
+
+/**
+ * Opens (creating if needed) `<dataDir>/gateway.db`, or a private in-memory database for
+ * ":memory:", and applies pending migrations. SQLite creates the -wal and -shm files with the
+ * db file's mode.
+ */
 export function openStore(dataDir: string | ":memory:"): Store {
-  void dataDir;
-  throw new Error("openStore: not implemented yet");
+  const file = dataDir === ":memory:" ? ":memory:" : prepareFile(path.resolve(dataDir));
+  const db = new Database(file);
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (file !== ":memory:") db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL"); // safe with WAL: a crash loses at most the last commits, never corrupts
+    db.pragma("foreign_keys = ON");
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return wrap(db, file);
+}
+
+function wrap(db: Database.Database, file: string): Store {
+  const keys = createKeysApi(db);
+  const requests = createRequestsApi(db);
+  const lanes = createLaneStateApi(db);
+  const secrets = createSecretsApi(db);
+  return {
+    path: file,
+    keys,
+    requests,
+    lanes,
+    secrets,
+    async backup(target) {
+      if (!db.open) throw new StoreClosedError();
+      const dest = path.resolve(target);
+      fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o700 });
+      // The backup holds the same key hashes and ciphertexts as the db: same mode.
+      fs.closeSync(fs.openSync(dest, "w", 0o600));
+      fs.chmodSync(dest, 0o600);
+      await db.backup(dest);
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
 }

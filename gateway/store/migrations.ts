@@ -1,0 +1,159 @@
+// Versioned schema. Each migration is a numbered function run once, in its own immediate
+// transaction, and recorded in schema_migrations. Never edit a released migration: add one.
+
+import type Database from "better-sqlite3";
+import { StoreError } from "./errors";
+import { latencyBucketSql } from "./latency";
+
+type Db = Database.Database;
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Db): void;
+}
+
+function m001_initial(db: Db): void {
+  db.exec(`
+    CREATE TABLE api_keys (
+      id           INTEGER PRIMARY KEY,
+      name         TEXT NOT NULL,
+      hash         BLOB NOT NULL UNIQUE,      -- SHA-256 of the key; the key itself is never stored
+      prefix       TEXT NOT NULL,             -- first 8 characters, for display
+      admin        INTEGER NOT NULL DEFAULT 0,
+      created_at   TEXT NOT NULL,
+      last_used_at TEXT,
+      revoked_at   TEXT
+    );
+    CREATE UNIQUE INDEX api_keys_active_name ON api_keys(name) WHERE revoked_at IS NULL;
+
+    CREATE TABLE requests (
+      id                  TEXT PRIMARY KEY,
+      created_at          TEXT NOT NULL,      -- ISO 8601 UTC with ms: sorts as time
+      key_name            TEXT,
+      model               TEXT NOT NULL,
+      stream              INTEGER NOT NULL,
+      lane                TEXT,
+      attempts            TEXT NOT NULL,      -- JSON array of {lane, outcome, code, ms}
+      status              TEXT NOT NULL CHECK (status IN ('ok', 'error', 'cancelled')),
+      http_status         INTEGER NOT NULL,
+      error_code          TEXT,
+      queue_ms            INTEGER NOT NULL,
+      latency_ms          INTEGER NOT NULL CHECK (latency_ms >= 0),
+      first_byte_ms       INTEGER,
+      input_tokens        INTEGER NOT NULL DEFAULT 0,
+      cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+      output_tokens       INTEGER NOT NULL DEFAULT 0,
+      reasoning_tokens    INTEGER NOT NULL DEFAULT 0,
+      api_cost_usd        REAL NOT NULL DEFAULT 0,
+      request_body        TEXT,
+      response_body       TEXT
+    );
+    CREATE INDEX requests_created ON requests(created_at, id);
+    -- (filter, created_at, id): a filtered page is read in order straight from the index.
+    CREATE INDEX requests_lane_created ON requests(lane, created_at, id);
+    CREATE INDEX requests_key_created ON requests(key_name, created_at, id);
+    CREATE INDEX requests_status_created ON requests(status, created_at, id);
+    CREATE INDEX requests_model_created ON requests(model, created_at, id);
+
+    -- Rollups kept by triggers so the dashboard's summary and timeline never scan the log.
+    -- lane '' = no lane served.
+    CREATE TABLE request_hourly (
+      hour                TEXT NOT NULL,      -- substr(created_at, 1, 13): 'YYYY-MM-DDTHH'
+      lane                TEXT NOT NULL,
+      requests            INTEGER NOT NULL,
+      errors              INTEGER NOT NULL,
+      cancelled           INTEGER NOT NULL,
+      input_tokens        INTEGER NOT NULL,
+      cached_input_tokens INTEGER NOT NULL,
+      output_tokens       INTEGER NOT NULL,
+      reasoning_tokens    INTEGER NOT NULL,
+      api_cost_usd        REAL NOT NULL,
+      PRIMARY KEY (hour, lane)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE request_latency_daily (
+      day      TEXT NOT NULL,                 -- substr(created_at, 1, 10): 'YYYY-MM-DD'
+      lane     TEXT NOT NULL,
+      bucket   INTEGER NOT NULL,              -- see latency.ts
+      requests INTEGER NOT NULL,
+      PRIMARY KEY (day, lane, bucket)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE lane_state (
+      lane        TEXT PRIMARY KEY,
+      record      TEXT,                       -- JSON LaneRecord
+      rate_limits TEXT,                       -- JSON RateLimitSnapshot
+      updated_at  INTEGER NOT NULL            -- epoch ms
+    );
+
+    CREATE TABLE secrets (
+      lane       TEXT PRIMARY KEY,
+      iv         BLOB NOT NULL,               -- 12 bytes, fresh per write
+      tag        BLOB NOT NULL,               -- GCM tag
+      ciphertext BLOB NOT NULL,               -- AES-256-GCM, AAD = lane name
+      key_check  BLOB NOT NULL,               -- HMAC of a constant under the master key: tells a wrong key from tampering
+      created_at TEXT NOT NULL
+    );
+  `);
+  db.exec(rollupTriggers());
+}
+
+function rollupTriggers(): string {
+  const add = (r: "NEW" | "OLD", sign: "+" | "-") => `
+    INSERT INTO request_hourly (hour, lane, requests, errors, cancelled, input_tokens, cached_input_tokens,
+                                output_tokens, reasoning_tokens, api_cost_usd)
+    VALUES (substr(${r}.created_at, 1, 13), coalesce(${r}.lane, ''), ${sign}1,
+            ${sign}(${r}.status = 'error'), ${sign}(${r}.status = 'cancelled'),
+            ${sign}${r}.input_tokens, ${sign}${r}.cached_input_tokens, ${sign}${r}.output_tokens,
+            ${sign}${r}.reasoning_tokens, ${sign}${r}.api_cost_usd)
+    ON CONFLICT (hour, lane) DO UPDATE SET
+      requests = requests + excluded.requests, errors = errors + excluded.errors,
+      cancelled = cancelled + excluded.cancelled, input_tokens = input_tokens + excluded.input_tokens,
+      cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
+      output_tokens = output_tokens + excluded.output_tokens,
+      reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+      api_cost_usd = api_cost_usd + excluded.api_cost_usd;
+    INSERT INTO request_latency_daily (day, lane, bucket, requests)
+    VALUES (substr(${r}.created_at, 1, 10), coalesce(${r}.lane, ''), ${latencyBucketSql(`${r}.latency_ms`)}, ${sign}1)
+    ON CONFLICT (day, lane, bucket) DO UPDATE SET requests = requests + excluded.requests;`;
+  const cleanup = `
+    DELETE FROM request_hourly WHERE hour = substr(OLD.created_at, 1, 13) AND lane = coalesce(OLD.lane, '') AND requests = 0;
+    DELETE FROM request_latency_daily WHERE day = substr(OLD.created_at, 1, 10) AND lane = coalesce(OLD.lane, '') AND requests = 0;`;
+  return `
+    CREATE TRIGGER requests_rollup_insert AFTER INSERT ON requests BEGIN ${add("NEW", "+")} END;
+    CREATE TRIGGER requests_rollup_delete AFTER DELETE ON requests BEGIN ${add("OLD", "-")} ${cleanup} END;
+    CREATE TRIGGER requests_rollup_update AFTER UPDATE ON requests BEGIN
+      ${add("OLD", "-")} ${cleanup} ${add("NEW", "+")}
+    END;`;
+}
+
+export const migrations: readonly Migration[] = [{ version: 1, name: "initial", up: m001_initial }];
+
+export class SchemaTooNewError extends StoreError {
+  override name = "SchemaTooNewError";
+  constructor(found: number, known: number) {
+    super(`the database has schema version ${found}, newer than this codex-lanes knows (${known}); upgrade codex-lanes`);
+  }
+}
+
+/** Applies every migration not yet recorded. Safe to run from two processes at once. */
+export function migrate(db: Db, now: () => string = () => new Date().toISOString()): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const known = migrations[migrations.length - 1]?.version ?? 0;
+  const applied: number[] = [];
+  const current = () =>
+    (db.prepare(`SELECT max(version) AS v FROM schema_migrations`).get() as { v: number | null }).v ?? 0;
+  if (current() > known) throw new SchemaTooNewError(current(), known);
+  for (const m of migrations) {
+    // Re-check inside the write lock: another process may have applied it meanwhile.
+    const run = db.transaction(() => {
+      if (db.prepare(`SELECT 1 FROM schema_migrations WHERE version = ?`).get(m.version)) return;
+      m.up(db);
+      db.prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`).run(m.version, m.name, now());
+      applied.push(m.version);
+    });
+    run.immediate();
+  }
+  return applied;
+}
