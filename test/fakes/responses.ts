@@ -1,0 +1,201 @@
+// What the fake model answers to one Responses request, independent of transport
+// (WebSocket frames or SSE). The transports turn a Reply into bytes.
+import { randomBytes } from 'node:crypto';
+import type { FakeAccount, Scenario, ScenarioName, Usage } from './accounts';
+import { SCENARIO_NAMES } from './accounts';
+import { minimalInstance } from './json-schema-instance';
+
+export type ResponseEvent = Record<string, unknown> & { type: string };
+
+export type Reply =
+  /** A normal stream; each event is sent after `delayMs`. */
+  | { kind: 'stream'; steps: Array<{ event: ResponseEvent; delayMs: number }> }
+  /** An HTTP error (a non-2xx status over SSE, a wrapped `type:"error"` frame over WebSocket). */
+  | { kind: 'error'; status: number; body: Record<string, unknown>; headers: Record<string, string> }
+  /** Accept the request and never answer. */
+  | { kind: 'hang' };
+
+interface InputItem {
+  type?: string;
+  role?: string;
+  content?: unknown;
+}
+
+/** Concatenated text of the last `role:"user"` message of a Responses request body. */
+export function lastUserText(body: Record<string, unknown>): string {
+  const input = Array.isArray(body.input) ? (body.input as InputItem[]) : [];
+  for (let i = input.length - 1; i >= 0; i--) {
+    const item = input[i];
+    if (item?.role !== 'user') continue;
+    if (typeof item.content === 'string') return item.content;
+    if (!Array.isArray(item.content)) return '';
+    return (item.content as Array<{ type?: string; text?: string }>)
+      .filter((c) => typeof c.text === 'string')
+      .map((c) => c.text)
+      .join('\n');
+  }
+  return '';
+}
+
+/** `SCENARIO=<name>` anywhere in the text steers a single request. */
+export function markerScenario(text: string): ScenarioName | undefined {
+  const match = /SCENARIO=([a-z_]+)/.exec(text);
+  const name = match?.[1] as ScenarioName | undefined;
+  return name && SCENARIO_NAMES.includes(name) ? name : undefined;
+}
+
+export function effectiveScenario(account: FakeAccount, body: Record<string, unknown>): Scenario {
+  const marker = markerScenario(lastUserText(body));
+  if (!marker || marker === account.scenario.name) return account.scenario;
+  return { name: marker };
+}
+
+function nowSecs(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** x-codex-* rate-limit headers, as the real backend sends on every response (reference §4). */
+export function rateLimitHeaders(usage: Usage, primaryOverride?: { usedPercent: number; resetsAt: number }): Record<string, string> {
+  const primaryUsed = primaryOverride?.usedPercent ?? usage.primaryUsedPercent;
+  const primaryReset = primaryOverride?.resetsAt ?? usage.primaryResetsAt;
+  return {
+    'x-codex-primary-used-percent': String(primaryUsed),
+    'x-codex-primary-window-minutes': String(usage.primaryWindowMins),
+    'x-codex-primary-reset-at': String(primaryReset),
+    'x-codex-secondary-used-percent': String(usage.secondaryUsedPercent),
+    'x-codex-secondary-window-minutes': String(usage.secondaryWindowMins),
+    'x-codex-secondary-reset-at': String(usage.secondaryResetsAt),
+    'x-codex-credits-has-credits': String(usage.credits.hasCredits),
+    'x-codex-credits-unlimited': String(usage.credits.unlimited),
+    'x-codex-credits-balance': usage.credits.balance,
+  };
+}
+
+/** The WebSocket-only `codex.rate_limits` event. */
+export function rateLimitsEvent(account: FakeAccount): ResponseEvent {
+  const u = account.usage;
+  return {
+    type: 'codex.rate_limits',
+    plan_type: account.plan,
+    rate_limits: {
+      primary: { used_percent: u.primaryUsedPercent, window_minutes: u.primaryWindowMins, reset_at: u.primaryResetsAt },
+      secondary: { used_percent: u.secondaryUsedPercent, window_minutes: u.secondaryWindowMins, reset_at: u.secondaryResetsAt },
+    },
+    credits: { has_credits: u.credits.hasCredits, unlimited: u.credits.unlimited, balance: u.credits.balance },
+  };
+}
+
+/** Answer text: JSON for a json_schema request, else `echo: <last user text>` (or the scenario's fixed text). */
+export function answerText(scenario: Scenario, body: Record<string, unknown>): string {
+  const format = (body.text as { format?: { type?: string; schema?: unknown } } | undefined)?.format;
+  if (format?.type === 'json_schema') return JSON.stringify(minimalInstance(format.schema ?? {}));
+  return scenario.text ?? `echo: ${lastUserText(body)}`;
+}
+
+function splitInto(text: string, parts: number): string[] {
+  if (parts <= 1 || text.length <= 1) return [text];
+  const n = Math.min(parts, text.length);
+  const size = Math.ceil(text.length / n);
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
+export function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('hex')}`;
+}
+
+function streamReply(account: FakeAccount, scenario: Scenario, body: Record<string, unknown>): Reply {
+  const slow = scenario.name === 'slow';
+  const text = answerText(scenario, body);
+  const chunks = splitInto(text, slow ? scenario.deltas ?? 5 : 3);
+  const delay = slow ? scenario.delayMs ?? 200 : 0;
+  const responseId = newId('resp');
+  const itemId = newId('msg');
+  const at = { item_id: itemId, output_index: 0, content_index: 0 };
+  const message = (status: string, content: unknown[]) => ({ type: 'message', id: itemId, role: 'assistant', status, content });
+  const t = account.tokenUsage;
+  const events: Array<{ event: ResponseEvent; delayMs: number }> = [
+    { event: { type: 'response.created', response: { id: responseId, object: 'response', status: 'in_progress', model: body.model } }, delayMs: 0 },
+    { event: rateLimitsEvent(account), delayMs: 0 },
+    { event: { type: 'response.output_item.added', output_index: 0, item: message('in_progress', []) }, delayMs: 0 },
+    { event: { type: 'response.content_part.added', ...at, part: { type: 'output_text', text: '', annotations: [] } }, delayMs: 0 },
+    ...chunks.map((delta) => ({ event: { type: 'response.output_text.delta', ...at, delta } as ResponseEvent, delayMs: delay })),
+    { event: { type: 'response.output_text.done', ...at, text }, delayMs: 0 },
+    { event: { type: 'response.content_part.done', ...at, part: { type: 'output_text', text, annotations: [] } }, delayMs: 0 },
+    { event: { type: 'response.output_item.done', output_index: 0, item: message('completed', [{ type: 'output_text', text, annotations: [] }]) }, delayMs: 0 },
+    {
+      event: {
+        type: 'response.completed',
+        response: {
+          id: responseId, object: 'response', status: 'completed', model: body.model,
+          output: [message('completed', [{ type: 'output_text', text, annotations: [] }])],
+          usage: {
+            input_tokens: t.input,
+            input_tokens_details: { cached_tokens: t.cached },
+            output_tokens: t.output,
+            output_tokens_details: { reasoning_tokens: t.reasoning },
+            total_tokens: t.input + t.output,
+          },
+        },
+      },
+      delayMs: 0,
+    },
+  ];
+  return { kind: 'stream', steps: events };
+}
+
+function failedReply(body: Record<string, unknown>, code: string, message: string): Reply {
+  const id = newId('resp');
+  return {
+    kind: 'stream',
+    steps: [
+      { event: { type: 'response.created', response: { id, object: 'response', status: 'in_progress', model: body.model } }, delayMs: 0 },
+      { event: { type: 'response.failed', response: { id, object: 'response', status: 'failed', error: { code, message } } }, delayMs: 0 },
+    ],
+  };
+}
+
+/** Decides what to answer to one generating Responses request. */
+export function replyFor(account: FakeAccount, body: Record<string, unknown>): Reply {
+  const scenario = effectiveScenario(account, body);
+  const headers = rateLimitHeaders(account.usage);
+  switch (scenario.name) {
+    case 'ok':
+    case 'slow':
+    case 'json_schema':
+      return streamReply(account, scenario, body);
+    case 'hang':
+      return { kind: 'hang' };
+    case 'usage_limit': {
+      const resetsAt = scenario.resetsAt === undefined ? nowSecs() + 3600 : scenario.resetsAt;
+      const error: Record<string, unknown> = { type: 'usage_limit_reached', message: 'The usage limit has been reached', plan_type: account.plan };
+      if (resetsAt !== null) error.resets_at = resetsAt;
+      return {
+        kind: 'error', status: 429, body: { error },
+        headers: rateLimitHeaders(account.usage, { usedPercent: 100, resetsAt: resetsAt ?? account.usage.primaryResetsAt }),
+      };
+    }
+    case 'unauthorized':
+      // The refresh that Codex attempts next must fail too, or it would simply retry.
+      account.failNextRefresh = true;
+      return {
+        kind: 'error', status: 401, headers: {},
+        body: { error: { message: 'Your authentication token has expired. Please try signing in again.', type: 'invalid_request_error', code: 'token_expired' } },
+      };
+    case 'server_error':
+      return { kind: 'error', status: 500, headers, body: { error: { message: 'An error occurred while processing your request.', type: 'server_error' } } };
+    case 'overloaded':
+      return {
+        kind: 'error', status: 503, headers,
+        body: { error: { code: 'server_is_overloaded', message: 'Our servers are currently overloaded. Please try again later.', type: 'service_unavailable_error' } },
+      };
+    case 'context_length_exceeded':
+      return failedReply(body, 'context_length_exceeded', 'Your input exceeds the context window of this model. Please adjust your input and try again.');
+    case 'model_not_found':
+      return {
+        kind: 'error', status: 400, headers,
+        body: { error: { code: 'model_not_found', type: 'invalid_request_error', message: `The model \`${String(body.model)}\` does not exist or you do not have access to it.` } },
+      };
+  }
+}
