@@ -16,6 +16,11 @@ export interface LaneStatus {
   engine: string | null;
   cliVersion: string | null;
   rateLimits: RateLimitSnapshot | null;
+  /**
+   * Codex lanes: when the account's sign-in last changed (auth.json written), epoch ms. A lane in
+   * needs-login whose sign-in changed after it entered that state has been signed in again.
+   */
+  authUpdatedAt: number | null;
   /** Why the status could not be read, when it could not. */
   error: string | null;
 }

@@ -1,0 +1,351 @@
+// The default engine: one long-lived `codex app-server` per account, many turns over JSON-RPC.
+// Each request gets a fresh ephemeral thread: history is injected as real items, the last user
+// message starts the turn, text deltas stream back as they arrive.
+
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { ChatRequest, RateLimitSnapshot, RateLimitWindow, TurnEvent, Usage } from "../chat/types";
+import { classifyCodexError } from "../lanes/classify";
+import { codexBinary, codexVersion } from "./binary";
+import { Channel, nextOrStop } from "./channel";
+import { childEnv, configArgs } from "./hardening";
+import { ImageError, writeTurnImages, type TurnFiles } from "./images";
+import { historyItems, planTurn, type TurnPlan } from "./mapping";
+import { RpcClient, RpcClosedError, RpcError } from "./rpc";
+import type { AccountInfo, CodexEngine, EngineOptions } from "./types";
+
+type Note = { method: string; params: any };
+
+/** How long a hung app-server gets to answer turn/interrupt before it is killed and restarted. */
+const INTERRUPT_GRACE_MS = 5_000;
+/** Least time between two app-server starts, so a crash loop does not spin. */
+const RESTART_DELAY_MS = 1_000;
+const MODELS_TTL_MS = 5 * 60_000;
+
+const ZERO_USAGE: Usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 };
+
+export class AppServerEngine implements CodexEngine {
+  readonly kind = "app-server" as const;
+  private client: RpcClient | null = null;
+  private starting: Promise<RpcClient> | null = null;
+  private readonly sinks = new Map<string, Channel<Note>>();
+  private readonly listeners = new Set<(s: RateLimitSnapshot) => void>();
+  private latest: RateLimitSnapshot | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private modelsCache: { at: number; ids: string[] } | null = null;
+  private lastStartAt = 0;
+  private closed = false;
+  private readonly cwd: string;
+  private readonly turnsDir: string;
+
+  constructor(
+    private readonly o: EngineOptions,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.cwd = path.join(o.workDir, "cwd");
+    this.turnsDir = path.join(o.workDir, "turns");
+    mkdirSync(this.cwd, { recursive: true, mode: 0o700 });
+    mkdirSync(this.turnsDir, { recursive: true, mode: 0o700 });
+  }
+
+  async *turn(req: ChatRequest, { signal }: { signal: AbortSignal }): AsyncIterable<TurnEvent> {
+    const deadline = this.now() + this.o.turnTimeoutMs;
+    let files: TurnFiles | null = null;
+    let client: RpcClient | null = null;
+    let threadId: string | null = null;
+    try {
+      const plan = planTurn(req);
+      files = writeTurnImages(this.turnsDir, plan.input.images);
+      client = await this.rpc();
+      if (signal.aborted) return yield cancelledEvent();
+      const sink = new Channel<Note>();
+      threadId = await this.startThread(client, plan, deadline);
+      this.sinks.set(threadId, sink);
+      if (plan.history.length > 0) {
+        await client.request("thread/inject_items", { threadId, items: historyItems(plan.history) }, this.left(deadline));
+      }
+      if (signal.aborted) return yield cancelledEvent();
+      const started = await client.request<{ turn: { id: string } }>(
+        "turn/start",
+        {
+          threadId,
+          input: [{ type: "text", text: plan.input.text, text_elements: [] }, ...files.images.map((p) => ({ type: "localImage", path: p }))],
+          ...(plan.effort ? { effort: plan.effort } : {}),
+          ...(plan.outputSchema ? { outputSchema: plan.outputSchema } : {}),
+        },
+        this.left(deadline),
+      );
+      yield* this.follow(client, sink, threadId, started.turn.id, deadline, signal);
+    } catch (err) {
+      yield this.failure(err, client);
+    } finally {
+      if (threadId) {
+        this.sinks.delete(threadId);
+        if (client && !client.isClosed) client.request("thread/unsubscribe", { threadId }, 10_000).catch(() => {});
+      }
+      files?.cleanup();
+    }
+  }
+
+  private async startThread(client: RpcClient, plan: TurnPlan, deadline: number): Promise<string> {
+    const res = await client.request<{ thread: { id: string } }>(
+      "thread/start",
+      {
+        model: plan.model,
+        cwd: this.cwd,
+        approvalPolicy: "never",
+        sandbox: "read-only",
+        ephemeral: true,
+        ...(plan.developerInstructions ? { developerInstructions: plan.developerInstructions } : {}),
+      },
+      this.left(deadline),
+    );
+    return res.thread.id;
+  }
+
+  /** Turns the thread's notifications into events until the turn completes, fails, times out or is cancelled. */
+  private async *follow(
+    client: RpcClient,
+    sink: Channel<Note>,
+    threadId: string,
+    turnId: string,
+    deadline: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<TurnEvent> {
+    let streamed = "";
+    let finalText: string | null = null;
+    let usage: Usage | null = null;
+    let lastError: any = null;
+    for (;;) {
+      const next = await nextOrStop(sink, signal, this.left(deadline));
+      if (next === "aborted") {
+        this.interrupt(client, threadId, turnId);
+        return yield cancelledEvent();
+      }
+      if (next === "deadline") {
+        this.interrupt(client, threadId, turnId);
+        return yield { type: "error", class: "transient", code: "timeout", message: `Codex did not finish the turn within ${this.o.turnTimeoutMs} ms.` };
+      }
+      const p = next.params;
+      switch (next.method) {
+        case "__closed":
+          return yield engineCrashed(p.reason);
+        case "__rate_limits":
+          yield { type: "rate_limits", rateLimits: p.snapshot };
+          break;
+        case "item/agentMessage/delta":
+          if (p.turnId === turnId && p.delta) {
+            streamed += p.delta;
+            yield { type: "delta", text: p.delta };
+          }
+          break;
+        case "item/completed":
+          if (p.item?.type === "agentMessage") finalText = p.item.text;
+          break;
+        case "thread/tokenUsage/updated":
+          usage = toUsage(p.tokenUsage?.last);
+          break;
+        case "error":
+          if (!p.willRetry) lastError = p.error;
+          break;
+        case "turn/completed": {
+          const turn = p.turn;
+          if (turn.status === "completed") {
+            yield { type: "message", text: finalText ?? streamed, finishReason: "stop" };
+            return yield { type: "usage", usage: usage ?? ZERO_USAGE };
+          }
+          if (turn.status === "interrupted") return yield cancelledEvent();
+          const err = turn.error ?? lastError ?? { message: "Codex reported a failed turn without a reason." };
+          return yield this.classified(err);
+        }
+      }
+    }
+  }
+
+  private classified(err: { message?: string; codexErrorInfo?: unknown }): TurnEvent {
+    const info = err.codexErrorInfo ?? null;
+    const status = info && typeof info === "object" ? (Object.values(info as object)[0] as any)?.httpStatusCode ?? null : null;
+    const o = classifyCodexError({ codexErrorInfo: info, message: err.message ?? "", httpStatusCode: status }, this.now());
+    return { type: "error", ...o };
+  }
+
+  /** Asks the turn to stop; an app-server that does not answer in time is hung, so it is replaced. */
+  private interrupt(client: RpcClient, threadId: string, turnId: string): void {
+    client.request("turn/interrupt", { threadId, turnId }, INTERRUPT_GRACE_MS).catch((err) => {
+      if (err instanceof RpcError && !client.isClosed) {
+        this.o.log.warn("codex app-server did not answer turn/interrupt; restarting it", { lane: this.o.lane });
+        void client.kill();
+      }
+    });
+  }
+
+  private failure(err: unknown, client: RpcClient | null): TurnEvent {
+    if (err instanceof ImageError) return { type: "error", class: "client_error", code: "invalid_image", message: err.message };
+    if (err instanceof RpcClosedError) return engineCrashed(err.message);
+    if (err instanceof RpcError && err.code === null && client && !client.isClosed) {
+      // A request timed out: the process is not answering. Replace it for the next turn.
+      this.o.log.warn("codex app-server stopped answering; restarting it", { lane: this.o.lane });
+      void client.kill();
+      return { type: "error", class: "transient", code: "timeout", message: "Codex did not answer in time." };
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    if (message.includes("last message must be a user message")) {
+      return { type: "error", class: "client_error", code: "invalid_messages", message };
+    }
+    return { type: "error", class: "transient", code: "engine_error", message: `Codex app-server error: ${message}` };
+  }
+
+  private left(deadline: number): number {
+    return Math.max(1, deadline - this.now());
+  }
+
+  // --- process lifecycle -------------------------------------------------------------------
+
+  private rpc(): Promise<RpcClient> {
+    if (this.client && !this.client.isClosed) return Promise.resolve(this.client);
+    if (!this.starting) this.starting = this.start().finally(() => (this.starting = null));
+    return this.starting;
+  }
+
+  private async start(): Promise<RpcClient> {
+    if (this.closed) throw new RpcClosedError("the engine is shut down");
+    const wait = this.lastStartAt + RESTART_DELAY_MS - this.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    this.lastStartAt = this.now();
+    const client = new RpcClient({
+      bin: codexBinary(),
+      args: ["app-server", ...configArgs(this.o.config)],
+      env: childEnv({ home: this.o.home, config: this.o.config, env: this.o.env }),
+      cwd: this.cwd,
+    });
+    client.on("notification", (method: string, params: any) => this.route(method, params));
+    client.on("exit", (_code: number | null, _signal: string | null, stderrTail: string) => this.onExit(client, stderrTail));
+    try {
+      await client.request(
+        "initialize",
+        { clientInfo: { name: "codex_lanes", title: "codex-lanes", version: codexVersion() }, capabilities: { experimentalApi: true, requestAttestation: false } },
+        30_000,
+      );
+    } catch (err) {
+      await client.kill();
+      throw err;
+    }
+    client.notify("initialized");
+    this.client = client;
+    return client;
+  }
+
+  private onExit(client: RpcClient, stderrTail: string): void {
+    if (this.client === client) this.client = null;
+    if (this.closed) return;
+    const tail = stderrTail.trim().split("\n").slice(-3).join(" | ");
+    this.o.log.warn("codex app-server exited; it will be restarted on the next request", { lane: this.o.lane, stderr: tail });
+    for (const sink of this.sinks.values()) sink.push({ method: "__closed", params: { reason: "codex app-server exited during the turn" } });
+  }
+
+  private route(method: string, params: any): void {
+    if (method === "account/rateLimits/updated") return this.mergeRateLimits(params?.rateLimits);
+    const threadId = params?.threadId;
+    if (typeof threadId === "string") this.sinks.get(threadId)?.push({ method, params });
+  }
+
+  // --- account, models, usage windows ------------------------------------------------------
+
+  async models(): Promise<string[]> {
+    if (this.modelsCache && this.now() - this.modelsCache.at < MODELS_TTL_MS) return this.modelsCache.ids;
+    try {
+      const client = await this.rpc();
+      const res = await client.request<{ data: Array<{ model: string; hidden: boolean }> }>("model/list", { includeHidden: false, limit: 200 });
+      const ids = [...new Set(res.data.filter((m) => !m.hidden).map((m) => m.model))];
+      this.modelsCache = { at: this.now(), ids };
+      return ids;
+    } catch (err) {
+      this.o.log.warn("could not read the model catalog", { lane: this.o.lane, error: String(err) });
+      return this.modelsCache?.ids ?? [];
+    }
+  }
+
+  async account(): Promise<AccountInfo> {
+    const client = await this.rpc();
+    const res = await client.request<{ account: { type: string; email?: string | null; planType?: string | null } | null }>("account/read", { refreshToken: false });
+    const a = res.account;
+    if (!a) return { signedIn: false, email: null, plan: null };
+    return { signedIn: true, email: a.email ?? null, plan: a.type === "chatgpt" ? a.planType ?? null : a.type };
+  }
+
+  async rateLimits(): Promise<RateLimitSnapshot | null> {
+    const client = await this.rpc();
+    const res = await client.request<{ rateLimits: any }>("account/rateLimits/read", { excludeResetCreditDetails: true });
+    this.mergeRateLimits(res.rateLimits);
+    return this.latest;
+  }
+
+  onRateLimits(listener: (s: RateLimitSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    this.startPolling();
+    return () => this.listeners.delete(listener);
+  }
+
+  private startPolling(): void {
+    if (this.pollTimer || this.o.rateLimitPollMs <= 0) return;
+    const poll = () => void this.rateLimits().catch(() => {}); // not signed in yet, or offline: try again next time
+    this.pollTimer = setInterval(poll, this.o.rateLimitPollMs);
+    this.pollTimer.unref();
+    setTimeout(poll, 0).unref();
+  }
+
+  private mergeRateLimits(raw: any): void {
+    if (!raw) return;
+    const next = toSnapshot(raw, this.now());
+    // Updates are sparse: a missing window keeps the last value we saw (protocol doc).
+    this.latest = {
+      primary: next.primary ?? this.latest?.primary ?? null,
+      secondary: next.secondary ?? this.latest?.secondary ?? null,
+      planType: next.planType ?? this.latest?.planType ?? null,
+      observedAt: next.observedAt,
+    };
+    const snapshot = this.latest;
+    for (const l of this.listeners) l(snapshot);
+    for (const sink of this.sinks.values()) sink.push({ method: "__rate_limits", params: { snapshot } });
+  }
+
+  async reload(): Promise<void> {
+    this.modelsCache = null;
+    const client = this.client;
+    this.client = null;
+    await client?.kill();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    await this.client?.kill();
+  }
+}
+
+function toWindow(w: any): RateLimitWindow | null {
+  if (!w || typeof w.usedPercent !== "number") return null;
+  return { usedPercent: w.usedPercent, windowMinutes: w.windowDurationMins ?? null, resetsAt: typeof w.resetsAt === "number" ? w.resetsAt * 1000 : null };
+}
+
+export function toSnapshot(raw: any, now: number): RateLimitSnapshot {
+  return { primary: toWindow(raw.primary), secondary: toWindow(raw.secondary), planType: raw.planType ?? null, observedAt: now };
+}
+
+function toUsage(b: any): Usage | null {
+  if (!b) return null;
+  return {
+    input_tokens: b.inputTokens ?? 0,
+    cached_input_tokens: b.cachedInputTokens ?? 0,
+    output_tokens: b.outputTokens ?? 0,
+    reasoning_tokens: b.reasoningOutputTokens ?? 0,
+  };
+}
+
+function cancelledEvent(): TurnEvent {
+  return { type: "error", class: "cancelled", code: "cancelled", message: "The client went away; the turn was stopped." };
+}
+
+function engineCrashed(reason: string): TurnEvent {
+  return { type: "error", class: "transient", code: "engine_crashed", message: `${reason}; it is being restarted.` };
+}

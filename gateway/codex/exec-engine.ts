@@ -1,0 +1,196 @@
+// The `exec` engine: one `codex exec --json` process per request. No text deltas (exec emits
+// none), no rate-limit telemetry: for the account's catalog, sign-in state and usage windows it
+// borrows a short-lived app-server that exits when idle.
+
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import type { ChatRequest, RateLimitSnapshot, TurnEvent, Usage } from "../chat/types";
+import { classifyExecFailure } from "../lanes/classify";
+import { AppServerEngine } from "./app-server-engine";
+import { codexBinary } from "./binary";
+import { Channel, nextOrStop } from "./channel";
+import { childEnv, configArgs, tomlValue } from "./hardening";
+import { ImageError, writeTurnImages, type TurnFiles } from "./images";
+import { execPrompt, planTurn, type TurnPlan } from "./mapping";
+import type { AccountInfo, CodexEngine, EngineOptions } from "./types";
+
+type Line = { kind: "line"; json: any } | { kind: "exit"; code: number | null; stderr: string };
+
+/** The metadata app-server exits after this long without use. */
+const META_IDLE_MS = 60_000;
+const KILL_GRACE_MS = 2_000;
+
+export class ExecEngine implements CodexEngine {
+  readonly kind = "exec" as const;
+  private readonly cwd: string;
+  private readonly turnsDir: string;
+  private meta: AppServerEngine | null = null;
+  private metaIdle: NodeJS.Timeout | null = null;
+  private readonly listeners = new Set<(s: RateLimitSnapshot) => void>();
+  private pollTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly o: EngineOptions,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.cwd = path.join(o.workDir, "cwd");
+    this.turnsDir = path.join(o.workDir, "turns");
+    mkdirSync(this.cwd, { recursive: true, mode: 0o700 });
+    mkdirSync(this.turnsDir, { recursive: true, mode: 0o700 });
+  }
+
+  async *turn(req: ChatRequest, { signal }: { signal: AbortSignal }): AsyncIterable<TurnEvent> {
+    const deadline = this.now() + this.o.turnTimeoutMs;
+    let files: TurnFiles | null = null;
+    try {
+      const plan = planTurn(req);
+      files = writeTurnImages(this.turnsDir, [...plan.history.flatMap((h) => h.images), ...plan.input.images]);
+      yield* this.run(plan, files, deadline, signal);
+    } catch (err) {
+      if (err instanceof ImageError) yield { type: "error", class: "client_error", code: "invalid_image", message: err.message };
+      else yield { type: "error", class: "transient", code: "engine_error", message: `codex exec could not run: ${(err as Error).message}` };
+    } finally {
+      files?.cleanup();
+    }
+  }
+
+  private async *run(plan: TurnPlan, files: TurnFiles, deadline: number, signal: AbortSignal): AsyncGenerator<TurnEvent> {
+    const child = spawn(codexBinary(), this.args(plan, files), {
+      cwd: this.cwd,
+      env: childEnv({ home: this.o.home, config: this.o.config, env: this.o.env }),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const lines = new Channel<Line>();
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString("utf8")).slice(-4000)));
+    createInterface({ input: child.stdout }).on("line", (l) => {
+      try {
+        lines.push({ kind: "line", json: JSON.parse(l) });
+      } catch {
+        // not an event line
+      }
+    });
+    child.on("close", (code) => lines.push({ kind: "exit", code, stderr }));
+    child.on("error", (err) => lines.push({ kind: "exit", code: null, stderr: err.message }));
+    // The prompt goes on stdin (argv is limited to 128 KiB) and stdin must be closed, or exec waits forever.
+    child.stdin.on("error", () => {});
+    child.stdin.end(execPrompt(plan));
+
+    let text: string | null = null;
+    let usage: Usage | null = null;
+    let failed: string | null = null;
+    let lastProgress: string | null = null;
+    try {
+      for (;;) {
+        const next = await nextOrStop(lines, signal, Math.max(1, deadline - this.now()));
+        if (next === "aborted") return yield { type: "error", class: "cancelled", code: "cancelled", message: "The client went away; the turn was stopped." };
+        if (next === "deadline") return yield { type: "error", class: "transient", code: "timeout", message: `Codex did not finish the turn within ${this.o.turnTimeoutMs} ms.` };
+        if (next.kind === "exit") return yield* this.finish(next, text, usage, failed, lastProgress);
+        const ev = next.json;
+        if (ev.type === "item.completed" && ev.item?.type === "agent_message") text = ev.item.text;
+        else if (ev.type === "turn.completed") usage = toUsage(ev.usage);
+        else if (ev.type === "turn.failed") failed = ev.error?.message ?? "codex exec reported a failed turn";
+        else if (ev.type === "error" && typeof ev.message === "string") lastProgress = ev.message; // "Reconnecting…": progress, not final
+      }
+    } finally {
+      stop(child);
+    }
+  }
+
+  private *finish(exit: Extract<Line, { kind: "exit" }>, text: string | null, usage: Usage | null, failed: string | null, lastProgress: string | null): Generator<TurnEvent> {
+    if (failed !== null) return yield { type: "error", ...classifyExecFailure(failed, this.now()) };
+    if (exit.code === 0 && text !== null) {
+      // exec emits no deltas; streaming clients get the whole answer as one delta.
+      yield { type: "delta", text };
+      yield { type: "message", text, finishReason: "stop" };
+      return yield { type: "usage", usage: usage ?? { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 } };
+    }
+    const why = lastProgress ?? (exit.stderr.trim().split("\n").pop() || `exit code ${exit.code}`);
+    return yield { type: "error", class: "transient", code: "engine_error", message: `codex exec failed: ${why}` };
+  }
+
+  private args(plan: TurnPlan, files: TurnFiles): string[] {
+    const args = ["exec", "--json", "--skip-git-repo-check", "--ephemeral", "--ignore-user-config", "--ignore-rules", "-C", this.cwd, "-s", "read-only"];
+    args.push(...configArgs(this.o.config), "-m", plan.model);
+    if (plan.effort) args.push("-c", `model_reasoning_effort=${tomlValue(plan.effort)}`);
+    if (plan.developerInstructions) args.push("-c", `developer_instructions=${tomlValue(plan.developerInstructions)}`);
+    if (plan.outputSchema) {
+      const schemaFile = path.join(files.dir, "output-schema.json");
+      writeFileSync(schemaFile, JSON.stringify(plan.outputSchema), { mode: 0o600 });
+      args.push("--output-schema", schemaFile);
+    }
+    for (const img of files.images) args.push("--image", img);
+    args.push("-");
+    return args;
+  }
+
+  // --- metadata through a short-lived app-server -------------------------------------------
+
+  private async withMeta<T>(fn: (meta: AppServerEngine) => Promise<T>): Promise<T> {
+    if (!this.meta) this.meta = new AppServerEngine({ ...this.o, rateLimitPollMs: 0 }, this.now);
+    if (this.metaIdle) clearTimeout(this.metaIdle);
+    try {
+      return await fn(this.meta);
+    } finally {
+      this.metaIdle = setTimeout(() => {
+        void this.meta?.close();
+        this.meta = null;
+      }, META_IDLE_MS);
+      this.metaIdle.unref();
+    }
+  }
+
+  models(): Promise<string[]> {
+    return this.withMeta((m) => m.models());
+  }
+
+  account(): Promise<AccountInfo> {
+    return this.withMeta((m) => m.account());
+  }
+
+  async rateLimits(): Promise<RateLimitSnapshot | null> {
+    const snap = await this.withMeta((m) => m.rateLimits());
+    if (snap) for (const l of this.listeners) l(snap);
+    return snap;
+  }
+
+  onRateLimits(listener: (s: RateLimitSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.pollTimer && this.o.rateLimitPollMs > 0) {
+      this.pollTimer = setInterval(() => void this.rateLimits().catch(() => {}), this.o.rateLimitPollMs);
+      this.pollTimer.unref();
+    }
+    return () => this.listeners.delete(listener);
+  }
+
+  async reload(): Promise<void> {
+    await this.meta?.reload();
+  }
+
+  async close(): Promise<void> {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.metaIdle) clearTimeout(this.metaIdle);
+    await this.meta?.close();
+    this.meta = null;
+  }
+}
+
+function stop(child: ReturnType<typeof spawn>): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }, KILL_GRACE_MS).unref();
+}
+
+function toUsage(u: any): Usage | null {
+  if (!u) return null;
+  return {
+    input_tokens: u.input_tokens ?? 0,
+    cached_input_tokens: u.cached_input_tokens ?? 0,
+    output_tokens: u.output_tokens ?? 0,
+    reasoning_tokens: u.reasoning_output_tokens ?? 0,
+  };
+}

@@ -1,0 +1,29 @@
+// Images given as data: URLs are written to files so Codex can attach them as local images.
+
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+
+const DATA_URL = /^data:image\/(png|jpeg|jpg|gif|webp);base64,([A-Za-z0-9+/=\s]+)$/;
+
+export class ImageError extends Error {}
+
+export interface TurnFiles {
+  dir: string;
+  images: string[];
+  cleanup(): void;
+}
+
+/** Writes the images into a fresh directory under `root`; `cleanup` removes it. */
+export function writeTurnImages(root: string, dataUrls: string[]): TurnFiles {
+  const dir = path.join(root, randomUUID());
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const images = dataUrls.map((url, i) => {
+    const m = DATA_URL.exec(url);
+    if (!m) throw new ImageError(`image ${i + 1} is not a base64 data: URL of a png, jpeg, gif or webp image`);
+    const file = path.join(dir, `image-${i + 1}.${m[1] === "jpg" ? "jpeg" : m[1]}`);
+    writeFileSync(file, Buffer.from(m[2]!, "base64"), { mode: 0o600 });
+    return file;
+  });
+  return { dir, images, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}

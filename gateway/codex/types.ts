@@ -1,0 +1,45 @@
+// What the rest of the gateway (and the account worker) sees of a Codex engine.
+
+import type { ChatRequest, RateLimitSnapshot, TurnEvent } from "../chat/types";
+import type { Engine } from "../config/types";
+
+export interface EngineLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface EngineOptions {
+  /** Lane name, for logs. */
+  lane: string;
+  engine: Engine;
+  /** This account's CODEX_HOME. */
+  home: string;
+  /** Scratch space for this lane: an empty working directory and per-turn files live here. */
+  workDir: string;
+  config: Record<string, string | number | boolean>;
+  env: Record<string, string>;
+  turnTimeoutMs: number;
+  rateLimitPollMs: number;
+  log: EngineLog;
+}
+
+export interface AccountInfo {
+  signedIn: boolean;
+  email: string | null;
+  plan: string | null;
+}
+
+export interface CodexEngine {
+  readonly kind: Engine;
+  /** One turn; ends with message+usage or one error event. Never throws for upstream failures. */
+  turn(req: ChatRequest, opts: { signal: AbortSignal }): AsyncIterable<TurnEvent>;
+  models(): Promise<string[]>;
+  account(): Promise<AccountInfo>;
+  /** The latest usage-window snapshot, read now when the engine can. */
+  rateLimits(): Promise<RateLimitSnapshot | null>;
+  /** Snapshots read on a timer or pushed by the backend. Returns unsubscribe. */
+  onRateLimits(listener: (s: RateLimitSnapshot) => void): () => void;
+  /** Drops any process holding the old sign-in, so the next call reads auth.json afresh. */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}

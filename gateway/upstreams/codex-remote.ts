@@ -1,0 +1,160 @@
+// A codex lane served by an account worker over the private network (worker protocol in DESIGN.md):
+// POST /turn streams NDJSON TurnEvents; GET /health, GET /models, POST|GET /login, POST /logout.
+
+import type { ChatRequest, RateLimitSnapshot, TurnEvent } from "../chat/types";
+import type { LaneAdapter, LaneStatus, LoginStart, LoginState, TurnOptions } from "./types";
+
+export interface RemoteLaneOptions {
+  rateLimitPollMs: number;
+  turnTimeoutMs: number;
+  models: string[] | null;
+}
+
+/** Extra time the gateway gives a worker beyond the worker's own turn deadline. */
+const DEADLINE_SLACK_MS = 10_000;
+const CALL_TIMEOUT_MS = 15_000;
+const MODELS_TTL_MS = 5 * 60_000;
+
+export class WorkerError extends Error {}
+
+export class RemoteCodexLane implements LaneAdapter {
+  readonly kind = "codex" as const;
+  private modelsCache: { at: number; ids: string[] } | null = null;
+  private readonly listeners = new Set<(s: RateLimitSnapshot) => void>();
+  private pollTimer: NodeJS.Timeout | null = null;
+  private readonly base: string;
+
+  constructor(
+    readonly name: string,
+    private readonly worker: { url: string; token: string },
+    private readonly o: RemoteLaneOptions,
+  ) {
+    this.base = worker.url.replace(/\/+$/, "");
+  }
+
+  async *turn(req: ChatRequest, opts: TurnOptions): AsyncIterable<TurnEvent> {
+    const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(this.o.turnTimeoutMs + DEADLINE_SLACK_MS)]);
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/turn`, { method: "POST", headers: this.headers(true), body: JSON.stringify(req), signal });
+    } catch (err) {
+      return yield opts.signal.aborted ? cancelled() : this.unreachable(err);
+    }
+    if (!res.ok || !res.body) return yield this.refused(res);
+    let finished = false;
+    try {
+      for await (const ev of ndjson(res.body)) {
+        finished = ev.type === "usage" || ev.type === "error";
+        yield ev;
+        if (finished) return;
+      }
+    } catch (err) {
+      if (opts.signal.aborted) return yield cancelled();
+      if (!finished) return yield this.unreachable(err);
+    }
+    if (!finished) yield { type: "error", class: "transient", code: "worker_disconnected", message: `The worker of lane "${this.name}" ended the turn without an answer.` };
+  }
+
+  async models(): Promise<string[]> {
+    if (this.o.models) return this.o.models;
+    if (this.modelsCache && Date.now() - this.modelsCache.at < MODELS_TTL_MS) return this.modelsCache.ids;
+    try {
+      const ids = (await this.call<{ models: string[] }>("GET", "/models")).models;
+      this.modelsCache = { at: Date.now(), ids };
+      return ids;
+    } catch {
+      return this.modelsCache?.ids ?? [];
+    }
+  }
+
+  async status(): Promise<LaneStatus> {
+    try {
+      const h = await this.call<Omit<LaneStatus, "error">>("GET", "/health");
+      return { ...h, error: null };
+    } catch (err) {
+      return { signedIn: false, email: null, plan: null, engine: null, cliVersion: null, rateLimits: null, authUpdatedAt: null, error: (err as Error).message };
+    }
+  }
+
+  login(): Promise<LoginStart> {
+    return this.call<LoginStart>("POST", "/login");
+  }
+
+  loginStatus(): Promise<LoginState> {
+    return this.call<LoginState>("GET", "/login");
+  }
+
+  async logout(): Promise<void> {
+    await this.call("POST", "/logout");
+  }
+
+  onRateLimits(listener: (s: RateLimitSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.pollTimer && this.o.rateLimitPollMs > 0) {
+      const poll = async () => {
+        const s = await this.status();
+        if (s.rateLimits) for (const l of this.listeners) l(s.rateLimits);
+      };
+      this.pollTimer = setInterval(() => void poll(), this.o.rateLimitPollMs);
+      this.pollTimer.unref();
+    }
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+  }
+
+  private headers(json = false): Record<string, string> {
+    return { authorization: `Bearer ${this.worker.token}`, ...(json ? { "content-type": "application/json" } : {}) };
+  }
+
+  private async call<T>(method: string, route: string): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${route}`, { method, headers: this.headers(), signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
+    } catch (err) {
+      throw new WorkerError(`cannot reach the worker of lane "${this.name}" at ${this.base}: ${causeOf(err)}`);
+    }
+    const body = (await res.json().catch(() => null)) as any;
+    if (!res.ok) throw new WorkerError(body?.error?.message ?? `the worker of lane "${this.name}" answered ${res.status}`);
+    return body as T;
+  }
+
+  private unreachable(err: unknown): TurnEvent {
+    return { type: "error", class: "transient", code: "worker_unreachable", message: `Cannot reach the worker of lane "${this.name}": ${causeOf(err)}` };
+  }
+
+  private async refused(res: Response): Promise<TurnEvent> {
+    const body = (await res.json().catch(() => null)) as any;
+    const message = body?.error?.message ?? `worker answered HTTP ${res.status}`;
+    if (res.status === 400) return { type: "error", class: "client_error", code: body?.error?.code ?? "bad_request", message, status: 400 };
+    const hint = res.status === 401 ? " (the gateway's worker token does not match this worker's)" : "";
+    return { type: "error", class: "transient", code: `worker_http_${res.status}`, message: `Lane "${this.name}": ${message}${hint}`, status: res.status };
+  }
+}
+
+function cancelled(): TurnEvent {
+  return { type: "error", class: "cancelled", code: "cancelled", message: "The client went away; the turn was stopped." };
+}
+
+function causeOf(err: unknown): string {
+  const e = err as { cause?: { code?: string; message?: string }; message?: string; name?: string };
+  if (e?.name === "TimeoutError") return "timed out";
+  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+}
+
+/** Parses a newline-delimited JSON byte stream into TurnEvents. */
+async function* ndjson(body: ReadableStream<Uint8Array>): AsyncGenerator<TurnEvent> {
+  const decoder = new TextDecoder();
+  let buf = "";
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buf += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) yield JSON.parse(line) as TurnEvent;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// The account worker's HTTP surface (worker protocol, DESIGN.md). One account, one token. Nothing
+// from auth.json is ever returned: only what `account/read` reports (email, plan) and file times.
+
+import { timingSafeEqual, createHash } from "node:crypto";
+import { Hono } from "hono";
+import type { LaneAdapter } from "../upstreams/types";
+import type { ChatRequest } from "../chat/types";
+
+export interface WorkerDeps {
+  lane: LaneAdapter;
+  token: string;
+}
+
+function sameToken(given: string, expected: string): boolean {
+  // Hash first so the comparison is constant-time whatever the lengths.
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function workerError(message: string, code: string) {
+  return { error: { message, type: "worker_error", param: null, code } };
+}
+
+export function createWorkerApp({ lane, token }: WorkerDeps): Hono {
+  const app = new Hono();
+
+  app.use("*", async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const given = header.startsWith("Bearer ") ? header.slice(7) : "";
+    if (!given || !sameToken(given, token)) return c.json(workerError("missing or wrong worker token", "unauthorized"), 401);
+    return next();
+  });
+
+  app.post("/turn", async (c) => {
+    let req: ChatRequest;
+    try {
+      req = (await c.req.json()) as ChatRequest;
+    } catch {
+      return c.json(workerError("the turn body is not JSON", "bad_request"), 400);
+    }
+    if (!req || typeof req.model !== "string" || !Array.isArray(req.messages)) {
+      return c.json(workerError("the turn body is not a chat request", "bad_request"), 400);
+    }
+    const signal = c.req.raw.signal;
+    const events = lane.turn(req, { signal });
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        try {
+          for await (const ev of events) controller.enqueue(encoder.encode(JSON.stringify(ev) + "\n"));
+        } finally {
+          controller.close();
+        }
+      },
+    });
+    return new Response(body, { headers: { "content-type": "application/x-ndjson", "cache-control": "no-store" } });
+  });
+
+  app.get("/health", async (c) => {
+    const s = await lane.status();
+    return c.json({ signedIn: s.signedIn, email: s.email, plan: s.plan, engine: s.engine, cliVersion: s.cliVersion, rateLimits: s.rateLimits, authUpdatedAt: s.authUpdatedAt, error: s.error });
+  });
+
+  app.get("/models", async (c) => c.json({ models: await lane.models() }));
+
+  app.post("/login", async (c) => {
+    try {
+      return c.json(await lane.login!());
+    } catch (err) {
+      return c.json(workerError(`device sign-in could not start: ${(err as Error).message}`, "login_failed"), 502);
+    }
+  });
+
+  app.get("/login", async (c) => c.json(await lane.loginStatus!()));
+
+  app.post("/logout", async (c) => {
+    try {
+      await lane.logout!();
+      return c.json({ ok: true });
+    } catch (err) {
+      return c.json(workerError(`sign-out failed: ${(err as Error).message}`, "logout_failed"), 502);
+    }
+  });
+
+  app.notFound((c) => c.json(workerError(`no route ${c.req.method} ${c.req.path}`, "not_found"), 404));
+  app.onError((err, c) => {
+    console.error(JSON.stringify({ level: "error", msg: "worker route failed", error: err.message }));
+    return c.json(workerError("internal worker error", "internal_error"), 500);
+  });
+  return app;
+}
