@@ -12,7 +12,7 @@ import { childEnv, configArgs } from "./hardening";
 import { ImageError, writeTurnImages, type TurnFiles } from "./images";
 import { historyItems, planTurn, type TurnPlan } from "./mapping";
 import { RpcClient, RpcClosedError, RpcError } from "./rpc";
-import type { AccountInfo, CodexEngine, EngineOptions } from "./types";
+import type { AccountInfo, CodexEngine, EngineOptions, LoginHandle } from "./types";
 
 type Note = { method: string; params: any };
 
@@ -30,6 +30,7 @@ export class AppServerEngine implements CodexEngine {
   private starting: Promise<RpcClient> | null = null;
   private readonly sinks = new Map<string, Channel<Note>>();
   private readonly listeners = new Set<(s: RateLimitSnapshot) => void>();
+  private readonly logins = new Map<string, (r: { success: boolean; error: string | null }) => void>();
   private latest: RateLimitSnapshot | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private modelsCache: { at: number; ids: string[] } | null = null;
@@ -237,6 +238,7 @@ export class AppServerEngine implements CodexEngine {
 
   private onExit(client: RpcClient, stderrTail: string): void {
     if (this.client === client) this.client = null;
+    for (const id of [...this.logins.keys()]) this.finishLogin(id, { success: false, error: "codex app-server exited during sign-in" });
     if (this.closed) return;
     const tail = stderrTail.trim().split("\n").slice(-3).join(" | ");
     this.o.log.warn("codex app-server exited; it will be restarted on the next request", { lane: this.o.lane, stderr: tail });
@@ -245,6 +247,7 @@ export class AppServerEngine implements CodexEngine {
 
   private route(method: string, params: any): void {
     if (method === "account/rateLimits/updated") return this.mergeRateLimits(params?.rateLimits);
+    if (method === "account/login/completed") return this.finishLogin(params?.loginId, { success: !!params?.success, error: params?.error ?? null });
     const threadId = params?.threadId;
     if (typeof threadId === "string") this.sinks.get(threadId)?.push({ method, params });
   }
@@ -271,6 +274,36 @@ export class AppServerEngine implements CodexEngine {
     const a = res.account;
     if (!a) return { signedIn: false, email: null, plan: null };
     return { signedIn: true, email: a.email ?? null, plan: a.type === "chatgpt" ? a.planType ?? null : a.type };
+  }
+
+  async login(): Promise<LoginHandle> {
+    const client = await this.rpc();
+    const res = await client.request<{ loginId: string; verificationUrl: string; userCode: string }>("account/login/start", { type: "chatgptDeviceCode" });
+    const done = new Promise<{ success: boolean; error: string | null }>((resolve) => this.logins.set(res.loginId, resolve));
+    void done.then((r) => {
+      if (r.success) this.modelsCache = null;
+    });
+    return {
+      verificationUrl: res.verificationUrl,
+      userCode: res.userCode,
+      done,
+      cancel: async () => {
+        await client.request("account/login/cancel", { loginId: res.loginId }).catch(() => {});
+        this.finishLogin(res.loginId, { success: false, error: "sign-in cancelled" });
+      },
+    };
+  }
+
+  private finishLogin(loginId: string, result: { success: boolean; error: string | null }): void {
+    const resolve = this.logins.get(loginId);
+    this.logins.delete(loginId);
+    resolve?.(result);
+  }
+
+  async logout(): Promise<void> {
+    const client = await this.rpc();
+    await client.request("account/logout", undefined);
+    this.modelsCache = null;
   }
 
   async rateLimits(): Promise<RateLimitSnapshot | null> {

@@ -14,7 +14,7 @@ import { Channel, nextOrStop } from "./channel";
 import { childEnv, configArgs, tomlValue } from "./hardening";
 import { ImageError, writeTurnImages, type TurnFiles } from "./images";
 import { execPrompt, planTurn, type TurnPlan } from "./mapping";
-import type { AccountInfo, CodexEngine, EngineOptions } from "./types";
+import type { AccountInfo, CodexEngine, EngineOptions, LoginHandle } from "./types";
 
 type Line = { kind: "line"; json: any } | { kind: "exit"; code: number | null; stderr: string };
 
@@ -28,6 +28,8 @@ export class ExecEngine implements CodexEngine {
   private readonly turnsDir: string;
   private meta: AppServerEngine | null = null;
   private metaIdle: NodeJS.Timeout | null = null;
+  /** Calls (and sign-ins) currently using the metadata app-server; it is not closed while any runs. */
+  private metaUsers = 0;
   private readonly listeners = new Set<(s: RateLimitSnapshot) => void>();
   private pollTimer: NodeJS.Timeout | null = null;
 
@@ -131,15 +133,35 @@ export class ExecEngine implements CodexEngine {
   private async withMeta<T>(fn: (meta: AppServerEngine) => Promise<T>): Promise<T> {
     if (!this.meta) this.meta = new AppServerEngine({ ...this.o, rateLimitPollMs: 0 }, this.now);
     if (this.metaIdle) clearTimeout(this.metaIdle);
+    this.metaUsers++;
     try {
       return await fn(this.meta);
     } finally {
-      this.metaIdle = setTimeout(() => {
-        void this.meta?.close();
-        this.meta = null;
-      }, META_IDLE_MS);
-      this.metaIdle.unref();
+      this.release();
     }
+  }
+
+  private release(): void {
+    if (--this.metaUsers > 0) return;
+    this.metaIdle = setTimeout(() => {
+      void this.meta?.close();
+      this.meta = null;
+    }, META_IDLE_MS);
+    this.metaIdle.unref();
+  }
+
+  /** The sign-in keeps the metadata app-server alive until it ends: the app-server completes it. */
+  login(): Promise<LoginHandle> {
+    return this.withMeta(async (m) => {
+      const handle = await m.login();
+      this.metaUsers++;
+      void handle.done.finally(() => this.release());
+      return handle;
+    });
+  }
+
+  logout(): Promise<void> {
+    return this.withMeta((m) => m.logout());
   }
 
   models(): Promise<string[]> {

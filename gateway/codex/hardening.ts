@@ -24,7 +24,7 @@ const BASE_CONFIG: Record<string, string | number | boolean> = {
 };
 
 /** Variables never passed to a codex child: they would override ChatGPT auth or leak our secrets. */
-const SCRUBBED = /^(CODEX_API_KEY|OPENAI_API_KEY|OPENAI_BASE_URL|CODEX_LANES_.*|WORKER_TOKEN_.*)$/;
+const SCRUBBED = /^(CODEX_API_KEY|CODEX_ACCESS_TOKEN|OPENAI_API_KEY|OPENAI_BASE_URL|CODEX_LANES_.*|WORKER_TOKEN_.*)$/;
 
 export interface CodexProcessSpec {
   home: string;

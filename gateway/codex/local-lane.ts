@@ -8,8 +8,8 @@ import type { LaneAdapter, LaneStatus, LoginStart, LoginState, TurnOptions } fro
 import { AppServerEngine } from "./app-server-engine";
 import { codexVersion } from "./binary";
 import { ExecEngine } from "./exec-engine";
-import { authUpdatedAt, DeviceLogin, logout } from "./login";
-import type { CodexEngine, EngineLog } from "./types";
+import { authUpdatedAt } from "./login";
+import type { CodexEngine, EngineLog, LoginHandle } from "./types";
 
 export interface LocalLaneDeps {
   dataDir: string;
@@ -38,8 +38,11 @@ export class LocalCodexLane implements LaneAdapter {
   readonly name: string;
   private readonly engine: CodexEngine;
   private readonly home: string;
-  private login_: DeviceLogin | null = null;
+  private pendingLogin: LoginHandle | null = null;
+  private loginState: LoginState = { state: "idle" };
   private wasSignedIn: boolean;
+  /** The auth.json version the engine was last reloaded for, so a stale process is replaced once. */
+  private reloadedFor: number | null = null;
 
   constructor(
     private readonly lane: CodexLaneConfig & { home: string },
@@ -83,7 +86,15 @@ export class LocalCodexLane implements LaneAdapter {
     const base = { engine: this.lane.engine, cliVersion: codexVersion(), authUpdatedAt: authUpdatedAt(this.home) };
     try {
       if (!(await this.signedIn())) return { ...base, signedIn: false, email: null, plan: null, rateLimits: null, error: null };
-      const account = await this.engine.account();
+      let account = await this.engine.account();
+      const version = authUpdatedAt(this.home);
+      if (!account.signedIn && version !== null && version !== this.reloadedFor) {
+        // auth.json exists but the running app-server lost its sign-in (a failed refresh, then a new
+        // sign-in from another process): let a fresh process read the file.
+        this.reloadedFor = version;
+        await this.engine.reload();
+        account = await this.engine.account();
+      }
       const rateLimits = account.signedIn ? await this.engine.rateLimits().catch(() => null) : null;
       return { ...base, ...account, rateLimits, error: null };
     } catch (err) {
@@ -92,28 +103,32 @@ export class LocalCodexLane implements LaneAdapter {
   }
 
   async login(): Promise<LoginStart> {
-    const current = this.login_?.state;
-    if (current?.state === "pending") return { verificationUrl: current.verificationUrl, userCode: current.userCode };
-    this.login_ = new DeviceLogin({ home: this.home, config: this.lane.config, env: this.lane.env });
-    const started = await this.login_.start();
-    void this.login_.wait().then(async (s) => {
-      if (s.state === "succeeded") await this.signedIn();
+    if (this.pendingLogin) return { verificationUrl: this.pendingLogin.verificationUrl, userCode: this.pendingLogin.userCode };
+    const handle = await this.engine.login();
+    this.pendingLogin = handle;
+    this.loginState = { state: "pending", verificationUrl: handle.verificationUrl, userCode: handle.userCode };
+    void handle.done.then(async (r) => {
+      if (this.pendingLogin === handle) this.pendingLogin = null;
+      if (!r.success) {
+        this.loginState = { state: "failed", error: r.error ?? "sign-in failed" };
+        return;
+      }
+      this.wasSignedIn = true;
+      const account = await this.engine.account().catch(() => ({ email: null, plan: null }));
+      this.loginState = { state: "succeeded", email: account.email, plan: account.plan };
     });
-    return started;
+    return { verificationUrl: handle.verificationUrl, userCode: handle.userCode };
   }
 
   async loginStatus(): Promise<LoginState> {
-    const s = this.login_?.state ?? { state: "idle" as const };
-    if (s.state !== "succeeded") return s;
-    const account = await this.engine.account().catch(() => ({ email: null, plan: null }));
-    return { state: "succeeded", email: account.email, plan: account.plan };
+    return this.loginState;
   }
 
   async logout(): Promise<void> {
-    await this.login_?.cancel();
-    await logout({ home: this.home, config: this.lane.config, env: this.lane.env });
-    await this.engine.reload();
+    await this.pendingLogin?.cancel();
+    await this.engine.logout();
     this.wasSignedIn = false;
+    this.loginState = { state: "idle" };
   }
 
   onRateLimits(listener: (s: RateLimitSnapshot) => void): () => void {
@@ -121,7 +136,7 @@ export class LocalCodexLane implements LaneAdapter {
   }
 
   async close(): Promise<void> {
-    await this.login_?.cancel();
+    await this.pendingLogin?.cancel();
     await this.engine.close();
   }
 }

@@ -29,6 +29,15 @@ export interface AccountInfo {
   plan: string | null;
 }
 
+/** A device-code sign-in in progress. */
+export interface LoginHandle {
+  verificationUrl: string;
+  userCode: string;
+  /** Resolves when the user approved the code, it expired, or the sign-in was cancelled. */
+  done: Promise<{ success: boolean; error: string | null }>;
+  cancel(): Promise<void>;
+}
+
 export interface CodexEngine {
   readonly kind: Engine;
   /** One turn; ends with message+usage or one error event. Never throws for upstream failures. */
@@ -39,6 +48,10 @@ export interface CodexEngine {
   rateLimits(): Promise<RateLimitSnapshot | null>;
   /** Snapshots read on a timer or pushed by the backend. Returns unsubscribe. */
   onRateLimits(listener: (s: RateLimitSnapshot) => void): () => void;
+  /** Starts OpenAI's device-code sign-in for this account's CODEX_HOME. */
+  login(): Promise<LoginHandle>;
+  /** Signs out: Codex revokes the refresh token and deletes auth.json. */
+  logout(): Promise<void>;
   /** Drops any process holding the old sign-in, so the next call reads auth.json afresh. */
   reload(): Promise<void>;
   close(): Promise<void>;
