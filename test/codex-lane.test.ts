@@ -3,7 +3,7 @@
 // account worker (its HTTP service on 127.0.0.1) reached by the remote adapter. One suite, run per kind.
 
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { serve } from "@hono/node-server";
@@ -27,6 +27,23 @@ const KINDS: Kind[] = [
   { label: "local exec", engine: "exec", remote: false },
   { label: "worker (app-server)", engine: "app-server", remote: true },
 ];
+
+/** Pids of `codex app-server` processes whose CODEX_HOME is `home` (Linux /proc). */
+function appServerPids(home: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (cmd[1] !== "app-server") continue;
+      const env = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+      if (env.includes(`CODEX_HOME=${home}`)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
 
 function user(text: string, images: string[] = []): ChatMessage {
   return { role: "user", content: [{ type: "text", text }, ...images.map((dataUrl) => ({ type: "image" as const, dataUrl }))] };
@@ -208,6 +225,29 @@ for (const kind of KINDS) {
       assert.ok(last?.type === "error" && last.class === "cancelled", JSON.stringify(events));
       assert.equal(answerOf(await collect(h.lane, chat([user("after cancel")]))), "echo: after cancel");
     });
+
+    if (kind.engine === "app-server") {
+      test("an app-server that crashes mid-turn fails that turn cleanly and is restarted", async () => {
+        fake.setScenario(acct, { name: "slow", deltas: 20, delayMs: 150 });
+        const events: TurnEvent[] = [];
+        try {
+          for await (const ev of h.lane.turn(chat([user("crash me")]), { signal: new AbortController().signal })) {
+            events.push(ev);
+            if (ev.type === "delta" && events.filter((e) => e.type === "delta").length === 1) {
+              const pids = appServerPids(home.dir);
+              assert.equal(pids.length, 1, "one app-server per account home");
+              process.kill(pids[0]!, "SIGKILL");
+            }
+          }
+        } finally {
+          fake.setScenario(acct, "ok");
+        }
+        const e = errorOf(events);
+        assert.equal(e.class, "transient");
+        assert.equal(e.code, "engine_crashed");
+        assert.equal(answerOf(await collect(h.lane, chat([user("after the crash")]))), "echo: after the crash");
+      });
+    }
 
     test("status shows the account, plan and usage window", async () => {
       fake.setUsage(acct, { primaryUsedPercent: 37 });
