@@ -1,6 +1,7 @@
 // Proves the test fakes against the REAL pinned Codex binary (and the official openai package),
 // so every end-to-end test built on them tests Codex's real wire behaviour.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { AppServerClient } from './fakes/app-server';
 import { startFakeChatGPT, type FakeChatGPT } from './fakes/chatgpt';
@@ -16,6 +17,13 @@ function agentMessages(events: Array<Record<string, unknown>>): string[] {
     .map((e) => e.item as { type?: string; text?: string })
     .filter((i) => i.type === 'agent_message')
     .map((i) => i.text ?? '');
+}
+
+/** `%-I:%M %p` in UTC, the way Codex prints a reset time. */
+function clockUtc(epochSecs: number): string {
+  const d = new Date(epochSecs * 1000);
+  const h = d.getUTCHours();
+  return `${h % 12 === 0 ? 12 : h % 12}:${String(d.getUTCMinutes()).padStart(2, '0')} ${h < 12 ? 'AM' : 'PM'}`;
 }
 
 describe('fake ChatGPT backend with `codex exec` (Recipe A: HTTPS + WebSocket)', () => {
@@ -54,6 +62,55 @@ describe('fake ChatGPT backend with `codex exec` (Recipe A: HTTPS + WebSocket)',
     // The base prompt travels in the prewarm; fullInput stitches it back in.
     assert.match(reqs[0]?.instructionsText ?? '', /fake model used by codex-lanes tests/);
     assert.ok(fake.calls.some((c) => c.path === '/backend-api/wham/accounts/check' && c.accountId === 'acct-exec'));
+  });
+
+  test('usage_limit gives turn.failed with the U+2019 usage-limit message and the reset time (TZ=UTC)', async () => {
+    const resetsAt = Math.floor(Date.now() / 1000) + 2 * 3600;
+    fake.addAccount({ accountId: 'acct-limited', plan: 'plus' });
+    fake.setScenario('acct-limited', { name: 'usage_limit', resetsAt });
+    const limitedHome = makeHome('exec-limited-');
+    try {
+      fake.writeAuth(limitedHome.dir, 'acct-limited');
+      const res = await runCodex({ args: execArgs(fake, cwd.dir, 'anything'), env: { CODEX_HOME: limitedHome.dir, TZ: 'UTC', ...fake.codexEnv() } });
+      assert.equal(res.code, 1);
+      const failed = res.events.find((e) => e.type === 'turn.failed') as { error: { message: string } };
+      assert.ok(failed.error.message.startsWith('You\u2019ve hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro)'), failed.error.message);
+      assert.ok(failed.error.message.endsWith(`try again at ${clockUtc(resetsAt)}.`), failed.error.message);
+      assert.equal(agentMessages(res.events).length, 0);
+    } finally {
+      limitedHome.cleanup();
+    }
+  });
+
+  test('an expired access token is refreshed at the fake token endpoint and the refresh token rotates', async () => {
+    const refreshHome = makeHome('exec-refresh-');
+    try {
+      fake.writeAuth(refreshHome.dir, 'acct-refresh', { accessTokenExpired: true });
+      const before = JSON.parse(readFileSync(`${refreshHome.dir}/auth.json`, 'utf8')) as { tokens: { refresh_token: string } };
+      const res = await runCodex({ args: execArgs(fake, cwd.dir, 'after refresh'), env: { CODEX_HOME: refreshHome.dir, ...fake.codexEnv() } });
+      assert.equal(res.code, 0, res.stderr);
+      assert.deepEqual(agentMessages(res.events), ['echo: after refresh']);
+      const after = JSON.parse(readFileSync(`${refreshHome.dir}/auth.json`, 'utf8')) as { tokens: { refresh_token: string } };
+      assert.notEqual(after.tokens.refresh_token, before.tokens.refresh_token);
+      assert.match(after.tokens.refresh_token, /^rt_acct-refresh_/);
+      assert.ok(fake.oauthLog.some((e) => e.accountId === 'acct-refresh' && e.refreshReason === 'proactive_expiry' && e.outcome === 'ok'));
+    } finally {
+      refreshHome.cleanup();
+    }
+  });
+
+  test('--output-schema gets a JSON answer valid for the schema', async () => {
+    const schemaFile = `${cwd.dir}/schema.json`;
+    const schema = {
+      type: 'object', additionalProperties: false, required: ['name', 'count', 'tags', 'done'],
+      properties: { name: { type: 'string' }, count: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } }, done: { type: 'boolean' } },
+    };
+    writeFileSync(schemaFile, JSON.stringify(schema));
+    const res = await runCodex({ args: execArgs(fake, cwd.dir, 'give me json', ['--output-schema', schemaFile]), env: { CODEX_HOME: home.dir, ...fake.codexEnv() } });
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(JSON.parse(agentMessages(res.events)[0] ?? ''), { name: 'fake', count: 1, tags: ['fake'], done: true });
+    const format = (fake.requestsFor('acct-exec').at(-1)?.body.text as { format: { type: string } }).format;
+    assert.equal(format.type, 'json_schema');
   });
 });
 
@@ -124,5 +181,66 @@ describe('fake ChatGPT backend with `codex app-server` over stdio', () => {
     const req = fake.requestsFor('acct-app').at(-1);
     assert.equal(req?.body.model, 'gpt-5.5');
     assert.equal(req?.lastUserText, 'stream me SCENARIO=slow');
+  });
+
+  async function runTurn(text: string, threadId?: string): Promise<{ status: string; error: { message: string; codexErrorInfo: unknown } | null; deltas: string }> {
+    const id = threadId ?? (await client.request<{ thread: { id: string } }>('thread/start', {
+      ephemeral: true, cwd: cwd.dir, sandbox: 'read-only', approvalPolicy: 'never',
+    })).thread.id;
+    const turn = await client.request<{ turn: { id: string } }>('turn/start', { threadId: id, input: [{ type: 'text', text, text_elements: [] }] });
+    const done = await client.waitFor((n) => n.method === 'turn/completed' && (n.params.turn as { id: string }).id === turn.turn.id);
+    const t = done.params.turn as { status: string; error: { message: string; codexErrorInfo: unknown } | null };
+    const deltas = client.notifications
+      .filter((n) => n.method === 'item/agentMessage/delta' && n.params.turnId === turn.turn.id)
+      .map((n) => n.params.delta as string).join('');
+    return { status: t.status, error: t.error, deltas };
+  }
+
+  test('error scenarios steered by SCENARIO= markers map to Codex error classes', async () => {
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['usage_limit', 'usageLimitExceeded', /^You\u2019ve hit your usage limit\./],
+      ['overloaded', 'serverOverloaded', /^Selected model is at capacity/],
+      ['context_length_exceeded', 'contextWindowExceeded', /^Codex ran out of room in the model's context window/],
+      ['model_not_found', 'modelNotFound', /^The model `gpt-6\.1-sol` does not exist or you do not have access to it\.$/],
+    ];
+    for (const [scenario, info, message] of cases) {
+      const res = await runTurn(`fail please SCENARIO=${scenario}`);
+      assert.equal(res.status, 'failed', scenario);
+      assert.deepEqual(res.error?.codexErrorInfo, info, scenario);
+      assert.match(res.error?.message ?? '', message, scenario);
+    }
+  });
+
+  test('a scenario limited with `times` fails once, then the account answers again', async () => {
+    fake.setScenario('acct-app', { name: 'overloaded', times: 1 });
+    const first = await runTurn('first');
+    assert.equal(first.error?.codexErrorInfo, 'serverOverloaded');
+    const second = await runTurn('second');
+    assert.equal(second.status, 'completed');
+    assert.equal(second.deltas, 'echo: second');
+  });
+
+  test('hang never answers; turn/interrupt ends the turn', async () => {
+    const { thread } = await client.request<{ thread: { id: string } }>('thread/start', {
+      ephemeral: true, cwd: cwd.dir, sandbox: 'read-only', approvalPolicy: 'never',
+    });
+    const before = fake.requestsFor('acct-app').length;
+    const turn = await client.request<{ turn: { id: string } }>('turn/start', {
+      threadId: thread.id, input: [{ type: 'text', text: 'wait SCENARIO=hang', text_elements: [] }],
+    });
+    // Interrupt only once the fake holds the request, so the test proves the hang, not a race.
+    for (let i = 0; i < 100 && fake.requestsFor('acct-app').length === before; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(fake.requestsFor('acct-app').at(-1)?.scenario, 'hang');
+    await client.request('turn/interrupt', { threadId: thread.id, turnId: turn.turn.id });
+    const done = await client.waitFor((n) => n.method === 'turn/completed' && (n.params.turn as { id: string }).id === turn.turn.id);
+    assert.equal((done.params.turn as { status: string }).status, 'interrupted');
+  });
+
+  test('unauthorized: 401 + refresh_token_expired ends the turn with codexErrorInfo unauthorized', async () => {
+    const res = await runTurn('who am i SCENARIO=unauthorized');
+    assert.equal(res.status, 'failed');
+    assert.equal(res.error?.codexErrorInfo, 'unauthorized');
+    assert.match(res.error?.message ?? '', /refresh token has expired/);
+    assert.ok(fake.oauthLog.some((e) => e.grant === 'refresh_token' && e.accountId === 'acct-app' && e.outcome === 'refresh_token_expired'));
   });
 });

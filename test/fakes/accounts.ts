@@ -33,6 +33,11 @@ export interface Scenario {
   resetsAt?: number | null;
   /** ok/slow/json_schema: fixed answer text instead of `echo: <last user text>`. */
   text?: string;
+  /**
+   * Apply to the next N generating requests of the account only, then revert to `ok`
+   * (e.g. `{name:'overloaded', times:1}` = fail once, then answer).
+   */
+  times?: number;
 }
 
 export interface Usage {
@@ -77,8 +82,12 @@ export interface FakeAccount {
   /** The one refresh token currently valid for this account (rotates on every refresh). */
   refreshToken?: string;
   refreshCount: number;
-  /** Set when a request carried SCENARIO=unauthorized: the next refresh fails. */
-  failNextRefresh: boolean;
+  /**
+   * Set when a request carried SCENARIO=unauthorized: WebSocket handshakes answer 401 and the
+   * next refresh fails (which clears it). Codex only refreshes after a 401 on the handshake or
+   * on an HTTP request, not after a wrapped 401 frame, so the handshake has to fail too.
+   */
+  pendingUnauthorized: boolean;
 }
 
 function nowSecs(): number {
@@ -124,7 +133,7 @@ export class AccountStore {
       usage: defaultUsage(),
       tokenUsage: { ...DEFAULT_TOKEN_USAGE },
       refreshCount: 0,
-      failNextRefresh: false,
+      pendingUnauthorized: false,
     };
     this.accounts.set(input.accountId, account);
     return account;

@@ -60,6 +60,11 @@ export interface FakeChatGPTOptions {
   dir?: string;
   /** Approve every device code automatically after N polls. */
   deviceAutoApprove?: DeviceAutoApprove;
+  /**
+   * Refuse the Responses WebSocket (404), to exercise Codex's SSE fallback
+   * (`POST /backend-api/codex/responses`). Costs ~6 s of WebSocket retries per Codex session.
+   */
+  disableWebSocket?: boolean;
 }
 
 export interface WriteAuthOptions {
@@ -113,7 +118,7 @@ export async function startFakeChatGPT(opts: FakeChatGPTOptions = {}): Promise<F
   oauth.autoApprove = opts.deviceAutoApprove;
   const requests: ModelRequest[] = [];
   const calls: HttpCall[] = [];
-  const ctx: Ctx = { accounts, oauth, requests, calls, origin: () => origin, closed: false, conversations: new Map() };
+  const ctx: Ctx = { accounts, oauth, requests, calls, origin: () => origin, closed: false, webSocket: !opts.disableWebSocket, conversations: new Map() };
 
   const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     handleHttp(ctx, req, res).catch((err: unknown) => {
@@ -185,6 +190,7 @@ interface Ctx {
   calls: HttpCall[];
   origin: () => string;
   closed: boolean;
+  webSocket: boolean;
   /** response id → the full input + output of that response, to resolve previous_response_id. */
   conversations: Map<string, unknown[]>;
 }
@@ -381,9 +387,9 @@ function handleUpgrade(ctx: Ctx, wss: WebSocketServer, req: IncomingMessage, soc
   const url = new URL(req.url ?? '/', ctx.origin());
   const accountId = accountIdOf(req) ?? 'unknown';
   ctx.calls.push({ method: 'WS', path: url.pathname, accountId, status: 101 });
-  if (url.pathname !== '/backend-api/codex/responses') return rejectUpgrade(socket, 404, { detail: 'Not Found' });
+  if (url.pathname !== '/backend-api/codex/responses' || !ctx.webSocket) return rejectUpgrade(socket, 404, { detail: 'Not Found' });
   const account = ctx.accounts.get(accountId);
-  if (account.scenario.name === 'unauthorized') {
+  if (account.scenario.name === 'unauthorized' || account.pendingUnauthorized) {
     return rejectUpgrade(socket, 401, { error: { message: 'Your authentication token has expired. Please try signing in again.', code: 'token_expired' } });
   }
   const headers = flatHeaders(req);

@@ -125,8 +125,8 @@ export class FakeOAuth {
       return refreshError(code, message);
     };
     if (!account) return fail('refresh_token_invalidated', 'Your refresh token has been invalidated.');
-    if (account.failNextRefresh || account.scenario.name === 'unauthorized') {
-      account.failNextRefresh = false;
+    if (account.pendingUnauthorized || account.scenario.name === 'unauthorized') {
+      account.pendingUnauthorized = false;
       return fail('refresh_token_expired', 'Your refresh token has expired.');
     }
     if (!current) return fail('refresh_token_reused', 'Your refresh token has already been used to generate a new access token.');

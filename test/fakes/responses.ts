@@ -44,6 +44,14 @@ export function markerScenario(text: string): ScenarioName | undefined {
   return name && SCENARIO_NAMES.includes(name) ? name : undefined;
 }
 
+/** Counts one use of the account's scenario; a `times`-limited scenario reverts to ok when used up. */
+export function consumeScenario(account: FakeAccount): void {
+  const times = account.scenario.times;
+  if (times === undefined) return;
+  if (times <= 1) account.scenario = { name: 'ok' };
+  else account.scenario = { ...account.scenario, times: times - 1 };
+}
+
 export function effectiveScenario(account: FakeAccount, body: Record<string, unknown>): Scenario {
   const marker = markerScenario(lastUserText(body));
   if (!marker || marker === account.scenario.name) return account.scenario;
@@ -159,6 +167,7 @@ function failedReply(body: Record<string, unknown>, code: string, message: strin
 /** Decides what to answer to one generating Responses request. */
 export function replyFor(account: FakeAccount, body: Record<string, unknown>): Reply {
   const scenario = effectiveScenario(account, body);
+  if (scenario === account.scenario) consumeScenario(account);
   const headers = rateLimitHeaders(account.usage);
   switch (scenario.name) {
     case 'ok':
@@ -177,8 +186,8 @@ export function replyFor(account: FakeAccount, body: Record<string, unknown>): R
       };
     }
     case 'unauthorized':
-      // The refresh that Codex attempts next must fail too, or it would simply retry.
-      account.failNextRefresh = true;
+      // The reconnect and the refresh that Codex attempts next must fail too, or it would simply retry.
+      account.pendingUnauthorized = true;
       return {
         kind: 'error', status: 401, headers: {},
         body: { error: { message: 'Your authentication token has expired. Please try signing in again.', type: 'invalid_request_error', code: 'token_expired' } },
