@@ -1,11 +1,12 @@
 // Proves the test fakes against the REAL pinned Codex binary (and the official openai package),
 // so every end-to-end test built on them tests Codex's real wire behaviour.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { AppServerClient } from './fakes/app-server';
 import { startFakeChatGPT, type FakeChatGPT } from './fakes/chatgpt';
-import { configArgs, makeHome, makeWorkdir, runCodex, type TestHome } from './fakes/codex-run';
+import { codexBin, codexChildEnv, configArgs, makeHome, makeWorkdir, runCodex, type TestHome } from './fakes/codex-run';
 
 function execArgs(fake: FakeChatGPT, cwd: string, prompt: string, extra: string[] = []): string[] {
   return ['exec', '--json', '--skip-git-repo-check', '--ephemeral', '-C', cwd, ...configArgs(fake.codexConfig()), ...extra, prompt];
@@ -242,5 +243,85 @@ describe('fake ChatGPT backend with `codex app-server` over stdio', () => {
     assert.equal(res.error?.codexErrorInfo, 'unauthorized');
     assert.match(res.error?.message ?? '', /refresh token has expired/);
     assert.ok(fake.oauthLog.some((e) => e.grant === 'refresh_token' && e.accountId === 'acct-app' && e.outcome === 'refresh_token_expired'));
+  });
+});
+
+describe('device-code login against the fake issuer', () => {
+  let fake: FakeChatGPT;
+  let cwd: TestHome;
+
+  before(async () => {
+    fake = await startFakeChatGPT();
+    cwd = makeWorkdir();
+    fake.addAccount({ accountId: 'acct-device', email: 'device@example.test', plan: 'team' });
+  });
+  after(async () => {
+    await fake.close();
+    cwd.cleanup();
+  });
+
+  test('`codex login --device-auth` prints the code; once approved auth.json is written and works', async (t) => {
+    const home = makeHome('device-');
+    t.after(() => home.cleanup());
+    const child = spawn(codexBin(), fake.deviceLoginArgs(), {
+      env: codexChildEnv({ CODEX_HOME: home.dir, ...fake.codexEnv() }), stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    t.after(() => clearTimeout(killer));
+    let stdout = '';
+    let stderr = '';
+    let approved = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      // The prompt carries ANSI colour codes even when stdout is not a TTY.
+      const code = /FAKE-\d{4}/.exec(stdout.replace(/\u001b\[[0-9;]*m/g, ''))?.[0];
+      if (code && !approved) {
+        approved = code;
+        fake.approveDeviceCode(code, 'acct-device');
+      }
+    });
+    const exit = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.equal(exit, 0, stderr);
+    assert.match(approved, /^FAKE-\d{4}$/);
+    assert.ok(stdout.includes(`${fake.origin}/codex/device`), 'verification URL is {issuer}/codex/device');
+    assert.match(stderr, /Successfully logged in/);
+
+    const authPath = `${home.dir}/auth.json`;
+    assert.equal(statSync(authPath).mode & 0o777, 0o600);
+    const auth = JSON.parse(readFileSync(authPath, 'utf8')) as { auth_mode: string; tokens: { account_id: string; oauth_provenance: { issuer: string } } };
+    assert.equal(auth.auth_mode, 'chatgpt');
+    assert.equal(auth.tokens.account_id, 'acct-device');
+    assert.equal(auth.tokens.oauth_provenance.issuer, fake.origin);
+
+    const status = await runCodex({ args: ['login', 'status'], env: { CODEX_HOME: home.dir } });
+    assert.equal(status.code, 0);
+    assert.match(status.stderr, /Logged in using ChatGPT/);
+
+    const res = await runCodex({ args: execArgs(fake, cwd.dir, 'after device login'), env: { CODEX_HOME: home.dir, ...fake.codexEnv() } });
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(agentMessages(res.events), ['echo: after device login']);
+    assert.equal(fake.requestsFor('acct-device').at(-1)?.lastUserText, 'after device login');
+  });
+
+  test('app-server `account/login/start` chatgptDeviceCode uses CODEX_APP_SERVER_LOGIN_ISSUER', async (t) => {
+    const home = makeHome('device-app-');
+    const client = new AppServerClient({ globalArgs: configArgs(fake.codexConfig()), env: { CODEX_HOME: home.dir, ...fake.codexEnv() } });
+    t.after(async () => {
+      await client.close();
+      home.cleanup();
+    });
+    await client.initialize();
+    fake.addAccount({ accountId: 'acct-device-app', email: 'device-app@example.test', plan: 'plus' });
+    fake.setDeviceAutoApprove({ accountId: 'acct-device-app', afterPolls: 2 });
+    t.after(() => fake.setDeviceAutoApprove(undefined));
+
+    const start = await client.request<{ type: string; loginId: string; verificationUrl: string; userCode: string }>('account/login/start', { type: 'chatgptDeviceCode' });
+    assert.equal(start.type, 'chatgptDeviceCode');
+    assert.equal(start.verificationUrl, `${fake.origin}/codex/device`);
+    const done = await client.waitFor((n) => n.method === 'account/login/completed' && n.params.loginId === start.loginId);
+    assert.equal(done.params.success, true, String(done.params.error));
+    const account = await client.request<{ account: { type: string; email: string } }>('account/read', {});
+    assert.deepEqual([account.account.type, account.account.email], ['chatgpt', 'device-app@example.test']);
   });
 });

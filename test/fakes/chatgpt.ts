@@ -24,7 +24,8 @@ import { FakeOAuth, type DeviceAutoApprove, type OAuthLogEntry } from './oauth';
 import { effectiveScenario, lastUserText, newId, rateLimitHeaders, replyFor, type Reply, type ResponseEvent } from './responses';
 import { testTls } from './tls';
 
-export type { AccountInput, PlanType, Scenario, ScenarioName, TokenUsage, Usage } from './accounts';
+export type { DeviceAutoApprove, OAuthLogEntry } from './oauth';
+export type { AccountInput, FakeAccount, PlanType, Scenario, ScenarioName, TokenUsage, Usage } from './accounts';
 export { SCENARIO_NAMES } from './accounts';
 
 export interface ModelRequest {
@@ -97,7 +98,12 @@ export interface FakeChatGPT {
   oauthLog: OAuthLogEntry[];
   /** Tokens posted to /oauth/revoke. */
   revokedTokens: string[];
+  /** Argv for the CLI device-code login against this fake: ['login', '--device-auth', '--experimental_issuer', origin]. */
+  deviceLoginArgs(): string[];
   approveDeviceCode(userCode: string, accountId: string): void;
+  /** Approve every device code after N polls of the token endpoint (undefined = manual approval only). */
+  setDeviceAutoApprove(auto: DeviceAutoApprove | undefined): void;
+  /** User codes handed out and not yet approved. */
   pendingDeviceCodes(): string[];
   close(): Promise<void>;
 }
@@ -170,7 +176,11 @@ export async function startFakeChatGPT(opts: FakeChatGPTOptions = {}): Promise<F
     calls,
     oauthLog: oauth.log,
     revokedTokens: oauth.revoked,
+    deviceLoginArgs: () => ['login', '--device-auth', '--experimental_issuer', origin],
     approveDeviceCode: (userCode, accountId) => oauth.approve(userCode, accountId),
+    setDeviceAutoApprove: (auto) => {
+      oauth.autoApprove = auto;
+    },
     pendingDeviceCodes: () => oauth.pendingUserCodes(),
     close: async () => {
       ctx.closed = true;
