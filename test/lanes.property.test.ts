@@ -174,7 +174,16 @@ interface Step {
 
 const stepArb: fc.Arbitrary<Step> = fc.record({ outcome: outcomeArb, committed: fc.boolean() });
 
-const scenarioArb = fc.record({
+interface Scenario {
+  laneCount: number;
+  policy: LanePolicy;
+  scripts: Step[][];
+  gaps: number[];
+  attemptMs: number;
+  randoms: number[];
+}
+
+const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   laneCount: fc.integer({ min: 1, max: 4 }),
   policy: policyArb,
   scripts: fc.array(fc.array(stepArb, { minLength: 1, maxLength: 6 }), { minLength: 4, maxLength: 4 }),
@@ -184,7 +193,7 @@ const scenarioArb = fc.record({
 });
 
 /** Runs one run per gap, advancing the clock by the gap before each. Returns every attempt made. */
-async function simulate(sc: fc.infer<typeof scenarioArb>, check: (lane: string, now: number, resets: Map<string, number>) => void) {
+async function simulate(sc: Scenario, check: (lane: string, now: number, resets: Map<string, number>) => void) {
   const specs: LaneSpec[] = Array.from({ length: sc.laneCount }, (_, i) => ({ name: `L${i}`, models: "*" }));
   const store = new Map<string, LaneRecord>();
   const cursor = new Map<string, number>();

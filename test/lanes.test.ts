@@ -23,8 +23,8 @@ import {
   type LaneRecord,
   type LaneSpec,
   type Outcome,
-  type RateLimitSnapshot,
 } from "../gateway/lanes";
+import type { RateLimitSnapshot } from "../gateway/chat/types";
 
 const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
 const P = DEFAULT_POLICY;
