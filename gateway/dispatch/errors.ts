@@ -1,0 +1,41 @@
+// Typed failures of dispatch. gateway/http/errors.ts turns them into statuses and OpenAI bodies.
+
+import type { AttemptRecord, Outcome } from "../lanes/types";
+
+/** The lane's wait queue is full, or the request waited longer than queue.maxWaitMs. */
+export class QueueFullError extends Error {
+  override readonly name = "QueueFullError";
+  constructor(
+    readonly lane: string,
+    /** How long a retry should wait, in ms. */
+    readonly retryAfterMs: number,
+    readonly why: "full" | "timeout",
+  ) {
+    super(
+      why === "full"
+        ? `Too many requests are waiting for lane '${lane}'; retry later.`
+        : `No slot on lane '${lane}' became free in time; retry later.`,
+    );
+  }
+}
+
+/** No lane produced an answer: the final outcome runLanes reported, and when a lane comes back. */
+export class LanesFailedError extends Error {
+  override readonly name = "LanesFailedError";
+  constructor(
+    readonly outcome: Outcome,
+    /** Epoch ms when a lane serving the model leaves its cooldown; null when unknown. */
+    readonly retryAt: number | null,
+    readonly attempts: AttemptRecord[] = [],
+  ) {
+    super(outcome.message);
+  }
+}
+
+/** The gateway is shutting down and takes no new work. */
+export class ShuttingDownError extends Error {
+  override readonly name = "ShuttingDownError";
+  constructor() {
+    super("The gateway is shutting down; retry in a moment.");
+  }
+}

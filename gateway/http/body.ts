@@ -1,0 +1,33 @@
+// Reads a request body with a hard cap, so an oversized upload costs at most maxBytes of memory
+// whether or not the client sent Content-Length.
+
+import { BodyTooLargeError, InvalidJsonError } from "./errors";
+
+export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  const text = await readCapped(req, maxBytes);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InvalidJsonError();
+  }
+}
+
+async function readCapped(req: Request, maxBytes: number): Promise<string> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) throw new BodyTooLargeError(maxBytes);
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new BodyTooLargeError(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total).toString("utf8");
+}

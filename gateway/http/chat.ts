@@ -1,0 +1,106 @@
+// POST /v1/chat/completions. Non-streaming answers are collected and sent as one chat.completion.
+// Streaming answers send headers only once a lane has produced its first output, so a failover
+// before that is invisible to the client; after it, a failure becomes a final SSE error object.
+
+import type { Context } from "hono";
+import { parseChatRequest } from "../chat/schema";
+import type { ChatRequest } from "../chat/types";
+import type { DispatchEvent, DispatchInput, Dispatcher } from "../dispatch/dispatcher";
+import { readJsonBody } from "./body";
+import type { AppEnv } from "./context";
+import { errorBody, toApiError, type ApiError } from "./errors";
+import { chatCompletion, chunkEvent, completionId, DONE_EVENT, usageEvent, type CompletionMeta } from "./shapes";
+
+export const LANE_HEADER = "x-codex-lanes-lane";
+
+export function chatHandler(dispatcher: Dispatcher, maxBodyBytes: number, now: () => number) {
+  return async (c: Context<AppEnv>): Promise<Response> => {
+    const req = await parseOrReject(c, dispatcher, maxBodyBytes, now);
+    const input: DispatchInput = {
+      requestId: c.get("requestId"),
+      keyName: c.get("keyName"),
+      req,
+      signal: c.req.raw.signal,
+      receivedAt: c.get("receivedAt"),
+    };
+    const meta: CompletionMeta = { id: completionId(), created: Math.floor(now() / 1000), model: req.model };
+    if (!req.stream) {
+      const done = await dispatcher.complete(input);
+      return c.json(chatCompletion(meta, done.text, done.finishReason, done.usage), 200, { [LANE_HEADER]: done.lane });
+    }
+    return streamResponse(dispatcher.stream(input), meta, req.includeUsage);
+  };
+}
+
+/** Body problems are the client's; the request still gets its row before the 4xx goes out. */
+async function parseOrReject(c: Context<AppEnv>, dispatcher: Dispatcher, maxBodyBytes: number, now: () => number): Promise<ChatRequest> {
+  let body: unknown = undefined;
+  try {
+    body = await readJsonBody(c.req.raw, maxBodyBytes);
+    return parseChatRequest(body);
+  } catch (err) {
+    const o = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
+    dispatcher.logRejected({
+      requestId: c.get("requestId"),
+      keyName: c.get("keyName"),
+      model: typeof o.model === "string" ? o.model : null,
+      stream: o.stream === true,
+      receivedAt: c.get("receivedAt"),
+      error: toApiError(err, now()),
+    });
+    throw err;
+  }
+}
+
+async function streamResponse(events: AsyncIterable<DispatchEvent>, meta: CompletionMeta, includeUsage: boolean): Promise<Response> {
+  const it = events[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) throw new Error("dispatch ended without an event");
+  if (first.value.type === "error") {
+    await it.return?.();
+    return errorResponse(first.value.error);
+  }
+  if (first.value.type !== "start") throw new Error(`dispatch began with ${first.value.type}`);
+  const lane = first.value.lane;
+  const enc = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(ctl) {
+      ctl.enqueue(enc.encode(chunkEvent(meta, { role: "assistant", content: "" }, null, includeUsage)));
+    },
+    async pull(ctl) {
+      const r = await it.next();
+      if (r.done) {
+        ctl.close();
+        return;
+      }
+      const ev = r.value;
+      if (ev.type === "delta") {
+        ctl.enqueue(enc.encode(chunkEvent(meta, { content: ev.text }, null, includeUsage)));
+      } else if (ev.type === "end") {
+        let out = chunkEvent(meta, {}, ev.finishReason, includeUsage);
+        if (includeUsage) out += usageEvent(meta, ev.usage);
+        ctl.enqueue(enc.encode(out + DONE_EVENT));
+      } else if (ev.type === "error") {
+        ctl.enqueue(enc.encode(`data: ${JSON.stringify(errorBody(ev.error))}\n\n`));
+      }
+    },
+    async cancel() {
+      await it.return?.();
+    },
+  });
+  return new Response(body, {
+    status: 200,
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      "x-accel-buffering": "no",
+      [LANE_HEADER]: lane,
+    },
+  });
+}
+
+export function errorResponse(e: ApiError): Response {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (e.retryAfterSec !== undefined) headers["retry-after"] = String(e.retryAfterSec);
+  return new Response(JSON.stringify(errorBody(e)), { status: e.status, headers });
+}

@@ -1,0 +1,59 @@
+// OpenAI response shapes: chat.completion, chat.completion.chunk, and the usage block. Kept apart
+// from the routes so the wire format is visible in one screen.
+
+import { randomBytes } from "node:crypto";
+import type { Usage } from "../chat/types";
+import type { FinishReason } from "../dispatch/dispatcher";
+
+export function completionId(): string {
+  return `chatcmpl-${randomBytes(18).toString("base64url")}`;
+}
+
+export function usageBlock(u: Usage) {
+  return {
+    prompt_tokens: u.input_tokens,
+    completion_tokens: u.output_tokens,
+    total_tokens: u.input_tokens + u.output_tokens,
+    prompt_tokens_details: { cached_tokens: u.cached_input_tokens, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: u.reasoning_tokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+export interface CompletionMeta {
+  id: string;
+  created: number;
+  model: string;
+}
+
+export function chatCompletion(meta: CompletionMeta, text: string, finishReason: FinishReason, usage: Usage) {
+  return {
+    id: meta.id,
+    object: "chat.completion",
+    created: meta.created,
+    model: meta.model,
+    choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null, annotations: [] }, logprobs: null, finish_reason: finishReason }],
+    usage: usageBlock(usage),
+    system_fingerprint: null,
+  };
+}
+
+/** One SSE event carrying a chunk. `withUsage` adds `"usage": null` as OpenAI does when include_usage is on. */
+export function chunkEvent(meta: CompletionMeta, delta: Record<string, unknown>, finishReason: FinishReason | null, withUsage: boolean): string {
+  const chunk: Record<string, unknown> = {
+    id: meta.id,
+    object: "chat.completion.chunk",
+    created: meta.created,
+    model: meta.model,
+    system_fingerprint: null,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+  };
+  if (withUsage) chunk.usage = null;
+  return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
+export function usageEvent(meta: CompletionMeta, usage: Usage): string {
+  const chunk = { id: meta.id, object: "chat.completion.chunk", created: meta.created, model: meta.model, system_fingerprint: null, choices: [], usage: usageBlock(usage) };
+  return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
+export const DONE_EVENT = "data: [DONE]\n\n";

@@ -1,0 +1,186 @@
+// Starts the gateway: store, lane adapters, dispatcher, HTTP app, listener, housekeeping timers,
+// and a graceful stop. The only module that listens on a socket.
+
+import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import type { Config, LaneConfig } from "./config/types";
+import { createDispatcher, type Dispatcher, type DispatcherDeps } from "./dispatch/dispatcher";
+import { createApp } from "./http/app";
+import { createLogger, registerSecret, type Logger } from "./log";
+import { openStore, type Store } from "./store";
+import { createCodexAdapter } from "./upstreams/codex";
+import { createOpenAIAdapter } from "./upstreams/openai";
+import type { LaneAdapter } from "./upstreams/types";
+import { VERSION } from "./version";
+
+const DAY_MS = 86_400_000;
+const STATUS_REFRESH_MS = 60_000;
+
+export interface AdapterDeps {
+  dataDir: string;
+  turnTimeoutMs: number;
+  rateLimitPollMs: number;
+  log: Logger;
+}
+
+export interface ServerOptions {
+  log?: Logger;
+  /** Where the one-time notice of a generated key goes (default stdout). */
+  out?: { write(s: string): unknown };
+  /** Builds a lane's adapter; tests pass doubles. */
+  makeAdapter?: (lane: LaneConfig, deps: AdapterDeps) => LaneAdapter;
+  /** Clock, sleep and jitter for the failover loop (tests). */
+  dispatch?: Pick<DispatcherDeps, "now" | "sleep" | "random">;
+  /** How long a stop waits for requests in progress before cancelling them. Default 30 s. */
+  shutdownGraceMs?: number;
+  /** Stop on SIGINT/SIGTERM (the `serve` command). Default false. */
+  handleSignals?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: Store;
+  dispatcher: Dispatcher;
+  /** Resolves once the server has stopped, whoever stopped it. */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export function defaultAdapter(lane: LaneConfig, deps: AdapterDeps): LaneAdapter {
+  return lane.type === "codex" ? createCodexAdapter(lane, deps) : createOpenAIAdapter(lane);
+}
+
+export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
+  const log = opts.log ?? createLogger();
+  const out = opts.out ?? process.stdout;
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = openStore(config.dataDir);
+  const adapters = new Map<string, LaneAdapter>();
+  let stopTimers = () => {};
+  try {
+    const lanes = withStoredKeys(config, store, log);
+    for (const lane of lanes) {
+      if (lane.type === "openai") registerSecret(lane.apiKey);
+      else registerSecret(lane.worker?.token);
+    }
+    const make = opts.makeAdapter ?? defaultAdapter;
+    const adapterDeps: AdapterDeps = { dataDir: config.dataDir, turnTimeoutMs: config.limits.turnTimeoutMs, rateLimitPollMs: config.rateLimitPollMs, log };
+    for (const lane of lanes) adapters.set(lane.name, make(lane, adapterDeps));
+    const cfg: Config = { ...config, lanes };
+    const dispatcher = createDispatcher({ config: cfg, store, adapters, log, ...opts.dispatch });
+    createFirstKey(store, out);
+    const app = createApp({ config: cfg, store, dispatcher, log, version: VERSION, now: opts.dispatch?.now });
+    stopTimers = startHousekeeping(cfg, store, dispatcher, log);
+    const server = createAdaptorServer({ fetch: app.fetch, hostname: config.listen.host });
+    const port = await listen(server, config.listen.host, config.listen.port);
+    const host = config.listen.host.includes(":") ? `[${config.listen.host}]` : config.listen.host;
+    const url = `http://${host}:${port}`;
+    log.info("codex-lanes listening", { url, version: VERSION, lanes: lanes.map((l) => l.name), config: config.source });
+
+    let stopping: Promise<void> | null = null;
+    let resolveClosed!: () => void;
+    const closed = new Promise<void>((r) => (resolveClosed = r));
+    const close = () => {
+      stopping ??= (async () => {
+        stopTimers();
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        await dispatcher.shutdown(opts.shutdownGraceMs ?? 30_000);
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        await stopped;
+        await closeAdapters(adapters, log);
+        store.close();
+        log.info("codex-lanes stopped");
+        resolveClosed();
+      })();
+      return stopping;
+    };
+    if (opts.handleSignals) {
+      const onSignal = (sig: string) => {
+        log.info("stopping", { signal: sig });
+        void close();
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      void closed.then(() => {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      });
+    }
+    return { url, port, store, dispatcher, closed, close };
+  } catch (err) {
+    stopTimers();
+    await closeAdapters(adapters, log);
+    store.close();
+    throw err;
+  }
+}
+
+/** An openai lane without a key in the environment takes the one stored with `secrets set`. */
+function withStoredKeys(config: Config, store: Store, log: Logger): LaneConfig[] {
+  return config.lanes.map((lane) => {
+    if (lane.type !== "openai" || lane.apiKey || !config.masterKey) return lane;
+    try {
+      const apiKey = store.secrets.get(lane.name, config.masterKey);
+      return apiKey ? { ...lane, apiKey } : lane;
+    } catch (err) {
+      log.error("cannot read the stored API key; the lane stays without one", { lane: lane.name, error: (err as Error).message });
+      return lane;
+    }
+  });
+}
+
+/** The first start creates a client key so a fresh install can be used at once; it is shown only here. */
+function createFirstKey(store: Store, out: { write(s: string): unknown }): void {
+  if (store.keys.list().some((k) => !k.admin)) return;
+  const created = store.keys.create("default");
+  out.write(
+    `codex-lanes: created gateway key "default". It is shown only this once (only its hash is stored); ` +
+      `use it as the API key of your OpenAI client:\n${created.key}\n`,
+  );
+}
+
+function startHousekeeping(config: Config, store: Store, dispatcher: Dispatcher, log: Logger): () => void {
+  const prune = () => {
+    try {
+      const n = store.requests.prune(config.log.retentionDays * DAY_MS, Date.now());
+      if (n > 0) log.info("pruned old request-log rows", { rows: n, retentionDays: config.log.retentionDays });
+    } catch (err) {
+      log.error("pruning the request log failed", { err });
+    }
+  };
+  prune();
+  const daily = setInterval(prune, DAY_MS);
+  const status = setInterval(() => void dispatcher.refresh().catch(() => {}), STATUS_REFRESH_MS);
+  daily.unref();
+  status.unref();
+  return () => {
+    clearInterval(daily);
+    clearInterval(status);
+  };
+}
+
+function listen(server: ReturnType<typeof createAdaptorServer>, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === "EADDRINUSE"
+          ? new Error(`cannot listen on ${host}:${port}: the port is in use (set listen.port in the config)`)
+          : new Error(`cannot listen on ${host}:${port}: ${err.message}`),
+      );
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+async function closeAdapters(adapters: Map<string, LaneAdapter>, log: Logger): Promise<void> {
+  await Promise.all(
+    [...adapters.values()].map((a) => a.close().catch((err: unknown) => log.warn("closing a lane failed", { lane: a.name, error: (err as Error).message }))),
+  );
+}

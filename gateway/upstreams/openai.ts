@@ -1,0 +1,281 @@
+// The OpenAI API-key lane: the client's chat completions body goes to `{baseUrl}/chat/completions`
+// with the user's key, and the answer comes back as the same TurnEvents a Codex lane produces.
+// The key is only ever placed in the Authorization header; every message that leaves this module
+// passes through scrub(), so an upstream that echoes the key cannot leak it.
+
+import type { ChatRequest, ContentPart, TurnEvent, Usage } from "../chat/types";
+import type { OpenAILaneConfig } from "../config/types";
+import { classifyHttp, parseRetryAfter } from "../lanes/classify-http";
+import { safeMessage } from "../lanes/format";
+import type { OutcomeClass } from "../lanes/types";
+import type { LaneAdapter, LaneStatus, TurnOptions } from "./types";
+import { readSseData } from "./sse";
+
+export interface OpenAIAdapterDeps {
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterDeps = {}): LaneAdapter {
+  const now = deps.now ?? Date.now;
+  const doFetch = deps.fetch ?? fetch;
+  const url = `${lane.baseUrl.replace(/\/+$/, "")}/chat/completions`;
+  const scrub = (text: string) => safeMessage(lane.apiKey ? text.split(lane.apiKey).join("[redacted]") : text);
+  const fail = (cls: OutcomeClass, code: string, message: string, extra: Partial<Extract<TurnEvent, { type: "error" }>> = {}): TurnEvent => ({
+    type: "error",
+    class: cls,
+    code,
+    message: scrub(message),
+    ...extra,
+  });
+
+  async function* turn(req: ChatRequest, opts: TurnOptions): AsyncGenerator<TurnEvent> {
+    if (!lane.apiKey) {
+      yield fail("unauthorized", "no_api_key", `Lane '${lane.name}' has no API key: set ${lane.apiKeyEnv}, or store one with \`codex-lanes secrets set ${lane.name}\`.`);
+      return;
+    }
+    const deadline = new IdleDeadline(lane.timeoutMs);
+    const signal = AbortSignal.any([opts.signal, deadline.signal]);
+    try {
+      const res = await doFetch(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${lane.apiKey}`, "content-type": "application/json", accept: req.stream ? "text/event-stream" : "application/json" },
+        body: JSON.stringify(upstreamBody(req)),
+        signal,
+      });
+      deadline.touch();
+      if (!res.ok) {
+        yield await httpFailure(res);
+        return;
+      }
+      if (req.stream) yield* readStream(res, deadline);
+      else yield* readJson(res);
+    } catch (err) {
+      if (opts.signal.aborted) yield fail("cancelled", "cancelled", "The client went away.");
+      else if (deadline.signal.aborted) yield fail("transient", "timeout", `Lane '${lane.name}' got no answer within ${lane.timeoutMs} ms.`);
+      else yield fail("transient", "connection_failed", `Could not reach ${hostOf(lane.baseUrl)}: ${describe(err)}.`);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async function httpFailure(res: Response): Promise<TurnEvent> {
+    const text = await readCapped(res);
+    const headers = headerBag(res.headers);
+    const o = classifyHttp(res.status, text, headers, now());
+    const retryAfterMs = o.retryAfterMs ?? parseRetryAfter(headers, now());
+    const extra: Partial<Extract<TurnEvent, { type: "error" }>> = { status: res.status };
+    if (retryAfterMs !== undefined) extra.retryAfterMs = retryAfterMs;
+    if (o.resetsAt !== undefined) extra.resetsAt = o.resetsAt;
+    return fail(o.class, o.code, o.message, extra);
+  }
+
+  async function* readJson(res: Response): AsyncGenerator<TurnEvent> {
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch {
+      yield fail("transient", "bad_upstream_response", `Lane '${lane.name}' answered with a body that is not JSON.`);
+      return;
+    }
+    const choice = firstChoice(body);
+    const msg = asObj(choice?.message);
+    if (!choice || !msg) {
+      yield fail("transient", "bad_upstream_response", `Lane '${lane.name}' answered without choices[0].message.`);
+      return;
+    }
+    const text = typeof msg.content === "string" ? msg.content : typeof msg.refusal === "string" ? msg.refusal : "";
+    yield { type: "message", text, finishReason: finishReason(choice.finish_reason) };
+    yield { type: "usage", usage: toUsage(asObj(body)?.usage) };
+  }
+
+  async function* readStream(res: Response, deadline: IdleDeadline): AsyncGenerator<TurnEvent> {
+    if (!res.body) {
+      yield fail("transient", "bad_upstream_response", `Lane '${lane.name}' answered with an empty stream.`);
+      return;
+    }
+    let text = "";
+    let finish: unknown = null;
+    let usage: Usage | null = null;
+    let done = false;
+    for await (const data of readSseData(res.body, () => deadline.touch())) {
+      if (data === "[DONE]") {
+        done = true;
+        break;
+      }
+      const chunk = parseJson(data);
+      if (!chunk) continue;
+      if (chunk.error) {
+        const o = classifyHttp(500, { error: chunk.error }, {}, now());
+        yield fail(o.class === "ok" ? "transient" : o.class, o.code, o.message);
+        return;
+      }
+      const choice = firstChoice(chunk);
+      const delta = asObj(choice?.delta);
+      if (delta && typeof delta.content === "string" && delta.content !== "") {
+        text += delta.content;
+        yield { type: "delta", text: delta.content };
+      }
+      if (choice?.finish_reason != null) finish = choice.finish_reason;
+      if (chunk.usage) usage = toUsage(chunk.usage);
+    }
+    if (!done && finish === null) {
+      yield fail("transient", "stream_incomplete", `Lane '${lane.name}' ended the stream before the answer was complete.`);
+      return;
+    }
+    yield { type: "message", text, finishReason: finishReason(finish) };
+    yield { type: "usage", usage: usage ?? toUsage(null) };
+  }
+
+  const models = async () => (lane.models === "*" ? [] : [...lane.models]);
+
+  return {
+    name: lane.name,
+    kind: "openai",
+    turn,
+    models,
+    async status(): Promise<LaneStatus> {
+      return {
+        signedIn: lane.apiKey !== null,
+        email: null,
+        plan: "api",
+        engine: "openai",
+        cliVersion: null,
+        rateLimits: null,
+        authUpdatedAt: null,
+        error: lane.apiKey ? null : `no API key: set ${lane.apiKeyEnv} or run \`codex-lanes secrets set ${lane.name}\``,
+      };
+    },
+    async close() {},
+  };
+}
+
+/** The client's body as sent (so fields Codex ignores are honoured here), with our model and stream. */
+export function upstreamBody(req: ChatRequest): Record<string, unknown> {
+  const base = req.raw ? { ...req.raw } : fromMessages(req);
+  base.model = req.model;
+  base.stream = req.stream;
+  if (req.stream) {
+    const so = base.stream_options && typeof base.stream_options === "object" ? (base.stream_options as Record<string, unknown>) : {};
+    // Usage is needed for the request log and the spend cap, whatever the client asked for.
+    base.stream_options = { ...so, include_usage: true };
+  } else {
+    delete base.stream_options;
+  }
+  return base;
+}
+
+function fromMessages(req: ChatRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    model: req.model,
+    messages: req.messages.map((m) => ({ role: m.role, content: m.content.map(toWirePart) })),
+  };
+  if (req.reasoningEffort) body.reasoning_effort = req.reasoningEffort;
+  const rf = req.responseFormat;
+  if (rf) {
+    body.response_format =
+      rf.type === "json_schema" ? { type: "json_schema", json_schema: { name: rf.name, schema: rf.schema, strict: rf.strict } } : { type: rf.type };
+  }
+  return body;
+}
+
+function toWirePart(p: ContentPart): Record<string, unknown> {
+  return p.type === "text" ? { type: "text", text: p.text } : { type: "image_url", image_url: { url: p.dataUrl } };
+}
+
+function toUsage(u: unknown): Usage {
+  const o = asObj(u);
+  const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  return {
+    input_tokens: n(o?.prompt_tokens),
+    cached_input_tokens: n(asObj(o?.prompt_tokens_details)?.cached_tokens),
+    output_tokens: n(o?.completion_tokens),
+    reasoning_tokens: n(asObj(o?.completion_tokens_details)?.reasoning_tokens),
+  };
+}
+
+function finishReason(v: unknown): "stop" | "length" {
+  return v === "length" ? "length" : "stop";
+}
+
+function firstChoice(body: unknown): Record<string, unknown> | undefined {
+  const choices = asObj(body)?.choices;
+  return Array.isArray(choices) ? asObj(choices[0]) : undefined;
+}
+
+function asObj(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    return asObj(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+async function readCapped(res: Response): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let out = "";
+  try {
+    while (out.length < MAX_ERROR_BODY) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      out += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return out.slice(0, MAX_ERROR_BODY);
+}
+
+function headerBag(h: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  h.forEach((v, k) => {
+    out[k] = v;
+  });
+  return out;
+}
+
+function hostOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return "the upstream";
+  }
+}
+
+function describe(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const code = (cause as { code?: unknown })?.code;
+  if (typeof code === "string") return code;
+  return cause instanceof Error ? cause.message : "connection failed";
+}
+
+/** Aborts when nothing arrived for `ms`: a long answer that keeps streaming is not a timeout. */
+class IdleDeadline {
+  private readonly ctl = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    this.timer = setTimeout(() => this.ctl.abort(new Error("timeout")), ms);
+    this.timer.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.ctl.signal;
+  }
+
+  touch(): void {
+    this.timer.refresh();
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,102 @@
+// Starts a real gateway on 127.0.0.1:0 with a temporary data dir, for tests that talk HTTP to it.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { TestContext } from "node:test";
+import type { Config, LaneConfig } from "../../gateway/config/types";
+import { createLogger, type Logger } from "../../gateway/log";
+import { defaultAdapter, startServer, type RunningServer, type ServerOptions } from "../../gateway/server";
+import type { LaneAdapter } from "../../gateway/upstreams/types";
+
+export function tempDir(prefix = "codex-lanes-test-"): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function codexLane(name: string, extra: Partial<Extract<LaneConfig, { type: "codex" }>> = {}): LaneConfig {
+  return { name, type: "codex", home: null, worker: null, engine: "app-server", concurrency: 4, maxUsedPercent: null, config: {}, env: {}, models: null, planPriceUsd: null, ...extra };
+}
+
+export function openaiLane(name: string, baseUrl: string, apiKey: string | null, extra: Partial<Extract<LaneConfig, { type: "openai" }>> = {}): LaneConfig {
+  return { name, type: "openai", baseUrl, apiKey, apiKeyEnv: "OPENAI_API_KEY", concurrency: 4, models: "*", monthlySpendCapUsd: null, timeoutMs: 10_000, ...extra };
+}
+
+export function testConfig(dataDir: string, lanes: LaneConfig[], over: Partial<Config> = {}): Config {
+  return {
+    source: "test",
+    listen: { host: "127.0.0.1", port: 0 },
+    dataDir,
+    lanes,
+    limits: { maxBodyBytes: 10 * 1024 * 1024, turnTimeoutMs: 30_000 },
+    queue: { maxWaiting: 100, maxWaitMs: 30_000 },
+    policy: { defaultCooldownMs: 60_000, maxRetries: 2, circuitThreshold: 3, circuitOpenMs: 30_000 },
+    rateLimitPollMs: 60_000,
+    log: { bodies: false, retentionDays: 30 },
+    prices: {},
+    adminKey: null,
+    masterKey: null,
+    ...over,
+  };
+}
+
+/** Collects log lines as parsed objects (and their raw text, to check for leaks). */
+export function captureLogger(): { log: Logger; lines: () => Record<string, unknown>[]; text: () => string } {
+  let buf = "";
+  const sink = { write: (s: string) => (buf += s) };
+  return {
+    log: createLogger({ level: "debug", out: sink, err: sink }),
+    lines: () => buf.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    text: () => buf,
+  };
+}
+
+export interface TestGateway {
+  server: RunningServer;
+  url: string;
+  /** For the openai client: `${url}/v1`. */
+  baseURL: string;
+  /** A client key and an admin key. */
+  key: string;
+  adminKey: string;
+  dataDir: string;
+  logs: ReturnType<typeof captureLogger>;
+  /** What the server printed to stdout (the first-start key notice). */
+  stdout: () => string;
+}
+
+export interface TestGatewayOptions {
+  lanes?: LaneConfig[];
+  /** Adapters by lane name; lanes without one get the real adapter. */
+  adapters?: Record<string, LaneAdapter>;
+  config?: Partial<Config>;
+  server?: ServerOptions;
+  dataDir?: string;
+}
+
+export async function startTestGateway(t: TestContext | { after(fn: () => unknown): void }, opts: TestGatewayOptions = {}): Promise<TestGateway> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const lanes = opts.lanes ?? Object.keys(opts.adapters ?? {}).map((n) => codexLane(n));
+  const config = testConfig(dataDir, lanes, opts.config);
+  const logs = captureLogger();
+  let stdout = "";
+  const server = await startServer(config, {
+    log: logs.log,
+    out: { write: (s: string) => (stdout += s) },
+    shutdownGraceMs: 2_000,
+    dispatch: { random: () => 0 },
+    ...opts.server,
+    makeAdapter: (lane, deps) => {
+      const given = opts.adapters?.[lane.name];
+      if (given) return given;
+      if (opts.server?.makeAdapter) return opts.server.makeAdapter(lane, deps);
+      return defaultAdapter(lane, deps);
+    },
+  });
+  t.after(async () => {
+    await server.close();
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  const key = server.store.keys.create("test-client").key;
+  const adminKey = server.store.keys.create("test-admin", { admin: true }).key;
+  return { server, url: server.url, baseURL: `${server.url}/v1`, key, adminKey, dataDir, logs, stdout: () => stdout };
+}
