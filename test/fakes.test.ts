@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { AppServerClient } from './fakes/app-server';
+import OpenAI from 'openai';
 import { startFakeChatGPT, type FakeChatGPT } from './fakes/chatgpt';
+import { FAKE_OPENAI_USAGE, startFakeOpenAI, type FakeOpenAI } from './fakes/openai';
 import { codexBin, codexChildEnv, configArgs, makeHome, makeWorkdir, runCodex, type TestHome } from './fakes/codex-run';
 
 function execArgs(fake: FakeChatGPT, cwd: string, prompt: string, extra: string[] = []): string[] {
@@ -323,5 +325,98 @@ describe('device-code login against the fake issuer', () => {
     assert.equal(done.params.success, true, String(done.params.error));
     const account = await client.request<{ account: { type: string; email: string } }>('account/read', {});
     assert.deepEqual([account.account.type, account.account.email], ['chatgpt', 'device-app@example.test']);
+  });
+});
+
+describe('fake OpenAI API with the official openai package', () => {
+  let fake: FakeOpenAI;
+  let client: OpenAI;
+
+  before(async () => {
+    fake = await startFakeOpenAI();
+    client = new OpenAI({ baseURL: fake.baseUrl, apiKey: 'sk-fake-test-key', maxRetries: 0, timeout: 10_000 });
+  });
+  after(async () => {
+    await fake.close();
+  });
+
+  test('non-streaming chat completion echoes the last user message with usage', async () => {
+    const res = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello there' }],
+    });
+    assert.equal(res.object, 'chat.completion');
+    assert.equal(res.choices[0]?.message.content, 'echo: hello there');
+    assert.equal(res.choices[0]?.finish_reason, 'stop');
+    assert.equal(res.usage?.prompt_tokens, FAKE_OPENAI_USAGE.prompt_tokens);
+    assert.equal(res.usage?.completion_tokens, FAKE_OPENAI_USAGE.completion_tokens);
+    const req = fake.requests.at(-1);
+    assert.equal(req?.headers.authorization, 'Bearer sk-fake-test-key');
+    assert.equal(req?.apiKey, 'sk-fake-test-key');
+  });
+
+  test('streaming chat completion sends chunks, a usage chunk and [DONE]', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'stream it SCENARIO=slow' }],
+    });
+    let text = '';
+    let contentChunks = 0;
+    let usageTokens: number | undefined;
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      assert.equal(chunk.object, 'chat.completion.chunk');
+      const choice = chunk.choices[0];
+      if (choice?.delta.content) {
+        text += choice.delta.content;
+        contentChunks++;
+      }
+      if (choice?.finish_reason) finish = choice.finish_reason;
+      if (chunk.usage) usageTokens = chunk.usage.total_tokens;
+    }
+    assert.equal(text, 'echo: stream it SCENARIO=slow');
+    assert.equal(contentChunks, 5);
+    assert.equal(finish, 'stop');
+    assert.equal(usageTokens, FAKE_OPENAI_USAGE.prompt_tokens + FAKE_OPENAI_USAGE.completion_tokens);
+  });
+
+  test('GET /v1/models lists the fake models', async () => {
+    const ids: string[] = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    assert.deepEqual(ids, ['gpt-4o-mini', 'gpt-5.5']);
+  });
+
+  test('rate_limited surfaces as a 429 RateLimitError with Retry-After', async () => {
+    fake.setScenario({ name: 'rate_limited', retryAfterSecs: 13, times: 1 });
+    await assert.rejects(
+      client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
+      (err: unknown) => {
+        assert.ok(err instanceof OpenAI.RateLimitError);
+        assert.equal(err.status, 429);
+        assert.equal(err.headers?.get('retry-after'), '13');
+        assert.equal(err.code, 'rate_limit_exceeded');
+        return true;
+      },
+    );
+    const next = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'after the limit' }] });
+    assert.equal(next.choices[0]?.message.content, 'echo: after the limit');
+  });
+
+  test('unauthorized, bad_request and server_error map to the SDK error classes', async () => {
+    const cases: Array<[string, new (...args: never[]) => Error, number]> = [
+      ['unauthorized', OpenAI.AuthenticationError, 401],
+      ['bad_request', OpenAI.BadRequestError, 400],
+      ['server_error', OpenAI.InternalServerError, 500],
+    ];
+    for (const [scenario, cls, status] of cases) {
+      await assert.rejects(
+        client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `SCENARIO=${scenario}` }] }),
+        (err: unknown) => {
+          assert.ok(err instanceof cls, scenario);
+          assert.equal((err as InstanceType<typeof OpenAI.APIError>).status, status);
+          return true;
+        },
+      );
+    }
   });
 });

@@ -1,0 +1,234 @@
+// A fake OpenAI API (plain HTTP on 127.0.0.1): Chat Completions (streaming and not) and models.
+// Stands in for an API-key upstream lane and for clients that talk to the gateway.
+import * as http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { flatHeaders, parseJson, readBody, sendJson, sleep } from './http-util';
+import { minimalInstance } from './json-schema-instance';
+
+export type OpenAIScenarioName = 'ok' | 'rate_limited' | 'server_error' | 'unauthorized' | 'bad_request' | 'slow';
+
+export const OPENAI_SCENARIO_NAMES: readonly OpenAIScenarioName[] = ['ok', 'rate_limited', 'server_error', 'unauthorized', 'bad_request', 'slow'];
+
+export interface OpenAIScenario {
+  name: OpenAIScenarioName;
+  /** rate_limited: Retry-After seconds (default 7). */
+  retryAfterSecs?: number;
+  /** slow: number of content chunks (default 5) and delay before each (default 200 ms). */
+  chunks?: number;
+  delayMs?: number;
+  /** Apply to the next N requests only, then revert to ok. */
+  times?: number;
+}
+
+export interface OpenAIRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** The bearer token from the authorization header, without "Bearer ". */
+  apiKey: string | undefined;
+  body: Record<string, unknown>;
+  lastUserText: string;
+  scenario: OpenAIScenarioName;
+  at: number;
+}
+
+export interface FakeOpenAI {
+  /** http://127.0.0.1:PORT/v1 */
+  baseUrl: string;
+  requests: OpenAIRequest[];
+  setScenario(scenario: OpenAIScenarioName | OpenAIScenario): void;
+  /** Models listed by GET /v1/models (default: gpt-4o-mini, gpt-5.5). */
+  setModels(ids: string[]): void;
+  close(): Promise<void>;
+}
+
+/** Fixed token counts so a test can check usage mapping. */
+export const FAKE_OPENAI_USAGE = { prompt_tokens: 21, completion_tokens: 7, cached_tokens: 5, reasoning_tokens: 2 };
+
+interface State {
+  scenario: OpenAIScenario;
+  models: string[];
+  requests: OpenAIRequest[];
+  closed: boolean;
+}
+
+export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+  const state: State = { scenario: { name: 'ok' }, models: ['gpt-4o-mini', 'gpt-5.5'], requests: [], closed: false };
+  const server = http.createServer((req, res) => {
+    handle(state, req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, apiError(`fake error: ${(err as Error).message}`, 'server_error', null));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    requests: state.requests,
+    setScenario: (s) => {
+      state.scenario = typeof s === 'string' ? { name: s } : { ...s };
+    },
+    setModels: (ids) => {
+      state.models = [...ids];
+    },
+    close: async () => {
+      state.closed = true;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function apiError(message: string, type: string, code: string | null, param: string | null = null): Record<string, unknown> {
+  return { error: { message, type, param, code } };
+}
+
+function lastUserText(body: Record<string, unknown>): string {
+  const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: string; content?: unknown }>) : [];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m?.role !== 'user') continue;
+    if (typeof m.content === 'string') return m.content;
+    if (Array.isArray(m.content)) {
+      return (m.content as Array<{ type?: string; text?: string }>).filter((p) => typeof p.text === 'string').map((p) => p.text).join('\n');
+    }
+    return '';
+  }
+  return '';
+}
+
+function pickScenario(state: State, text: string): OpenAIScenario {
+  const marker = /SCENARIO=([a-z_]+)/.exec(text)?.[1] as OpenAIScenarioName | undefined;
+  if (marker && OPENAI_SCENARIO_NAMES.includes(marker) && marker !== state.scenario.name) return { name: marker };
+  const current = state.scenario;
+  if (current.times !== undefined) {
+    state.scenario = current.times <= 1 ? { name: 'ok' } : { ...current, times: current.times - 1 };
+  }
+  return current;
+}
+
+async function handle(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const raw = await readBody(req);
+  const body = parseJson(raw);
+  const headers = flatHeaders(req);
+  const auth = headers.authorization;
+  const apiKey = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+  const text = lastUserText(body);
+  const isChat = req.method === 'POST' && url.pathname === '/v1/chat/completions';
+  const scenario = isChat ? pickScenario(state, text) : { name: 'ok' as const };
+  state.requests.push({ method: req.method ?? 'GET', path: url.pathname, headers, apiKey, body, lastUserText: text, scenario: scenario.name, at: Date.now() });
+
+  if (!apiKey) return sendJson(res, 401, apiError('You didn\'t provide an API key.', 'invalid_request_error', null));
+  if (req.method === 'GET' && url.pathname === '/v1/models') {
+    return sendJson(res, 200, { object: 'list', data: state.models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake-openai' })) });
+  }
+  if (req.method === 'GET' && url.pathname.startsWith('/v1/models/')) {
+    const id = decodeURIComponent(url.pathname.slice('/v1/models/'.length));
+    if (!state.models.includes(id)) return sendJson(res, 404, apiError(`The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found', 'model'));
+    return sendJson(res, 200, { id, object: 'model', created: 1_700_000_000, owned_by: 'fake-openai' });
+  }
+  if (!isChat) return sendJson(res, 404, apiError(`Unknown request URL: ${req.method} ${url.pathname}.`, 'invalid_request_error', 'unknown_url'));
+  if (errorReply(res, scenario)) return;
+  if (!Array.isArray(body.messages) || typeof body.model !== 'string') {
+    return sendJson(res, 400, apiError("Missing required parameter: 'messages' or 'model'.", 'invalid_request_error', 'missing_required_parameter'));
+  }
+  return body.stream === true ? streamChat(state, res, body, scenario, text) : sendJson(res, 200, completion(body, answer(body, text)));
+}
+
+/** Writes the scenario's error response, if it is an error scenario. */
+function errorReply(res: ServerResponse, s: OpenAIScenario): boolean {
+  switch (s.name) {
+    case 'rate_limited': {
+      const secs = s.retryAfterSecs ?? 7;
+      sendJson(res, 429, apiError('Rate limit reached for requests. Please try again later.', 'requests', 'rate_limit_exceeded'), {
+        'retry-after': String(secs),
+        'x-ratelimit-limit-requests': '60',
+        'x-ratelimit-remaining-requests': '0',
+        'x-ratelimit-reset-requests': `${secs}s`,
+      });
+      return true;
+    }
+    case 'server_error':
+      sendJson(res, 500, apiError('The server had an error while processing your request. Sorry about that!', 'server_error', null));
+      return true;
+    case 'unauthorized':
+      sendJson(res, 401, apiError('Incorrect API key provided: sk-fake***. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error', 'invalid_api_key'));
+      return true;
+    case 'bad_request':
+      sendJson(res, 400, apiError("Invalid value for 'messages': the fake was asked to reject this request.", 'invalid_request_error', 'invalid_value', 'messages'));
+      return true;
+    default:
+      return false;
+  }
+}
+
+function answer(body: Record<string, unknown>, text: string): string {
+  const format = body.response_format as { type?: string; json_schema?: { schema?: unknown } } | undefined;
+  if (format?.type === 'json_schema') return JSON.stringify(minimalInstance(format.json_schema?.schema ?? {}));
+  if (format?.type === 'json_object') return JSON.stringify({ echo: text });
+  return `echo: ${text}`;
+}
+
+function usage(): Record<string, unknown> {
+  const u = FAKE_OPENAI_USAGE;
+  return {
+    prompt_tokens: u.prompt_tokens,
+    completion_tokens: u.completion_tokens,
+    total_tokens: u.prompt_tokens + u.completion_tokens,
+    prompt_tokens_details: { cached_tokens: u.cached_tokens },
+    completion_tokens_details: { reasoning_tokens: u.reasoning_tokens },
+  };
+}
+
+let counter = 0;
+function completionId(): string {
+  counter += 1;
+  return `chatcmpl-fake${Date.now().toString(36)}${counter}`;
+}
+
+function completion(body: Record<string, unknown>, content: string): Record<string, unknown> {
+  return {
+    id: completionId(),
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: body.model,
+    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    usage: usage(),
+    system_fingerprint: 'fp_fake',
+  };
+}
+
+function splitChunks(text: string, n: number): string[] {
+  const size = Math.max(1, Math.ceil(text.length / n));
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out.length ? out : [''];
+}
+
+async function streamChat(state: State, res: ServerResponse, body: Record<string, unknown>, s: OpenAIScenario, text: string): Promise<void> {
+  const slow = s.name === 'slow';
+  const pieces = splitChunks(answer(body, text), slow ? s.chunks ?? 5 : 3);
+  const delay = slow ? s.delayMs ?? 200 : 0;
+  const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  const base = { id: completionId(), object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: 'fp_fake' };
+  const write = (obj: unknown) => {
+    if (!state.closed && !res.destroyed) res.write(`data: ${JSON.stringify(obj)}\n\n`);
+  };
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const chunk = (delta: Record<string, unknown>, finish: string | null) =>
+    ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) });
+  write(chunk({ role: 'assistant', content: '', refusal: null }, null));
+  for (const piece of pieces) {
+    if (delay) await sleep(delay);
+    write(chunk({ content: piece }, null));
+  }
+  write(chunk({}, 'stop'));
+  // With include_usage the real API sends a last chunk with empty choices and the usage.
+  if (includeUsage) write({ ...base, choices: [], usage: usage() });
+  if (!state.closed && !res.destroyed) res.end('data: [DONE]\n\n');
+}
