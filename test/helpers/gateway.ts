@@ -96,7 +96,12 @@ export async function startTestGateway(t: TestContext | { after(fn: () => unknow
     await server.close();
     if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
-  const key = server.store.keys.create("test-client").key;
-  const adminKey = server.store.keys.create("test-admin", { admin: true }).key;
+  // A restarted gateway on the same data dir gets fresh keys under the same names.
+  const fresh = (name: string, admin: boolean) => {
+    server.store.keys.revoke(name);
+    return server.store.keys.create(name, { admin }).key;
+  };
+  const key = fresh("test-client", false);
+  const adminKey = fresh("test-admin", true);
   return { server, url: server.url, baseURL: `${server.url}/v1`, key, adminKey, dataDir, logs, stdout: () => stdout };
 }
