@@ -304,6 +304,11 @@ describe('device-code login against the fake issuer', () => {
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual(agentMessages(res.events), ['echo: after device login']);
     assert.equal(fake.requestsFor('acct-device').at(-1)?.lastUserText, 'after device login');
+
+    const current = (JSON.parse(readFileSync(authPath, 'utf8')) as { tokens: { refresh_token: string } }).tokens.refresh_token;
+    const logout = await runCodex({ args: ['logout'], env: { CODEX_HOME: home.dir, ...fake.codexEnv() } });
+    assert.equal(logout.code, 0, logout.stderr);
+    assert.ok(fake.revokedTokens.includes(current), 'logout revokes the refresh token at the fake');
   });
 
   test('app-server `account/login/start` chatgptDeviceCode uses CODEX_APP_SERVER_LOGIN_ISSUER', async (t) => {
