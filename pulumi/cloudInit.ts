@@ -1,0 +1,73 @@
+// cloud-init for the server. It puts Docker's volume store on the Hetzner volume, so every Docker
+// volume (each account's CODEX_HOME, the gateway's database, Caddy's certificates) lives on storage
+// that outlives the server. Hetzner's `docker-ce` image already runs Docker; this only moves storage.
+//
+// The server ignores later changes to this text (ignoreChanges: ["userData"]), because a change
+// would otherwise replace the server; see pulumi/README.md "Replacing the server".
+
+export const DATA_MOUNT = "/mnt/codex-lanes";
+export const DOCKER_VOLUMES_DIR = "/var/lib/docker/volumes";
+
+function mountScript(device: string): string {
+  return `#!/bin/sh
+# Mounts the codex-lanes data volume and binds ${DATA_MOUNT}/docker-volumes over ${DOCKER_VOLUMES_DIR}.
+set -eu
+DEV='${device}'
+MNT='${DATA_MOUNT}'
+i=0
+# The volume is attached right after the server is created; wait for it (at most 10 minutes).
+while [ ! -b "$DEV" ]; do
+  i=$((i + 1))
+  if [ "$i" -gt 300 ]; then echo "codex-lanes: data volume $DEV never appeared" >&2; exit 1; fi
+  sleep 2
+done
+mkdir -p "$MNT" ${DOCKER_VOLUMES_DIR}
+grep -q " $MNT " /etc/fstab || echo "$DEV $MNT ext4 discard,nofail,defaults 0 2" >> /etc/fstab
+grep -q " ${DOCKER_VOLUMES_DIR} " /etc/fstab || \\
+  echo "$MNT/docker-volumes ${DOCKER_VOLUMES_DIR} none bind,nofail,x-systemd.requires-mounts-for=$MNT 0 0" >> /etc/fstab
+systemctl daemon-reload
+mountpoint -q "$MNT" || mount "$MNT"
+mkdir -p "$MNT/docker-volumes"
+if ! mountpoint -q ${DOCKER_VOLUMES_DIR}; then
+  systemctl stop docker.socket docker.service
+  mount ${DOCKER_VOLUMES_DIR}
+fi
+systemctl start docker.service
+`;
+}
+
+/** `device` is the volume's Linux device, e.g. /dev/disk/by-id/scsi-0HC_Volume_123. */
+export function cloudInit(opts: { device: string }): string {
+  if (!/^\/dev\/[A-Za-z0-9_./-]+$/.test(opts.device)) throw new Error(`unexpected volume device path: ${opts.device}`);
+  const indent = (text: string) =>
+    text
+      .split("\n")
+      .map((l) => (l ? `      ${l}` : l))
+      .join("\n");
+  return `#cloud-config
+write_files:
+  - path: /etc/systemd/system/docker.service.d/10-codex-lanes.conf
+    permissions: "0644"
+    content: |
+      # Docker must never start without the data volume: accounts would sign in onto the root disk.
+      [Unit]
+      RequiresMountsFor=${DOCKER_VOLUMES_DIR}
+  - path: /usr/local/sbin/codex-lanes-mount-data
+    permissions: "0755"
+    content: |
+${indent(mountScript(opts.device))}
+runcmd:
+  - [/usr/local/sbin/codex-lanes-mount-data]
+`;
+}
+
+/**
+ * Run over SSH until it succeeds (command.remote.Command); the Docker provider waits for it.
+ * Fails loudly when the data volume is not mounted rather than letting Docker write to the root disk.
+ */
+export const WAIT_FOR_DOCKER = [
+  "cloud-init status --wait >/dev/null 2>&1 || true",
+  `mountpoint -q ${DOCKER_VOLUMES_DIR} || { echo "codex-lanes: the data volume is not mounted on ${DOCKER_VOLUMES_DIR}; see /var/log/cloud-init-output.log" >&2; exit 1; }`,
+  "i=0; until docker info >/dev/null 2>&1; do i=$((i + 1)); if [ $i -gt 150 ]; then echo 'codex-lanes: docker did not answer' >&2; exit 1; fi; sleep 2; done",
+  "docker version --format '{{.Server.Version}}'",
+].join("\n");

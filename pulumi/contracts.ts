@@ -1,0 +1,32 @@
+// Names, ports and paths the deployed containers agree on. They mirror the product's contracts
+// (DESIGN.md: config file, worker protocol); change them only together with the gateway and the images.
+
+export const PROJECT = "codex-lanes";
+
+export const GATEWAY_PORT = 8787;
+export const WORKER_PORT = 8790;
+
+export const GATEWAY_CONTAINER = "codex-lanes-gateway";
+export const CADDY_CONTAINER = "codex-lanes-caddy";
+export const NETWORK_NAME = "codex-lanes";
+
+export const GATEWAY_CONFIG_PATH = "/etc/codex-lanes/config.json";
+export const GATEWAY_DATA_DIR = "/data";
+export const WORKER_CODEX_HOME = "/codex-home";
+
+export const GATEWAY_DOCKERFILE = "gateway/Dockerfile";
+export const WORKER_DOCKERFILE = "gateway/worker/Dockerfile";
+
+export function workerContainerName(account: string): string {
+  return `codex-lanes-worker-${account}`;
+}
+
+/** The worker's DNS name on the private network. */
+export function workerAlias(account: string): string {
+  return `worker-${account}`;
+}
+
+/** `plus-a` -> `WORKER_TOKEN_PLUS_A`. Names only hold [a-z0-9-], so this is one-to-one. */
+export function workerTokenEnv(account: string): string {
+  return `WORKER_TOKEN_${account.toUpperCase().replace(/-/g, "_")}`;
+}

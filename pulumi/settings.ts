@@ -1,0 +1,290 @@
+// Reads and validates the stack configuration once, at program start, so `pulumi up` fails before
+// it creates anything. Every problem is reported at once, each prefixed with its full config key and
+// followed by what to do. Secret values are checked for presence and shape only and never quoted.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { cidrProblem } from "./cidr";
+import { GATEWAY_DOCKERFILE, PROJECT, WORKER_DOCKERFILE } from "./contracts";
+import { API_LANE_NAME, PLAN_PRICES_USD, type AccountSpec, type Plan } from "./gatewayConfig";
+
+export interface Settings {
+  sshPublicKey: string;
+  serverType: string;
+  location: string;
+  adminCidrs: string[];
+  domain: string | null;
+  acmeEmail: string | null;
+  accounts: AccountSpec[];
+  /** Whether `openaiApiKey` is set; the key itself is read as a secret by the program. */
+  openaiLane: boolean;
+  volumeSizeGb: number;
+  workerMemoryMb: number;
+  repoDir: string;
+}
+
+/** Config values as Pulumi hands them to the program: strings, lists and objects as JSON text. */
+export type RawConfig = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULTS = {
+  serverType: "cx23",
+  location: "nbg1",
+  volumeSizeGb: 10,
+  workerMemoryMb: 1024,
+} as const;
+
+export const ACCOUNT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const ACCOUNT_KEYS = new Set(["name", "plan", "concurrency", "planPriceUsd"]);
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** File checks, injected so the validator stays a pure function of its inputs. */
+export interface FileProbe {
+  isFile(p: string): boolean;
+  isDirectory(p: string): boolean;
+}
+
+export const realFiles: FileProbe = {
+  isFile: (p) => fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false,
+  isDirectory: (p) => fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false,
+};
+
+class Problems {
+  readonly list: string[] = [];
+  add(key: string, message: string): void {
+    this.list.push(`${PROJECT}:${key}: ${message}`);
+  }
+}
+
+function blank(v: string | undefined): v is undefined {
+  return v === undefined || v.trim() === "";
+}
+
+function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(raw) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Integers arrive as numbers from `--path` sets and as strings from plain sets. */
+function toInteger(v: unknown): number | null {
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  return Number.isInteger(n) ? n : null;
+}
+
+function toNumber(v: unknown): number | null {
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : null;
+}
+
+function readInteger(p: Problems, raw: RawConfig, key: string, fallback: number, min: number, max: number): number {
+  const text = raw[key];
+  if (blank(text)) return fallback;
+  const n = toInteger(text);
+  if (n === null || n < min || n > max) {
+    p.add(key, `${JSON.stringify(text)} is not a whole number from ${min} to ${max}; run pulumi config set ${key} ${fallback}`);
+    return fallback;
+  }
+  return n;
+}
+
+function readSshPublicKey(p: Problems, raw: RawConfig): string {
+  const key = raw.sshPublicKey?.trim();
+  if (!key) {
+    p.add("sshPublicKey", 'is not set; run pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"');
+    return "";
+  }
+  if (!/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) [A-Za-z0-9+/=]+( .*)?$/.test(key)) {
+    p.add("sshPublicKey", "does not look like an OpenSSH public key (\"ssh-ed25519 AAAA... comment\"); set the contents of your .pub file");
+  }
+  return key;
+}
+
+function checkSshPrivateKey(p: Problems, raw: RawConfig): void {
+  const key = raw.sshPrivateKey;
+  if (blank(key)) {
+    p.add("sshPrivateKey", "is not set; run pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519");
+  } else if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
+    // Never quote the value: it is meant to be a secret.
+    p.add("sshPrivateKey", "does not look like a private key file (no BEGIN ... PRIVATE KEY line); set the file, not its path");
+  }
+}
+
+function readName(p: Problems, raw: RawConfig, key: string, fallback: string, pattern: RegExp, what: string): string {
+  const v = raw[key];
+  if (blank(v)) return fallback;
+  if (!pattern.test(v)) {
+    p.add(key, `${JSON.stringify(v)} is not a valid ${what}; for example pulumi config set ${key} ${fallback}`);
+    return fallback;
+  }
+  return v;
+}
+
+function readAdminCidrs(p: Problems, raw: RawConfig): string[] {
+  const text = raw.adminCidrs;
+  const hint = "pulumi config set --path 'adminCidrs[0]' 203.0.113.7/32 (your own address; see https://ifconfig.me)";
+  if (blank(text)) {
+    p.add("adminCidrs", `is not set; SSH is closed to everyone else, so list where you connect from: ${hint}`);
+    return [];
+  }
+  const parsed = parseJson(text);
+  if (!parsed.ok || !Array.isArray(parsed.value)) {
+    p.add("adminCidrs", `must be a list of CIDRs; set each entry with ${hint}`);
+    return [];
+  }
+  if (parsed.value.length === 0) {
+    p.add("adminCidrs", `is empty; SSH is closed to everyone else, so list where you connect from: ${hint}`);
+  }
+  const cidrs: string[] = [];
+  parsed.value.forEach((entry, i) => {
+    const problem = typeof entry === "string" ? cidrProblem(entry.trim()) : "is not a string";
+    if (problem) p.add(`adminCidrs[${i}]`, `${JSON.stringify(entry)} ${problem}`);
+    else cidrs.push((entry as string).trim());
+  });
+  return cidrs;
+}
+
+function readDomain(p: Problems, raw: RawConfig): string | null {
+  const v = raw.domain?.trim();
+  if (!v) return null;
+  const host = v.toLowerCase().replace(/\.$/, "");
+  if (!HOSTNAME.test(host)) {
+    p.add("domain", `${JSON.stringify(v)} is not a host name; set just the name, e.g. pulumi config set domain ai.example.com`);
+    return null;
+  }
+  return host;
+}
+
+function readAcmeEmail(p: Problems, raw: RawConfig): string | null {
+  const v = raw.acmeEmail?.trim();
+  if (!v) return null;
+  if (!/^[^\s@{}]+@[^\s@{}]+\.[^\s@{}]+$/.test(v)) {
+    p.add("acmeEmail", `${JSON.stringify(v)} is not an email address; it is given to Let's Encrypt for expiry notices`);
+    return null;
+  }
+  return v;
+}
+
+function readAccount(p: Problems, entry: unknown, i: number, seen: Set<string>): AccountSpec | null {
+  const key = `accounts[${i}]`;
+  const obj: Record<string, unknown> | null =
+    typeof entry === "string" ? { name: entry } : entry && typeof entry === "object" && !Array.isArray(entry) ? (entry as Record<string, unknown>) : null;
+  if (!obj) {
+    p.add(key, "must be an object like { name: plus-a, plan: plus }; set it with pulumi config set --path 'accounts[0].name' plus-a");
+    return null;
+  }
+  for (const k of Object.keys(obj)) {
+    if (!ACCOUNT_KEYS.has(k)) p.add(`${key}.${k}`, `is not a known account setting; use name, plan, concurrency or planPriceUsd`);
+  }
+  const { name, plan, concurrency, planPriceUsd } = obj;
+  let ok = true;
+  if (typeof name !== "string" || !ACCOUNT_NAME.test(name)) {
+    p.add(`${key}.name`, `${JSON.stringify(name)} is not a valid account name; use lowercase letters, digits and dashes (1 to 32, starting with a letter or digit)`);
+    ok = false;
+  } else if (name === API_LANE_NAME) {
+    p.add(`${key}.name`, `"${API_LANE_NAME}" is reserved for the OpenAI API-key lane; choose another name`);
+    ok = false;
+  } else if (seen.has(name)) {
+    p.add(`${key}.name`, `"${name}" is used by an earlier account; account names must be unique`);
+    ok = false;
+  } else {
+    seen.add(name);
+  }
+  const plans = Object.keys(PLAN_PRICES_USD);
+  if (plan !== undefined && plan !== null && !(typeof plan === "string" && plans.includes(plan))) {
+    p.add(`${key}.plan`, `${JSON.stringify(plan)} is not a known plan; use one of ${plans.join(", ")} (or leave it out and set planPriceUsd)`);
+    ok = false;
+  }
+  const conc = concurrency == null ? null : toInteger(concurrency);
+  if (concurrency != null && (conc === null || conc < 1)) {
+    p.add(`${key}.concurrency`, `${JSON.stringify(concurrency)} is not a whole number of at least 1`);
+    ok = false;
+  }
+  const price = planPriceUsd == null ? null : toNumber(planPriceUsd);
+  if (planPriceUsd != null && (price === null || price < 0)) {
+    p.add(`${key}.planPriceUsd`, `${JSON.stringify(planPriceUsd)} is not a price in USD per month`);
+    ok = false;
+  }
+  if (!ok) return null;
+  return { name: name as string, plan: (plan as Plan | undefined) ?? null, concurrency: conc, planPriceUsd: price };
+}
+
+function readAccounts(p: Problems, raw: RawConfig): AccountSpec[] {
+  const hint = "pulumi config set --path 'accounts[0].name' plus-a";
+  const text = raw.accounts;
+  if (blank(text)) {
+    p.add("accounts", `no accounts are configured; add one ChatGPT account per entry, e.g. ${hint}`);
+    return [];
+  }
+  const parsed = parseJson(text);
+  if (!parsed.ok || !Array.isArray(parsed.value)) {
+    p.add("accounts", `must be a list of accounts; set each entry with ${hint}`);
+    return [];
+  }
+  if (parsed.value.length === 0) {
+    p.add("accounts", `is empty; add one ChatGPT account per entry, e.g. ${hint}`);
+  }
+  const seen = new Set<string>();
+  return parsed.value.flatMap((entry, i) => readAccount(p, entry, i, seen) ?? []);
+}
+
+function readRepoDir(p: Problems, raw: RawConfig, defaultRepoDir: string, files: FileProbe): string {
+  const dir = blank(raw.repoDir) ? defaultRepoDir : path.resolve(raw.repoDir);
+  const missing = ["package.json", "package-lock.json", GATEWAY_DOCKERFILE, WORKER_DOCKERFILE].filter(
+    (f) => !files.isFile(path.join(dir, f)),
+  );
+  if (!files.isDirectory(dir)) {
+    p.add("repoDir", `${JSON.stringify(dir)} is not a directory; point it at your clone of codex-lanes, or remove it`);
+  } else if (missing.length > 0) {
+    p.add("repoDir", `${JSON.stringify(dir)} is not a codex-lanes checkout (missing ${missing.join(", ")}); the images are built from it`);
+  }
+  return dir;
+}
+
+/** Validates everything, then throws one ConfigError listing every problem, or returns the settings. */
+export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; files: FileProbe }): Settings {
+  const p = new Problems();
+  checkSshPrivateKey(p, raw);
+  const settings: Settings = {
+    sshPublicKey: readSshPublicKey(p, raw),
+    serverType: readName(p, raw, "serverType", DEFAULTS.serverType, /^[a-z0-9]+(-[a-z0-9]+)*$/, "Hetzner server type"),
+    location: readName(p, raw, "location", DEFAULTS.location, /^[a-z]+[0-9]*$/, "Hetzner location"),
+    adminCidrs: readAdminCidrs(p, raw),
+    domain: readDomain(p, raw),
+    acmeEmail: readAcmeEmail(p, raw),
+    accounts: readAccounts(p, raw),
+    openaiLane: !blank(raw.openaiApiKey),
+    volumeSizeGb: readInteger(p, raw, "volumeSizeGb", DEFAULTS.volumeSizeGb, 10, 10240),
+    workerMemoryMb: readInteger(p, raw, "workerMemoryMb", DEFAULTS.workerMemoryMb, 256, 65536),
+    repoDir: readRepoDir(p, raw, env.defaultRepoDir, env.files),
+  };
+  if (p.list.length > 0) throw new ConfigError(p.list);
+  return settings;
+}
+
+/** Every key the program reads from the `codex-lanes:` namespace. */
+export const CONFIG_KEYS = [
+  "sshPublicKey",
+  "sshPrivateKey",
+  "serverType",
+  "location",
+  "adminCidrs",
+  "domain",
+  "acmeEmail",
+  "accounts",
+  "openaiApiKey",
+  "volumeSizeGb",
+  "workerMemoryMb",
+  "repoDir",
+] as const;

@@ -1,0 +1,343 @@
+// Pure parts of the Pulumi program: config validation, the gateway config generator, Caddyfile,
+// cloud-init, firewall rules, CIDR checks, the SSH key file and the image source hash.
+
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { cidrProblem } from "../pulumi/cidr";
+import { caddyfile, publicHost } from "../pulumi/caddyfile";
+import { cloudInit, WAIT_FOR_DOCKER } from "../pulumi/cloudInit";
+import { workerTokenEnv } from "../pulumi/contracts";
+import { firewallRules } from "../pulumi/firewall";
+import { gatewayConfig, renderGatewayConfig, type AccountSpec } from "../pulumi/gatewayConfig";
+import { ConfigError, realFiles, validateSettings, type RawConfig } from "../pulumi/settings";
+import { sourceHash } from "../pulumi/sourceHash";
+import { sshKeyFilePath, writeSshKeyFile } from "../pulumi/sshKeyFile";
+import { FAKE_PRIVATE_KEY, makeRepoFixture, makeTmpDir } from "./pulumi-harness";
+
+// js-yaml ships with @pulumi/pulumi; it parses the cloud-init exactly as YAML, as cloud-init will.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = require("js-yaml") as { load(text: string): unknown };
+
+const tmp = makeTmpDir();
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const repo = makeRepoFixture(tmp);
+
+function raw(overrides: Record<string, unknown> = {}): RawConfig {
+  const base: Record<string, unknown> = {
+    sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITEST me@laptop",
+    sshPrivateKey: FAKE_PRIVATE_KEY,
+    adminCidrs: ["198.51.100.7/32"],
+    accounts: [{ name: "plus-a", plan: "plus" }],
+    repoDir: repo,
+    ...overrides,
+  };
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(base)) out[k] = v === undefined || typeof v === "string" ? v : JSON.stringify(v);
+  return out;
+}
+
+function validate(overrides: Record<string, unknown> = {}) {
+  return validateSettings(raw(overrides), { defaultRepoDir: repo, files: realFiles });
+}
+
+function problemsOf(overrides: Record<string, unknown>): string[] {
+  try {
+    validate(overrides);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    return [...err.problems];
+  }
+  assert.fail("expected the config to be rejected");
+}
+
+describe("stack config validation", () => {
+  test("a minimal config gets the documented defaults", () => {
+    const s = validate();
+    assert.equal(s.serverType, "cx23");
+    assert.equal(s.location, "nbg1");
+    assert.equal(s.volumeSizeGb, 10);
+    assert.equal(s.workerMemoryMb, 1024);
+    assert.equal(s.domain, null);
+    assert.equal(s.acmeEmail, null);
+    assert.equal(s.openaiLane, false);
+    assert.equal(s.repoDir, repo);
+    assert.deepEqual(s.accounts, [{ name: "plus-a", plan: "plus", concurrency: null, planPriceUsd: null }]);
+  });
+
+  test("empty strings (the Pulumi.yaml defaults of optional keys) count as unset", () => {
+    const s = validate({ domain: "", acmeEmail: "", openaiApiKey: "", repoDir: "", serverType: "", volumeSizeGb: "" });
+    assert.equal(s.domain, null);
+    assert.equal(s.openaiLane, false);
+    assert.equal(s.repoDir, repo);
+    assert.equal(s.serverType, "cx23");
+    assert.equal(s.volumeSizeGb, 10);
+  });
+
+  test("explicit values are kept; numbers may arrive as strings or numbers", () => {
+    const s = validate({
+      serverType: "cpx31",
+      location: "fsn1",
+      domain: "AI.Example.com",
+      acmeEmail: "ops@example.com",
+      openaiApiKey: "sk-test",
+      volumeSizeGb: "50",
+      workerMemoryMb: "2048",
+      accounts: [{ name: "plus-a", plan: "team", concurrency: "3", planPriceUsd: 25 }, "b2"],
+    });
+    assert.equal(s.serverType, "cpx31");
+    assert.equal(s.location, "fsn1");
+    assert.equal(s.domain, "ai.example.com");
+    assert.equal(s.acmeEmail, "ops@example.com");
+    assert.equal(s.openaiLane, true);
+    assert.equal(s.volumeSizeGb, 50);
+    assert.equal(s.workerMemoryMb, 2048);
+    assert.deepEqual(s.accounts, [
+      { name: "plus-a", plan: "team", concurrency: 3, planPriceUsd: 25 },
+      { name: "b2", plan: null, concurrency: null, planPriceUsd: null },
+    ]);
+  });
+
+  test("no accounts: unset and empty both name the key and say how to add one", () => {
+    for (const accounts of [undefined, []]) {
+      const [problem, ...rest] = problemsOf({ accounts });
+      assert.equal(rest.length, 0);
+      assert.match(problem, /^codex-lanes:accounts: /);
+      assert.match(problem, /pulumi config set --path 'accounts\[0\]\.name'/);
+    }
+  });
+
+  test("an invalid account name is named with its index, value and the rule", () => {
+    assert.deepEqual(problemsOf({ accounts: [{ name: "plus-a" }, { name: "Plus B" }] }), [
+      'codex-lanes:accounts[1].name: "Plus B" is not a valid account name; use lowercase letters, digits and dashes (1 to 32, starting with a letter or digit)',
+    ]);
+    for (const name of ["-a", "a_b", "a".repeat(33), ""]) {
+      assert.match(problemsOf({ accounts: [{ name }] })[0], /^codex-lanes:accounts\[0\]\.name: .* is not a valid account name/);
+    }
+  });
+
+  test("a duplicate account name is rejected at the second use", () => {
+    assert.deepEqual(problemsOf({ accounts: ["a", "b", "a"] }), [
+      'codex-lanes:accounts[2].name: "a" is used by an earlier account; account names must be unique',
+    ]);
+  });
+
+  test("the name of the API-key lane is reserved", () => {
+    assert.match(problemsOf({ accounts: ["api"] })[0], /^codex-lanes:accounts\[0\]\.name: "api" is reserved/);
+  });
+
+  test("unknown plans, bad concurrency, bad prices and unknown keys are named", () => {
+    const problems = problemsOf({
+      accounts: [{ name: "a", plan: "ultra", concurrency: 0, planPriceUsd: "lots", concurency: 2 }],
+    });
+    assert.deepEqual(
+      problems.map((p) => p.split(":").slice(0, 2).join(":")),
+      [
+        "codex-lanes:accounts[0].concurency",
+        "codex-lanes:accounts[0].plan",
+        "codex-lanes:accounts[0].concurrency",
+        "codex-lanes:accounts[0].planPriceUsd",
+      ],
+    );
+  });
+
+  test("a bad CIDR names its index and says what a CIDR looks like", () => {
+    assert.deepEqual(problemsOf({ adminCidrs: ["198.51.100.7/32", "198.51.100.7"] }), [
+      'codex-lanes:adminCidrs[1]: "198.51.100.7" is not a CIDR; write an address with a prefix length, e.g. 203.0.113.7/32',
+    ]);
+  });
+
+  test("missing or empty admin CIDRs are rejected: SSH would be closed to everyone", () => {
+    for (const adminCidrs of [undefined, []]) {
+      const problems = problemsOf({ adminCidrs });
+      assert.equal(problems.length, 1);
+      assert.match(problems[0], /^codex-lanes:adminCidrs: .*pulumi config set --path 'adminCidrs\[0\]'/);
+    }
+    assert.match(problemsOf({ adminCidrs: "198.51.100.7/32" })[0], /^codex-lanes:adminCidrs: must be a list/);
+  });
+
+  test("every problem is reported at once, in one error that names each key", () => {
+    let message = "";
+    try {
+      validate({ accounts: [], adminCidrs: ["nope"], sshPublicKey: undefined, volumeSizeGb: "5", domain: "https://x.example.com/" });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    assert.match(message, /^Invalid stack configuration \(5 problems\):/);
+    for (const key of ["sshPublicKey", "adminCidrs[0]", "domain", "accounts", "volumeSizeGb"]) {
+      assert.ok(message.includes(`codex-lanes:${key}: `), `${key} missing from:\n${message}`);
+    }
+  });
+
+  test("a missing or malformed private key is reported without quoting it", () => {
+    assert.match(problemsOf({ sshPrivateKey: undefined })[0], /^codex-lanes:sshPrivateKey: is not set; run pulumi config set --secret/);
+    const secretLooking = "ssh-ed25519 AAAA-this-is-the-public-key-by-mistake";
+    const [problem] = problemsOf({ sshPrivateKey: secretLooking });
+    assert.match(problem, /^codex-lanes:sshPrivateKey: does not look like a private key/);
+    assert.ok(!problem.includes(secretLooking));
+  });
+
+  test("repoDir must be a checkout with both Dockerfiles", () => {
+    const problems = problemsOf({ repoDir: path.join(tmp, "nowhere") });
+    assert.match(problems[0], /^codex-lanes:repoDir: ".*nowhere" is not a directory/);
+    const partial = path.join(tmp, "partial");
+    fs.mkdirSync(partial, { recursive: true });
+    fs.writeFileSync(path.join(partial, "package.json"), "{}");
+    assert.match(problemsOf({ repoDir: partial })[0], /missing package-lock\.json, gateway\/Dockerfile, gateway\/worker\/Dockerfile/);
+  });
+});
+
+describe("gateway config generator", () => {
+  const accounts: AccountSpec[] = [
+    { name: "plus-a", plan: "plus", concurrency: 2, planPriceUsd: null },
+    { name: "pro-b", plan: "pro", concurrency: null, planPriceUsd: null },
+    { name: "team-c", plan: "team", concurrency: null, planPriceUsd: 25 },
+    { name: "d", plan: null, concurrency: null, planPriceUsd: null },
+  ];
+
+  test("lanes follow the accounts in order, each pointing at its own worker and token variable", () => {
+    const config = gatewayConfig(accounts, { openaiLane: false });
+    assert.deepEqual(config, {
+      listen: { host: "0.0.0.0", port: 8787 },
+      dataDir: "/data",
+      lanes: [
+        { name: "plus-a", type: "codex", worker: { url: "http://worker-plus-a:8790", tokenEnv: "WORKER_TOKEN_PLUS_A" }, concurrency: 2, planPriceUsd: 20 },
+        { name: "pro-b", type: "codex", worker: { url: "http://worker-pro-b:8790", tokenEnv: "WORKER_TOKEN_PRO_B" }, planPriceUsd: 200 },
+        { name: "team-c", type: "codex", worker: { url: "http://worker-team-c:8790", tokenEnv: "WORKER_TOKEN_TEAM_C" }, planPriceUsd: 25 },
+        { name: "d", type: "codex", worker: { url: "http://worker-d:8790", tokenEnv: "WORKER_TOKEN_D" } },
+      ],
+    });
+  });
+
+  test("the API-key lane comes last, and only when the stack has a key", () => {
+    const withKey = gatewayConfig(accounts.slice(0, 2), { openaiLane: true });
+    assert.deepEqual(withKey.lanes.map((l) => l.name), ["plus-a", "pro-b", "api"]);
+    assert.deepEqual(withKey.lanes[2], { name: "api", type: "openai", apiKeyEnv: "OPENAI_API_KEY" });
+    assert.ok(!gatewayConfig(accounts, { openaiLane: false }).lanes.some((l) => l.type === "openai"));
+  });
+
+  test("the rendered file is the JSON of the generated config, no secrets in it", () => {
+    const text = renderGatewayConfig(gatewayConfig(accounts, { openaiLane: true }));
+    assert.deepEqual(JSON.parse(text), gatewayConfig(accounts, { openaiLane: true }));
+    assert.ok(text.endsWith("\n"));
+  });
+
+  test("token variable names are upper snake case of the account name", () => {
+    assert.equal(workerTokenEnv("plus-a"), "WORKER_TOKEN_PLUS_A");
+    assert.equal(workerTokenEnv("a1-b2-c3"), "WORKER_TOKEN_A1_B2_C3");
+  });
+});
+
+describe("Caddy and host name", () => {
+  test("without a domain the host is the dashed IP under nip.io", () => {
+    assert.equal(publicHost(null, "203.0.113.10"), "203-0-113-10.nip.io");
+    assert.equal(publicHost("ai.example.com", "203.0.113.10"), "ai.example.com");
+  });
+
+  test("the Caddyfile serves the host and proxies to the gateway container, streaming", () => {
+    const text = caddyfile({ host: "ai.example.com", acmeEmail: "ops@example.com" });
+    assert.match(text, /^\{\n\temail ops@example\.com\n/);
+    assert.match(text, /\nai\.example\.com \{\n\treverse_proxy codex-lanes-gateway:8787 \{\n\t\tflush_interval -1\n/);
+    assert.match(text, /protocols h1 h2/);
+    assert.ok(!caddyfile({ host: "h.nip.io", acmeEmail: null }).includes("email"));
+  });
+});
+
+describe("firewall and CIDRs", () => {
+  test("inbound: 22 from the admin CIDRs only, 80 and 443 from anywhere, nothing else", () => {
+    assert.deepEqual(
+      firewallRules(["198.51.100.7/32"]).map((r) => [r.direction, r.protocol, r.port, r.sourceIps]),
+      [
+        ["in", "tcp", "22", ["198.51.100.7/32"]],
+        ["in", "tcp", "80", ["0.0.0.0/0", "::/0"]],
+        ["in", "tcp", "443", ["0.0.0.0/0", "::/0"]],
+      ],
+    );
+  });
+
+  test("CIDR checks accept network addresses and reject the rest", () => {
+    for (const ok of ["203.0.113.7/32", "203.0.113.0/24", "0.0.0.0/0", "2001:db8::/32", "2001:db8::1/128", "::/0"]) {
+      assert.equal(cidrProblem(ok), null, ok);
+    }
+    for (const bad of ["203.0.113.7", "203.0.113.7/24", "1.2.3.4/33", "300.1.1.1/32", "2001:db8::1/64", "fe80::1%eth0/64", "x/8"]) {
+      assert.notEqual(cidrProblem(bad), null, bad);
+    }
+  });
+});
+
+describe("cloud-init", () => {
+  const device = "/dev/disk/by-id/scsi-0HC_Volume_4242";
+  const text = cloudInit({ device });
+
+  test("is valid cloud-config that installs and runs the mount script", () => {
+    assert.ok(text.startsWith("#cloud-config\n"));
+    const doc = yaml.load(text) as { write_files: Array<{ path: string; content: string; permissions: string }>; runcmd: string[][] };
+    assert.deepEqual(doc.runcmd, [["/usr/local/sbin/codex-lanes-mount-data"]]);
+    const script = doc.write_files.find((f) => f.path === "/usr/local/sbin/codex-lanes-mount-data");
+    assert.ok(script);
+    assert.equal(script.permissions, "0755");
+    assert.ok(script.content.includes(`DEV='${device}'`));
+    const dropIn = doc.write_files.find((f) => f.path.startsWith("/etc/systemd/system/docker.service.d/"));
+    assert.match(dropIn?.content ?? "", /RequiresMountsFor=\/var\/lib\/docker\/volumes/);
+    // The script must at least parse as POSIX sh.
+    const file = path.join(tmp, "mount.sh");
+    fs.writeFileSync(file, script.content);
+    execFileSync("sh", ["-n", file]);
+  });
+
+  test("stays under Hetzner's 32 KiB user-data limit", () => {
+    assert.ok(Buffer.byteLength(text) < 32 * 1024);
+  });
+
+  test("rejects a device path that could inject shell", () => {
+    assert.throws(() => cloudInit({ device: "/dev/x'; rm -rf /; '" }), /unexpected volume device path/);
+  });
+
+  test("the Docker wait script parses as sh and refuses to go on without the data volume", () => {
+    const file = path.join(tmp, "wait.sh");
+    fs.writeFileSync(file, WAIT_FOR_DOCKER);
+    execFileSync("sh", ["-n", file]);
+    assert.match(WAIT_FOR_DOCKER, /mountpoint -q \/var\/lib\/docker\/volumes \|\| \{.*exit 1; \}/);
+  });
+});
+
+describe("SSH key file for the Docker provider", () => {
+  test("is written 0600 with a final newline under the given temp dir", () => {
+    const file = sshKeyFilePath("codex-lanes", "prod", tmp);
+    assert.equal(file, path.join(tmp, "codex-lanes-prod.ssh-key"));
+    writeSshKeyFile(file, FAKE_PRIVATE_KEY);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    assert.equal(fs.readFileSync(file, "utf8"), `${FAKE_PRIVATE_KEY}\n`);
+  });
+
+  test("replaces an existing file or symlink instead of writing through it", () => {
+    const file = path.join(tmp, "planted.ssh-key");
+    const target = path.join(tmp, "elsewhere");
+    fs.writeFileSync(target, "untouched");
+    fs.symlinkSync(target, file);
+    writeSshKeyFile(file, FAKE_PRIVATE_KEY);
+    assert.equal(fs.readFileSync(target, "utf8"), "untouched");
+    assert.ok(fs.lstatSync(file).isFile());
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  });
+});
+
+describe("image source hash", () => {
+  test("changes when gateway sources or the lockfile change, and ignores node_modules", () => {
+    const dir = makeRepoFixture(fs.mkdtempSync(path.join(tmp, "hash-")));
+    const first = sourceHash(dir);
+    assert.match(first, /^[0-9a-f]{64}$/);
+    assert.equal(sourceHash(dir), first);
+    fs.mkdirSync(path.join(dir, "gateway", "node_modules"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "gateway", "node_modules", "x.js"), "ignored");
+    fs.writeFileSync(path.join(dir, "README.md"), "not part of the images");
+    assert.equal(sourceHash(dir), first);
+    fs.writeFileSync(path.join(dir, "gateway", "server.ts"), "export const changed = 1;\n");
+    const second = sourceHash(dir);
+    assert.notEqual(second, first);
+    fs.writeFileSync(path.join(dir, "package-lock.json"), '{"lockfileVersion":3}\n');
+    assert.notEqual(sourceHash(dir), second);
+  });
+});
