@@ -55,6 +55,7 @@ function wrap(db: Database.Database, file: string): Store {
     requests,
     lanes,
     secrets,
+    transaction: (fn) => db.transaction(fn).immediate(),
     async backup(target) {
       if (!db.open) throw new StoreClosedError();
       const dest = path.resolve(target);

@@ -219,6 +219,11 @@ export interface Store {
   readonly requests: RequestsApi;
   readonly lanes: LaneStateApi;
   readonly secrets: SecretsApi;
+  /**
+   * Runs fn in one immediate (write-locking) transaction: all its writes land together or not at
+   * all. Synchronous; nesting is allowed (inner calls become savepoints).
+   */
+  transaction<T>(fn: () => T): T;
   /** Consistent online copy of the database to `file` (safe while the gateway writes). */
   backup(file: string): Promise<void>;
   /** Closes the database. Idempotent. */

@@ -1,0 +1,101 @@
+// Turns zod issues into the lines a ConfigError shows: `<file>: <field path>: <what is wrong> (got <value>)`.
+// The value is described so that a pasted secret never ends up in the message.
+
+import type { z } from "zod";
+import { ALLOWED_PREFIX, type Problem } from "./schema";
+
+type Path = readonly PropertyKey[];
+
+export function formatPath(path: Path): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else if (typeof seg === "string" && /^[A-Za-z_$][\w$]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(String(seg).slice(0, 60))}]`;
+  }
+  return out;
+}
+
+/** Long tokens of mixed letters and digits, or well-known key prefixes: shown by length only. */
+export function looksSecret(s: string): boolean {
+  if (/^(sk-|sk_|cl-|rk-|ghp_|gho_|ghs_|github_pat_|xox[abp]-|eyJ)/.test(s)) return true;
+  return s.length >= 20 && !/\s/.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s) && /\d/.test(s);
+}
+
+export function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return v.length ? `a list of ${v.length}` : "an empty list";
+  switch (typeof v) {
+    case "string":
+      if (looksSecret(v)) return `a string of ${v.length} characters`;
+      return v.length > 60 ? `${JSON.stringify(v.slice(0, 57))}...` : JSON.stringify(v);
+    case "number":
+    case "boolean":
+      return String(v);
+    case "object":
+      return "an object";
+    default:
+      return typeof v;
+  }
+}
+
+function valueAt(raw: unknown, path: Path): unknown {
+  let v: unknown = raw;
+  for (const seg of path) {
+    if (v === null || typeof v !== "object" || !Object.prototype.hasOwnProperty.call(v, seg)) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg];
+  }
+  return v;
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+function suggestion(key: string, allowed: string[]): string {
+  const best = allowed
+    .map((k) => ({ k, d: distance(key, k) }))
+    .filter(({ d }) => d <= Math.max(1, Math.floor(key.length / 4)))
+    .sort((a, b) => a.d - b.d)[0];
+  return best ? ` (did you mean "${best.k}"?)` : "";
+}
+
+const where = (label: string, path: Path): string => (path.length ? `${label}: ${formatPath(path)}` : label);
+
+export function issueLines(issues: readonly z.core.$ZodIssue[], raw: unknown, label: string): string[] {
+  const lines: string[] = [];
+  for (const iss of issues) {
+    if (iss.code === "unrecognized_keys") {
+      const allowed = iss.message.startsWith(ALLOWED_PREFIX) ? iss.message.slice(ALLOWED_PREFIX.length).split(", ") : [];
+      for (const key of iss.keys) {
+        lines.push(`${where(label, [...iss.path, key])}: unknown key${suggestion(key, allowed)}; ${iss.message}`);
+      }
+      continue;
+    }
+    if (iss.code === "custom") {
+      lines.push(`${where(label, iss.path)}: ${iss.message}`);
+      continue;
+    }
+    const value = valueAt(raw, iss.path);
+    lines.push(
+      value === undefined
+        ? `${where(label, iss.path)}: missing; ${iss.message}`
+        : `${where(label, iss.path)}: ${iss.message} (got ${describeValue(value)})`,
+    );
+  }
+  return lines;
+}
+
+export function problemLines(problems: readonly Problem[], label: string): string[] {
+  return problems.map((p) => `${where(label, p.path)}: ${p.message}`);
+}

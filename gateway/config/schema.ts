@@ -1,0 +1,168 @@
+// The config file's schema, exactly the contract in DESIGN.md plus optional tuning sections.
+// Objects are strict: an unknown key (usually a typo) is an error, not silently ignored.
+// Messages are written for the person editing the file; issues.ts adds the file, the path and
+// the value that was found.
+
+import { z } from "zod";
+
+export const LANE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ALLOWED_PREFIX = "allowed here: ";
+
+const MB = 1024 * 1024;
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+// ---------- field helpers: every failure of a field gets the same plain-language message ----------
+
+/** A strict object whose unknown-key message lists the keys allowed there (issues.ts turns it into one line per key). */
+function strict<S extends z.ZodRawShape>(shape: S) {
+  const allowed = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (iss) => (iss.code === "unrecognized_keys" ? `${ALLOWED_PREFIX}${allowed}` : "must be an object { ... }"),
+  });
+}
+
+function int(min: number, max: number) {
+  const error = `must be an integer from ${min} to ${max}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
+function num(min: number, max?: number) {
+  const error = max === undefined ? `must be a number, at least ${min}` : `must be a number from ${min} to ${max}`;
+  const n = z.number({ error }).min(min, { error });
+  return max === undefined ? n : n.max(max, { error });
+}
+
+const nonEmpty = (what = "a non-empty string") => z.string({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
+
+const laneName = z
+  .string({ error: "must be a string" })
+  .regex(LANE_NAME, { error: 'must be 1-32 characters of a-z, 0-9 and "-", starting with a letter or digit' });
+
+const envName = z
+  .string({ error: "must be the name of an environment variable" })
+  .regex(ENV_NAME, { error: "must be the name of an environment variable (letters, digits and _), not its value" });
+
+const httpUrl = z.string({ error: "must be an http:// or https:// URL" }).refine(
+  (s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === "http:" || u.protocol === "https:") && u.host !== "";
+    } catch {
+      return false;
+    }
+  },
+  { error: "must be an http:// or https:// URL" },
+);
+
+const modelList = z.array(nonEmpty("a model name"), { error: "must be a list of model names" });
+
+// ---------- lanes ----------
+
+export const codexLaneSchema = strict({
+  name: laneName,
+  type: z.literal("codex"),
+  home: nonEmpty("a directory path").optional(),
+  worker: strict({ url: httpUrl, tokenEnv: envName }).optional(),
+  engine: z.enum(["app-server", "exec"], { error: 'must be "app-server" or "exec"' }).default("app-server"),
+  concurrency: int(1, 64).default(2),
+  maxUsedPercent: num(1, 100).optional(),
+  config: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: "must be a string, number or boolean" }), {
+      error: 'must be an object of codex "-c" overrides, e.g. { "model_reasoning_effort": "medium" }',
+    })
+    .default({}),
+  env: z
+    .record(z.string(), z.string({ error: "must be a string" }), { error: "must be an object of environment variables" })
+    .default({}),
+  models: modelList.optional(),
+  planPriceUsd: num(0).optional(),
+});
+
+const ANY_OR_LIST = 'must be "*" (any model) or a non-empty list of model names';
+
+export const openaiLaneSchema = strict({
+  name: laneName,
+  type: z.literal("openai"),
+  baseUrl: httpUrl.default("https://api.openai.com/v1"),
+  apiKeyEnv: envName.default("OPENAI_API_KEY"),
+  concurrency: int(1, 1024).default(8),
+  models: z
+    .union([z.literal("*"), z.array(nonEmpty("a model name"), { error: ANY_OR_LIST }).min(1, { error: ANY_OR_LIST })], {
+      error: ANY_OR_LIST,
+    })
+    .default("*"),
+  monthlySpendCapUsd: num(0).optional(),
+  timeoutMs: int(SECOND, HOUR).default(120_000),
+});
+
+const laneSchema = z.discriminatedUnion("type", [codexLaneSchema, openaiLaneSchema], {
+  error: 'must be "codex" (a ChatGPT account) or "openai" (an API key)',
+});
+
+const modelPriceSchema = strict({ input: num(0), cachedInput: num(0), output: num(0) });
+
+// ---------- the file ----------
+
+export const configFileSchema = strict({
+  listen: strict({ host: nonEmpty("a host name or IP address").default("127.0.0.1"), port: int(0, 65535).default(8787) }).prefault({}),
+  dataDir: nonEmpty("a directory path").default("./data"),
+  lanes: z
+    .array(laneSchema, { error: "must be a list of lanes" })
+    .min(1, { error: "must list at least one lane" }),
+  limits: strict({ maxBodyBytes: int(1024, 512 * MB).default(10 * MB), turnTimeoutMs: int(SECOND, HOUR).default(300_000) }).prefault({}),
+  queue: strict({ maxWaiting: int(0, 100_000).default(256), maxWaitMs: int(0, HOUR).default(60_000) }).prefault({}),
+  policy: strict({
+    defaultCooldownMs: int(SECOND, 7 * DAY).default(900_000),
+    maxRetries: int(0, 10).default(2),
+    circuitThreshold: int(1, 100).default(3),
+    circuitOpenMs: int(SECOND, DAY).default(30_000),
+  }).prefault({}),
+  rateLimitPollMs: int(SECOND, DAY).default(60_000),
+  log: strict({ bodies: z.boolean({ error: "must be true or false" }).default(false), retentionDays: int(1, 3650).default(90) }).prefault({}),
+  prices: z
+    .record(nonEmpty("a model name"), modelPriceSchema, { error: 'must be an object of model prices, e.g. { "gpt-5.5": { "input": 1.25, "cachedInput": 0.125, "output": 10 } }' })
+    .default({}),
+}).superRefine((file, ctx) => {
+  for (const p of crossCheck(file)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+});
+
+export type ConfigFile = z.output<typeof configFileSchema>;
+export type ConfigFileInput = z.input<typeof configFileSchema>;
+
+// ---------- checks across fields ----------
+
+export interface Problem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Rules that span fields: unique lane names, home XOR worker. Written against unknown input so the
+ * loader can run them even when zod stopped early on another problem (all problems at once).
+ */
+export function crossCheck(raw: unknown): Problem[] {
+  const lanes = (raw as { lanes?: unknown } | null)?.lanes;
+  if (!Array.isArray(lanes)) return [];
+  const problems: Problem[] = [];
+  const first = new Map<string, number>();
+  lanes.forEach((lane: unknown, i) => {
+    if (lane === null || typeof lane !== "object") return;
+    const l = lane as Record<string, unknown>;
+    if (typeof l.name === "string") {
+      const prev = first.get(l.name);
+      if (prev === undefined) first.set(l.name, i);
+      else problems.push({ path: ["lanes", i, "name"], message: `duplicate lane name (lanes[${prev}] has it too); lane names must be unique` });
+    }
+    if (l.type === "codex" && l.home !== undefined && l.worker !== undefined) {
+      problems.push({
+        path: ["lanes", i],
+        message: 'has both "home" and "worker": use "home" for an account run by this gateway, or "worker" for an account container, not both',
+      });
+    }
+  });
+  return problems;
+}
