@@ -14,6 +14,9 @@ export const GATEWAY_CONFIG_PATH = "/etc/codex-lanes/config.json";
 export const GATEWAY_DATA_DIR = "/data";
 export const WORKER_CODEX_HOME = "/codex-home";
 
+/** Copied into both images by their Dockerfiles. */
+export const HEALTHCHECK_SCRIPT = "/app/scripts/containers/healthcheck.cjs";
+
 export const GATEWAY_DOCKERFILE = "gateway/Dockerfile";
 export const WORKER_DOCKERFILE = "gateway/worker/Dockerfile";
 

@@ -6,8 +6,17 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-/** Paths (relative to the repo root) the Dockerfiles copy from. Missing entries are skipped. */
-export const IMAGE_SOURCES = ["gateway", "package.json", "package-lock.json", ".dockerignore"] as const;
+/**
+ * Paths (relative to the repo root) that gateway/Dockerfile and gateway/worker/Dockerfile read:
+ * keep in step with their COPY lines. Missing entries are skipped.
+ */
+export const IMAGE_SOURCES = [
+  "gateway",
+  "package.json",
+  "package-lock.json",
+  ".dockerignore",
+  "scripts/containers/healthcheck.cjs",
+] as const;
 
 const SKIP_DIRS = new Set(["node_modules", ".git"]);
 

@@ -325,7 +325,7 @@ describe("SSH key file for the Docker provider", () => {
 });
 
 describe("image source hash", () => {
-  test("changes when gateway sources or the lockfile change, and ignores node_modules", () => {
+  test("changes when gateway sources, the lockfile or the health check change; ignores node_modules", () => {
     const dir = makeRepoFixture(fs.mkdtempSync(path.join(tmp, "hash-")));
     const first = sourceHash(dir);
     assert.match(first, /^[0-9a-f]{64}$/);
@@ -338,6 +338,11 @@ describe("image source hash", () => {
     const second = sourceHash(dir);
     assert.notEqual(second, first);
     fs.writeFileSync(path.join(dir, "package-lock.json"), '{"lockfileVersion":3}\n');
-    assert.notEqual(sourceHash(dir), second);
+    const third = sourceHash(dir);
+    assert.notEqual(third, second);
+    // Both Dockerfiles copy the health-check script into the images.
+    fs.mkdirSync(path.join(dir, "scripts", "containers"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "scripts", "containers", "healthcheck.cjs"), "// probe\n");
+    assert.notEqual(sourceHash(dir), third);
   });
 });

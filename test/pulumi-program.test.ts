@@ -172,7 +172,10 @@ describe("workers", () => {
       assert.deepEqual(w.inputs.networksAdvanced, [{ name: "codex-lanes", aliases: [`worker-${account}`] }]);
       assert.equal(w.inputs.restart, "unless-stopped");
       assert.equal(w.inputs.memory, 1024);
-      assert.equal(w.inputs.healthcheck.tests[0], "CMD");
+      // The image's probe, with the token taken from the environment rather than the command line.
+      assert.deepEqual(w.inputs.healthcheck.tests, [
+        "CMD", "node", "/app/scripts/containers/healthcheck.cjs", "--path", "/health", "--port", "8790", "--token-env", "CODEX_LANES_WORKER_TOKEN",
+      ]);
       assert.equal(w.deleteBeforeReplace, true);
     }
   });
@@ -256,6 +259,7 @@ describe("gateway and Caddy", () => {
     assert.equal(Buffer.from(env.CODEX_LANES_MASTER_KEY, "base64").length, 32);
     assert.equal(one("gateway-master-key").inputs.length, 32);
     assert.equal(gw.inputs.wait, true);
+    assert.deepEqual(gw.inputs.healthcheck.tests, ["CMD", "node", "/app/scripts/containers/healthcheck.cjs", "--path", "/healthz", "--port", "8787"]);
   });
 
   test("only Caddy publishes ports, exactly 80 and 443, and proxies to the gateway", () => {

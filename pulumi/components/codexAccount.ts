@@ -5,7 +5,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { WORKER_CODEX_HOME, WORKER_PORT, workerAlias, workerContainerName, workerTokenEnv } from "../contracts";
+import {
+  HEALTHCHECK_SCRIPT,
+  WORKER_CODEX_HOME,
+  WORKER_PORT,
+  workerAlias,
+  workerContainerName,
+  workerTokenEnv,
+} from "../contracts";
 import { containerLogs } from "./logging";
 
 export interface CodexAccountArgs {
@@ -16,11 +23,12 @@ export interface CodexAccountArgs {
   provider: docker.Provider;
 }
 
-// The worker answers /health whether or not the account is signed in; only "no answer" or a
-// server error is unhealthy. The token is read from the environment, never written into the command.
-const HEALTH_PROBE =
-  `fetch('http://127.0.0.1:${WORKER_PORT}/health',{headers:{authorization:'Bearer '+process.env.CODEX_LANES_WORKER_TOKEN}})` +
-  ".then(r=>process.exit(r.status<500?0:1),()=>process.exit(1))";
+// The image's own probe (scripts/containers/healthcheck.cjs). The worker answers /health whether or
+// not the account is signed in; the script reads the token from the environment, so it never appears
+// in the container's config.
+const HEALTH_CHECK = [
+  "CMD", "node", HEALTHCHECK_SCRIPT, "--path", "/health", "--port", String(WORKER_PORT), "--token-env", "CODEX_LANES_WORKER_TOKEN",
+];
 
 export class CodexAccount extends pulumi.ComponentResource {
   readonly account: string;
@@ -60,7 +68,7 @@ export class CodexAccount extends pulumi.ComponentResource {
         volumes: [{ volumeName: this.home.name, containerPath: WORKER_CODEX_HOME }],
         networksAdvanced: [{ name: args.network, aliases: [workerAlias(args.account)] }],
         healthcheck: {
-          tests: ["CMD", "node", "-e", HEALTH_PROBE],
+          tests: HEALTH_CHECK,
           interval: "30s",
           timeout: "5s",
           retries: 3,

@@ -12,6 +12,7 @@ import {
   GATEWAY_DATA_DIR,
   GATEWAY_DOCKERFILE,
   GATEWAY_PORT,
+  HEALTHCHECK_SCRIPT,
 } from "../contracts";
 import { renderGatewayConfig, type GatewayConfigFile } from "../gatewayConfig";
 import { buildImage } from "../images";
@@ -39,8 +40,8 @@ export interface GatewayArgs {
   acmeEmail: string | null;
 }
 
-const HEALTH_PROBE =
-  `fetch('http://127.0.0.1:${GATEWAY_PORT}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+// The image's own probe (scripts/containers/healthcheck.cjs); /healthz needs no key.
+const HEALTH_CHECK = ["CMD", "node", HEALTHCHECK_SCRIPT, "--path", "/healthz", "--port", String(GATEWAY_PORT)];
 
 export class Gateway extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
@@ -85,7 +86,7 @@ export class Gateway extends pulumi.ComponentResource {
         networksAdvanced: [{ name: args.network }],
         volumes: [{ volumeName: data.name, containerPath: GATEWAY_DATA_DIR }],
         uploads: [{ file: GATEWAY_CONFIG_PATH, content: renderGatewayConfig(args.config), permissions: "0644" }],
-        healthcheck: { tests: ["CMD", "node", "-e", HEALTH_PROBE], interval: "15s", timeout: "5s", retries: 3, startPeriod: "10s" },
+        healthcheck: { tests: HEALTH_CHECK, interval: "15s", timeout: "5s", retries: 3, startPeriod: "10s" },
         // `pulumi up` fails here if the gateway rejects its config or does not come up healthy.
         wait: true,
         waitTimeout: 120,
