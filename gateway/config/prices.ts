@@ -60,28 +60,29 @@ export function mergePrices(overrides: Readonly<Record<string, ModelPrice>> = {}
 }
 
 /**
- * The price of a model: exact name, else the name without a date suffix (gpt-4o-2024-08-06),
- * else the longest table entry it extends at a "-" (gpt-5.5-codex -> gpt-5.5), else the default
- * model's price.
+ * The price of a model from `prices` laid over the built-in table (so a hand-built Config with
+ * `prices: {}` still prices known models): exact name, else the name without a date suffix
+ * (gpt-4o-2024-08-06), else the longest entry it extends at a "-" (gpt-5.5-codex -> gpt-5.5),
+ * else the default model's price.
  */
-export function priceFor(model: string, prices: Readonly<Record<string, ModelPrice>>): ModelPrice {
-  const has = (m: string) => Object.prototype.hasOwnProperty.call(prices, m);
-  if (has(model)) return prices[model]!;
+export function priceFor(model: string, prices: Readonly<Record<string, ModelPrice>> = {}): ModelPrice {
+  const table: Record<string, ModelPrice> = { ...BUILTIN_PRICES, ...prices };
+  const has = (m: string) => Object.prototype.hasOwnProperty.call(table, m);
+  if (has(model)) return table[model]!;
   const undated = model.replace(/-\d{4}-\d{2}-\d{2}$/, "");
-  if (has(undated)) return prices[undated]!;
+  if (has(undated)) return table[undated]!;
   let best: string | null = null;
-  for (const m of Object.keys(prices)) {
+  for (const m of Object.keys(table)) {
     if (undated.startsWith(`${m}-`) && (best === null || m.length > best.length)) best = m;
   }
-  if (best !== null) return prices[best]!;
-  return has(DEFAULT_PRICE_MODEL) ? prices[DEFAULT_PRICE_MODEL]! : BUILTIN_PRICES[DEFAULT_PRICE_MODEL]!;
+  return table[best ?? DEFAULT_PRICE_MODEL]!;
 }
 
 /**
  * USD the usage would cost on the API. Cached input tokens are billed at the cached rate (they are
  * a part of input_tokens); reasoning tokens are a part of output_tokens and are not added again.
  */
-export function apiCostUsd(model: string, usage: Usage, prices: Readonly<Record<string, ModelPrice>>): number {
+export function apiCostUsd(model: string, usage: Usage, prices: Readonly<Record<string, ModelPrice>> = {}): number {
   const price = priceFor(model, prices);
   const cached = Math.min(usage.cached_input_tokens, usage.input_tokens);
   const usd = ((usage.input_tokens - cached) * price.input + cached * price.cachedInput + usage.output_tokens * price.output) / 1e6;
