@@ -119,7 +119,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 }
 
 /** An openai lane without a key in the environment takes the one stored with `secrets set`. */
-function withStoredKeys(config: Config, store: Store, log: Logger): LaneConfig[] {
+export function withStoredKeys(config: Config, store: Store, log: Logger): LaneConfig[] {
   return config.lanes.map((lane) => {
     if (lane.type !== "openai" || lane.apiKey || !config.masterKey) return lane;
     try {

@@ -212,7 +212,7 @@ test("streaming: role chunk, a chunk per delta, finish chunk, usage chunk with i
     .withResponse();
   assert.equal(response.headers.get("x-codex-lanes-lane"), "a");
   assert.match(response.headers.get("content-type")!, /text\/event-stream/);
-  const chunks = [];
+  const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
   for await (const c of stream) chunks.push(c);
   assert.equal(chunks[0]!.choices[0]!.delta.role, "assistant");
   const text = chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
@@ -248,7 +248,7 @@ test("GET /v1/models lists the lanes' models in OpenAI's list shape", async (t) 
     adapters: { a: new ScriptedAdapter("a", { models: ["gpt-a", "gpt-shared"] }), b: new ScriptedAdapter("b", { models: ["gpt-shared", "gpt-b"] }) },
   });
   const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
-  const ids = [];
+  const ids: string[] = [];
   for await (const m of client.models.list()) {
     assert.equal(m.object, "model");
     assert.equal(m.owned_by, "codex-lanes");

@@ -68,6 +68,10 @@ export function laneView(f: LaneFacts, now: number): LaneView {
     email: status?.email ?? null,
     plan: status?.plan ?? f.rateLimits?.planType ?? null,
   };
+  // A lane nobody signed in yet has no record saying so; its status does.
+  if (lane.type === "codex" && status && !status.signedIn && status.error === null && rec.state === "ready") {
+    return { ...base, state: "needs-login", reason: `not signed in; run \`${loginFix(lane)}\``, code: "not_signed_in", fix: loginFix(lane) };
+  }
   if (lane.type === "openai" && !lane.apiKey) {
     return { ...base, state: "disabled", reason: `no API key: set ${lane.apiKeyEnv} or store one`, code: "no_api_key", fix: loginFix(lane), signedIn: false };
   }
