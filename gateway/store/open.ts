@@ -63,7 +63,11 @@ function wrap(db: Database.Database, file: string): Store {
       // The backup holds the same key hashes and ciphertexts as the db: same mode.
       fs.closeSync(fs.openSync(dest, "w", 0o600));
       fs.chmodSync(dest, 0o600);
-      await db.backup(dest);
+      // Writes through this connection update the copy in place; a write from another connection
+      // restarts it. Doubling the pages per step bounds the restarts (O(log pages)) while keeping
+      // the early steps short for the event loop.
+      let rate = 1_000;
+      await db.backup(dest, { progress: () => (rate = Math.min(rate * 2, 0x7fffffff)) });
     },
     close() {
       if (db.open) db.close();

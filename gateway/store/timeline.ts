@@ -17,7 +17,8 @@ export const laneOrder = (a: string | null, b: string | null): number =>
 export function createTimeline(db: Database.Database) {
   const raw = db
     .prepare(
-      `SELECT (CAST(round(unixepoch(created_at, 'subsec') * 1000) AS INTEGER) / @bucket) * @bucket AS b,
+      // JS numbers bind as REAL: cast, or the division would not truncate to the bucket.
+      `SELECT (CAST(round(unixepoch(created_at, 'subsec') * 1000) AS INTEGER) / CAST(@bucket AS INTEGER)) * CAST(@bucket AS INTEGER) AS b,
          coalesce(lane, ''), count(*), sum(status = 'error')
        FROM requests WHERE created_at >= @since AND created_at < @until GROUP BY b, 2`,
     )
