@@ -49,7 +49,7 @@ test("queue full: 429 queue_full with Retry-After, and the waiting request is se
   assert.equal((await first).status, 200);
   assert.equal((await second).status, 200);
   assert.equal(lane.maxActive, 1);
-  const rows = gw.server.store.requests.list().rows;
+  const rows = gw.requests().list().rows;
   assert.equal(rows.length, 3);
   const full = rows.find((r) => r.httpStatus === 429)!;
   assert.equal(full.errorCode, "queue_full");
@@ -87,7 +87,7 @@ test("usage limit on A fails over to B within the request; later requests skip A
   const { data, response } = await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "x" }] }).withResponse();
   assert.equal(data.choices[0]!.message.content, "from b");
   assert.equal(response.headers.get("x-codex-lanes-lane"), "b");
-  const row = gw.server.store.requests.get(response.headers.get("x-request-id")!)!;
+  const row = gw.requests().get(response.headers.get("x-request-id")!)!;
   assert.equal(row.lane, "b");
   assert.deepEqual(
     row.attempts.map((x) => [x.lane, x.outcome, x.code]),
@@ -114,7 +114,7 @@ test("streaming: a failure before the first byte fails over invisibly; the clien
   for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
   assert.equal(text, "bee answer");
   assert.equal(response.headers.get("x-codex-lanes-lane"), "b");
-  const row = gw.server.store.requests.get(response.headers.get("x-request-id")!)!;
+  const row = gw.requests().get(response.headers.get("x-request-id")!)!;
   assert.deepEqual(row.attempts.map((x) => `${x.lane}:${x.outcome}`), ["a:transient", "a:transient", "b:ok"]);
 });
 
@@ -137,7 +137,7 @@ test("streaming: a failure after bytes went out ends the stream with an SSE erro
   await assert.rejects(async () => {
     for await (const _ of stream) void _;
   }, OpenAI.APIError);
-  const row = gw.server.store.requests.list().rows[0]!;
+  const row = gw.requests().list().rows[0]!;
   assert.equal(row.status, "error");
   assert.equal(row.lane, "a");
 });
@@ -148,7 +148,7 @@ test("transient failures are retried on the lane, then the next lane serves; att
   const gw = await startTestGateway(t, { adapters: { a, b } });
   const res = await post(gw);
   assert.equal(res.status, 200);
-  const row = gw.server.store.requests.get(res.headers.get("x-request-id")!)!;
+  const row = gw.requests().get(res.headers.get("x-request-id")!)!;
   assert.deepEqual(row.attempts.map((x) => x.lane), ["a", "a", "a", "b"]);
   assert.equal(a.calls.length, 3);
 });
@@ -167,7 +167,7 @@ test("every lane cooling: 429 all_lanes_exhausted with Retry-After until the ear
     assert.ok(ra > 0 && ra <= 90, `Retry-After ${ra}`);
   }
   assert.equal(a.calls.length + b.calls.length, 2, "the second request tried no lane");
-  const rows = gw.server.store.requests.list().rows;
+  const rows = gw.requests().list().rows;
   assert.ok(rows.every((r) => r.errorCode === "all_lanes_exhausted" && r.httpStatus === 429));
 });
 
@@ -246,7 +246,7 @@ test("a client that disconnects mid-stream aborts the lane's turn; the row says 
   while (!seen.includes("first words")) seen += new TextDecoder().decode((await reader.read()).value);
   ctl.abort();
   await waitFor("the lane's signal to abort", () => a.signals[0]?.aborted);
-  const row = await waitFor("the cancelled row", () => gw.server.store.requests.list().rows[0]);
+  const row = await waitFor("the cancelled row", () => gw.requests().list().rows[0]);
   assert.equal(row.status, "cancelled");
   assert.equal(row.lane, "a");
 });
@@ -265,7 +265,7 @@ test("a client that disconnects before a non-streamed answer cancels the turn", 
   ctl.abort();
   await pending;
   await waitFor("the lane's signal to abort", () => a.signals[0]?.aborted);
-  const row = await waitFor("the cancelled row", () => gw.server.store.requests.list().rows[0]);
+  const row = await waitFor("the cancelled row", () => gw.requests().list().rows[0]);
   assert.equal(row.status, "cancelled");
 });
 
@@ -286,9 +286,9 @@ test("200 concurrent requests: 200 answers, 200 rows, every id unique", async (t
   assert.equal(new Set(results.map((r) => r.data.id)).size, 200);
   const rids = new Set(results.map((r) => r.response.headers.get("x-request-id")));
   assert.equal(rids.size, 200);
-  assert.equal(gw.server.store.requests.count(), 200);
-  assert.equal(gw.server.store.requests.count({ status: "ok" }), 200);
-  for (const id of rids) assert.ok(gw.server.store.requests.get(id!));
+  assert.equal(gw.requests().count(), 200);
+  assert.equal(gw.requests().count({ status: "ok" }), 200);
+  for (const id of rids) assert.ok(gw.requests().get(id!));
   assert.ok(a.maxActive <= 8);
 });
 

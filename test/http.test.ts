@@ -35,7 +35,7 @@ test("a request without a valid key gets 401 in OpenAI's shape, never reaches a 
   const client = new OpenAI({ baseURL: gw.baseURL, apiKey: "cl-wrong", maxRetries: 0 });
   await assert.rejects(client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "x" }] }), OpenAI.AuthenticationError);
   assert.equal(lane.calls.length, 0);
-  assert.equal(gw.server.store.requests.count(), 0);
+  assert.equal(gw.requests().count(), 0);
 });
 
 test("revoked keys stop working at once", async (t) => {
@@ -93,7 +93,7 @@ test("each bad body gets a 400 naming the field, and a request-log row; no lane 
   assert.equal(invalidJson.status, 400);
   assert.equal(((await invalidJson.json()) as { error: { code: string } }).error.code, "invalid_json");
   assert.equal(lane.calls.length, 0);
-  const rows = gw.server.store.requests.list({ limit: 500 }).rows;
+  const rows = gw.requests().list({ limit: 500 }).rows;
   assert.equal(rows.length, BAD_BODIES.length + 1);
   assert.ok(rows.every((r) => r.status === "error" && r.httpStatus === 400 && r.lane === null && r.keyName === "test-client"));
 });
@@ -147,7 +147,7 @@ test("a body over limits.maxBodyBytes gets 413, with or without Content-Length",
   } as RequestInit);
   assert.equal(res2.status, 413);
   assert.equal(lane.calls.length, 0);
-  assert.equal(gw.server.store.requests.count({ status: "error" }), 2);
+  assert.equal(gw.requests().count({ status: "error" }), 2);
 });
 
 test("an unknown model gets 404 model_not_found", async (t) => {
@@ -160,7 +160,7 @@ test("an unknown model gets 404 model_not_found", async (t) => {
   assert.equal(err.code, "model_not_found");
   assert.equal(err.param, "model");
   assert.equal(lane.calls.length, 0);
-  const [row] = gw.server.store.requests.list().rows;
+  const [row] = gw.requests().list().rows;
   assert.equal(row!.httpStatus, 404);
   assert.equal(row!.errorCode, "model_not_found");
 });
@@ -184,7 +184,7 @@ test("non-streaming: chat.completion shape, usage details, x-request-id and x-co
   const rid = response.headers.get("x-request-id")!;
   assert.match(rid, /^req_/);
   assert.equal(response.headers.get("x-codex-lanes-lane"), "a");
-  const row = gw.server.store.requests.get(rid)!;
+  const row = gw.requests().get(rid)!;
   assert.equal(row.status, "ok");
   assert.equal(row.lane, "a");
   assert.equal(row.inputTokens, 11);
@@ -196,12 +196,12 @@ test("a sane client x-request-id is kept; an unsafe one is replaced", async (t) 
   const gw = await startTestGateway(t, { adapters: { a: new ScriptedAdapter("a") } });
   const ok = await post(gw, hi, { "x-request-id": "client-abc.123" });
   assert.equal(ok.headers.get("x-request-id"), "client-abc.123");
-  assert.ok(gw.server.store.requests.get("client-abc.123"));
+  assert.ok(gw.requests().get("client-abc.123"));
   const bad = await post(gw, hi, { "x-request-id": "has spaces and <html>" });
   assert.match(bad.headers.get("x-request-id")!, /^req_/);
   // Reused ids still leave one row per request.
   await post(gw, hi, { "x-request-id": "client-abc.123" });
-  assert.equal(gw.server.store.requests.count(), 3);
+  assert.equal(gw.requests().count(), 3);
 });
 
 test("streaming: role chunk, a chunk per delta, finish chunk, usage chunk with include_usage, then [DONE]", async (t) => {
@@ -224,7 +224,7 @@ test("streaming: role chunk, a chunk per delta, finish chunk, usage chunk with i
   assert.deepEqual(last.choices, []);
   assert.equal(last.usage!.total_tokens, 18);
   assert.ok(chunks.every((c) => c.object === "chat.completion.chunk" && c.id === chunks[0]!.id));
-  const row = gw.server.store.requests.get(response.headers.get("x-request-id")!)!;
+  const row = gw.requests().get(response.headers.get("x-request-id")!)!;
   assert.equal(row.stream, true);
   assert.equal(row.status, "ok");
   assert.ok(row.firstByteMs !== null);
@@ -240,7 +240,7 @@ test("streaming without include_usage sends no usage chunk; the raw stream ends 
   const parsed = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, "")) as Record<string, unknown>);
   assert.ok(parsed.every((p) => !("usage" in p)));
   // Usage is still recorded in the log.
-  assert.equal(gw.server.store.requests.list().rows[0]!.inputTokens, 11);
+  assert.equal(gw.requests().list().rows[0]!.inputTokens, 11);
 });
 
 test("GET /v1/models lists the lanes' models in OpenAI's list shape", async (t) => {

@@ -39,7 +39,7 @@ test("non-streaming through the API-key lane: the client's body goes upstream wi
   assert.equal(sent.body.model, "gpt-4o-mini");
   assert.equal(sent.body.temperature, 0.4, "fields a Codex lane ignores are honoured here");
   assert.equal(sent.body.stream, false);
-  const row = gw.server.store.requests.get(response.headers.get("x-request-id")!)!;
+  const row = gw.requests().get(response.headers.get("x-request-id")!)!;
   assert.equal(row.lane, "api");
   assert.equal(row.inputTokens, FAKE_OPENAI_USAGE.prompt_tokens);
   assert.ok(row.apiCostUsd > 0, "gpt-4o-mini has a price");
@@ -59,7 +59,7 @@ test("streaming through the API-key lane: deltas pass through; usage is always a
   assert.equal(text, "echo: stream me");
   assert.equal(usageChunks, 0, "the client did not ask for usage");
   assert.deepEqual(up.requests.at(-1)!.body.stream_options, { include_usage: true });
-  assert.equal(gw.server.store.requests.list().rows[0]!.outputTokens, FAKE_OPENAI_USAGE.completion_tokens);
+  assert.equal(gw.requests().list().rows[0]!.outputTokens, FAKE_OPENAI_USAGE.completion_tokens);
 
   const withUsage = await c.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "u" }], stream: true, stream_options: { include_usage: true } });
   let total = 0;
@@ -79,7 +79,7 @@ test("429 with Retry-After is retried on the lane, then the next lane serves", a
   const { data, response } = await client(gw.baseURL, gw.key).chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "x" }] }).withResponse();
   assert.equal(data.choices[0]!.message.content, "from b");
   assert.equal(up.requests.length, 2, "one retry on the API lane after its Retry-After");
-  const row = gw.server.store.requests.get(response.headers.get("x-request-id")!)!;
+  const row = gw.requests().get(response.headers.get("x-request-id")!)!;
   assert.deepEqual(row.attempts.map((a) => `${a.lane}:${a.outcome}:${a.code ?? ""}`), ["api:transient:rate_limited", "api:transient:rate_limited", "b:ok:"]);
 
   // A Retry-After beyond the policy's patience moves on at once.
@@ -153,7 +153,7 @@ test("a lane that does not answer within timeoutMs fails with 504", async (t) =>
   const err = await client(gw.baseURL, gw.key).chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }], stream: true }).catch((e: unknown) => e);
   assert.ok(err instanceof OpenAI.APIError);
   assert.equal(err.status, 504);
-  assert.equal(gw.server.store.requests.list().rows[0]!.errorCode, "timeout");
+  assert.equal(gw.requests().list().rows[0]!.errorCode, "timeout");
 });
 
 test("the API key never appears in the db file, the logs, admin output or error messages, even when the upstream echoes it", async (t) => {

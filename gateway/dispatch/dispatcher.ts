@@ -14,6 +14,7 @@ import type { LaneAdapter } from "../upstreams/types";
 import { LaneBook } from "./book";
 import { Channel } from "./channel";
 import { LanesFailedError, ShuttingDownError } from "./errors";
+import { linkedAbort } from "./signals";
 import { CancelledWhileQueuedError } from "./slots";
 import type { LaneView } from "./views";
 
@@ -82,6 +83,8 @@ export interface Dispatcher {
   refresh(opts?: { catalogs?: boolean }): Promise<void>;
   /** Requests in progress. */
   active(): number;
+  /** Writes request-log rows still waiting for their batch (readers in this process call it first). */
+  flush(): void;
   /** Refuses new work, waits up to graceMs for requests in progress, then cancels the rest. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -142,8 +145,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   async function run(input: DispatchInput, streaming: boolean, sink: Sink): Promise<RunEnd> {
-    const ctl = new AbortController();
-    const signal = AbortSignal.any([input.signal, ctl.signal]);
+    const ctl = linkedAbort(input.signal);
+    const signal = ctl.signal;
     const track: Track = { queueMs: 0, firstByteAt: null, committedLane: null, attempts: [] };
     let end: RunEnd;
     const work = (async (): Promise<RunEnd> => {
@@ -178,6 +181,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       end = await work;
     } finally {
       inProgress.delete(handle);
+      ctl.dispose();
     }
     writeRow(input, streaming, end, track);
     return end;
@@ -319,7 +323,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         firstByteMs: track.firstByteAt !== null ? track.firstByteAt - input.receivedAt : cancelled ? null : base.latencyMs,
       };
     }
-    insertRow(row);
+    queueRow(row);
     log.info("chat.completions", {
       requestId: row.id,
       key: row.keyName,
@@ -333,6 +337,33 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       queueMs: row.queueMs,
       latencyMs: row.latencyMs,
     });
+  }
+
+  // Rows are written in batches right after the response goes out: one transaction per event-loop
+  // turn instead of one per request, and no disk write on the response's path.
+  let pendingRows: NewRequestRow[] = [];
+  let flushScheduled = false;
+
+  function queueRow(row: NewRequestRow): void {
+    pendingRows.push(row);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushRows);
+    }
+  }
+
+  function flushRows(): void {
+    flushScheduled = false;
+    const rows = pendingRows;
+    pendingRows = [];
+    if (rows.length === 0) return;
+    try {
+      store.transaction(() => {
+        for (const row of rows) insertRow(row);
+      });
+    } catch (err) {
+      log.error("could not write request-log rows", { rows: rows.length, err });
+    }
   }
 
   function insertRow(row: NewRequestRow): void {
@@ -354,8 +385,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   function stream(input: DispatchInput): AsyncIterable<DispatchEvent> {
     const ch = new Channel<DispatchEvent>();
-    const stop = new AbortController();
-    const signal = AbortSignal.any([input.signal, stop.signal]);
+    const stop = linkedAbort(input.signal);
+    const signal = stop.signal;
     const sink: Sink = { start: (lane) => ch.push({ type: "start", lane }), delta: (text) => ch.push({ type: "delta", text }) };
     const done = run({ ...input, signal }, true, sink).then((end) => {
       ch.push(end.ok ? { type: "end", finishReason: end.completion.finishReason, usage: end.completion.usage } : { type: "error", error: end.api });
@@ -368,6 +399,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         // The consumer stopped early (the client went away): end the turn, then let the row be written.
         stop.abort();
         await done;
+        stop.dispose();
       }
     })();
   }
@@ -380,7 +412,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   function logRejected(r: RejectedInput): void {
     const t = now();
-    insertRow({
+    queueRow({
       id: r.requestId,
       createdAt: r.receivedAt,
       keyName: r.keyName,
@@ -410,6 +442,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       for (const h of inProgress) h.abort();
       await all();
     }
+    flushRows();
     book.close();
   }
 
@@ -422,6 +455,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     laneViewsNow: () => book.views(now()),
     refresh,
     active: () => inProgress.size,
+    flush: flushRows,
     shutdown,
   };
 }

@@ -9,7 +9,11 @@ import { BadQueryError } from "./errors";
 export function adminRoutes(dispatcher: Dispatcher, store: Store, now: () => number): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
   admin.get("/lanes", async (c) => c.json({ now: new Date(now()).toISOString(), lanes: await dispatcher.laneViews() }));
-  admin.get("/requests", (c) => c.json(store.requests.list(requestQuery((k) => c.req.query(k)))));
+  admin.get("/requests", (c) => {
+    const query = requestQuery((k) => c.req.query(k));
+    dispatcher.flush();
+    return c.json(store.requests.list(query));
+  });
   return admin;
 }
 

@@ -36,8 +36,8 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
       yield fail("unauthorized", "no_api_key", `Lane '${lane.name}' has no API key: set ${lane.apiKeyEnv}, or store one with \`codex-lanes secrets set ${lane.name}\`.`);
       return;
     }
-    const deadline = new IdleDeadline(lane.timeoutMs);
-    const signal = AbortSignal.any([opts.signal, deadline.signal]);
+    const deadline = new IdleDeadline(lane.timeoutMs, opts.signal);
+    const signal = deadline.signal;
     try {
       const res = await doFetch(url, {
         method: "POST",
@@ -54,7 +54,7 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
       else yield* readJson(res);
     } catch (err) {
       if (opts.signal.aborted) yield fail("cancelled", "cancelled", "The client went away.");
-      else if (deadline.signal.aborted) yield fail("transient", "timeout", `Lane '${lane.name}' got no answer within ${lane.timeoutMs} ms.`);
+      else if (deadline.timedOut) yield fail("transient", "timeout", `Lane '${lane.name}' got no answer within ${lane.timeoutMs} ms.`);
       else yield fail("transient", "connection_failed", `Could not reach ${hostOf(lane.baseUrl)}: ${describe(err)}.`);
     } finally {
       deadline.clear();
@@ -257,14 +257,27 @@ function describe(err: unknown): string {
   return cause instanceof Error ? cause.message : "connection failed";
 }
 
-/** Aborts when nothing arrived for `ms`: a long answer that keeps streaming is not a timeout. */
+/**
+ * Aborts when nothing arrived for `ms` (a long answer that keeps streaming is not a timeout), or
+ * when the client's signal aborts.
+ */
 class IdleDeadline {
   private readonly ctl = new AbortController();
   private readonly timer: NodeJS.Timeout;
+  private readonly onParentAbort = () => this.ctl.abort(this.parent.reason);
+  timedOut = false;
 
-  constructor(ms: number) {
-    this.timer = setTimeout(() => this.ctl.abort(new Error("timeout")), ms);
+  constructor(
+    ms: number,
+    private readonly parent: AbortSignal,
+  ) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.ctl.abort(new Error("timeout"));
+    }, ms);
     this.timer.unref();
+    if (parent.aborted) this.ctl.abort(parent.reason);
+    else parent.addEventListener("abort", this.onParentAbort, { once: true });
   }
 
   get signal(): AbortSignal {
@@ -277,5 +290,6 @@ class IdleDeadline {
 
   clear(): void {
     clearTimeout(this.timer);
+    this.parent.removeEventListener("abort", this.onParentAbort);
   }
 }

@@ -7,6 +7,7 @@ import type { TestContext } from "node:test";
 import type { Config, LaneConfig } from "../../gateway/config/types";
 import { createLogger, type Logger } from "../../gateway/log";
 import { defaultAdapter, startServer, type RunningServer, type ServerOptions } from "../../gateway/server";
+import type { RequestsApi } from "../../gateway/store";
 import type { LaneAdapter } from "../../gateway/upstreams/types";
 
 export function tempDir(prefix = "codex-lanes-test-"): string {
@@ -62,6 +63,8 @@ export interface TestGateway {
   logs: ReturnType<typeof captureLogger>;
   /** What the server printed to stdout (the first-start key notice). */
   stdout: () => string;
+  /** The request log, with rows still waiting for their write batch flushed first. */
+  requests: () => RequestsApi;
 }
 
 export interface TestGatewayOptions {
@@ -103,5 +106,9 @@ export async function startTestGateway(t: TestContext | { after(fn: () => unknow
   };
   const key = fresh("test-client", false);
   const adminKey = fresh("test-admin", true);
-  return { server, url: server.url, baseURL: `${server.url}/v1`, key, adminKey, dataDir, logs, stdout: () => stdout };
+  const requests = () => {
+    server.dispatcher.flush();
+    return server.store.requests;
+  };
+  return { server, url: server.url, baseURL: `${server.url}/v1`, key, adminKey, dataDir, logs, stdout: () => stdout, requests };
 }
