@@ -12,7 +12,7 @@ import { cloudInit, WAIT_FOR_DOCKER } from "../pulumi/cloudInit";
 import { workerTokenEnv } from "../pulumi/contracts";
 import { firewallRules } from "../pulumi/firewall";
 import { gatewayConfig, renderGatewayConfig, type AccountSpec } from "../pulumi/gatewayConfig";
-import { ConfigError, realFiles, validateSettings, type RawConfig } from "../pulumi/settings";
+import { CONFIG_KEYS, ConfigError, DEFAULTS, realFiles, validateSettings, type RawConfig } from "../pulumi/settings";
 import { sourceHash } from "../pulumi/sourceHash";
 import { sshKeyFilePath, writeSshKeyFile } from "../pulumi/sshKeyFile";
 import { FAKE_PRIVATE_KEY, makeRepoFixture, makeTmpDir } from "./pulumi-harness";
@@ -344,5 +344,50 @@ describe("image source hash", () => {
     fs.mkdirSync(path.join(dir, "scripts", "containers"), { recursive: true });
     fs.writeFileSync(path.join(dir, "scripts", "containers", "healthcheck.cjs"), "// probe\n");
     assert.notEqual(sourceHash(dir), third);
+  });
+});
+
+describe("Pulumi.yaml", () => {
+  type Decl = { type?: string; default?: unknown; secret?: boolean; description?: string; items?: { type: string } };
+  const project = yaml.load(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
+    name: string;
+    runtime: { name: string };
+    main: string;
+    stackConfigDir: string;
+    config: Record<string, Decl>;
+  };
+
+  test("names the project and points at this program", () => {
+    assert.equal(project.name, "codex-lanes");
+    assert.equal(project.runtime.name, "nodejs");
+    assert.equal(project.main, "pulumi/index.ts");
+    assert.ok(fs.existsSync(path.join(__dirname, "..", project.main)));
+    assert.equal(project.stackConfigDir, "pulumi");
+  });
+
+  test("documents exactly the keys the program reads, with its defaults and secrecy", () => {
+    assert.deepEqual(Object.keys(project.config).sort(), [...CONFIG_KEYS].sort());
+    const c = project.config;
+    for (const [key, decl] of Object.entries(c)) assert.ok(decl.description && decl.description.length > 20, `${key} has no description`);
+    // Keys without a default are required by the CLI itself.
+    assert.deepEqual(Object.keys(c).filter((k) => !("default" in c[k])).sort(), ["sshPrivateKey", "sshPublicKey"]);
+    assert.deepEqual(Object.keys(c).filter((k) => c[k].secret === true).sort(), ["openaiApiKey", "sshPrivateKey"]);
+    assert.equal(c.serverType.default, DEFAULTS.serverType);
+    assert.equal(c.location.default, DEFAULTS.location);
+    assert.equal(c.volumeSizeGb.default, DEFAULTS.volumeSizeGb);
+    assert.equal(c.workerMemoryMb.default, DEFAULTS.workerMemoryMb);
+    assert.deepEqual([c.adminCidrs.type, c.adminCidrs.items?.type], ["array", "string"]);
+    // Pulumi's config schema has no object type: accounts stays untyped, validated by the program.
+    assert.equal(c.accounts.type, undefined);
+    // The defaults Pulumi applies to optional keys must mean "unset" to the program.
+    const defaults = Object.fromEntries(
+      Object.entries(c)
+        .filter(([, d]) => "default" in d)
+        .map(([k, d]) => [k, typeof d.default === "string" ? d.default : JSON.stringify(d.default)]),
+    );
+    const problems = problemsOf({ ...defaults, accounts: undefined, adminCidrs: undefined });
+    assert.deepEqual(problems.map((p) => p.slice(0, p.indexOf(": "))), ["codex-lanes:adminCidrs", "codex-lanes:accounts"]);
+    const s = validate({ ...defaults, accounts: ["a"], adminCidrs: ["198.51.100.7/32"] });
+    assert.deepEqual([s.domain, s.acmeEmail, s.openaiLane, s.repoDir], [null, null, false, repo]);
   });
 });
