@@ -21,7 +21,10 @@ if command -v docker >/dev/null 2>&1 && engine_answers; then
   exit 0
 fi
 
-[ "$(id -u)" -eq 0 ] || fail "no Docker engine answers and this is not root, so none can be installed or started. Start one (or run as root) and retry."
+if [ "$(id -u)" -ne 0 ]; then
+  why="$(docker info 2>&1 >/dev/null | tail -n 1 || true)"
+  fail "\`docker info\` fails (${why:-docker not installed}) and this is not root, so no engine can be installed or started here. Start one, or give this user access to its socket, or run as root."
+fi
 
 install_docker_io() {
   say "installing Debian's docker.io (apt-get, noninteractive)"
