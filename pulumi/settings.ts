@@ -34,6 +34,7 @@ export const DEFAULTS = {
 } as const;
 
 export const ACCOUNT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const MAX_CONCURRENCY = 64;
 const ACCOUNT_KEYS = new Set(["name", "plan", "concurrency", "planPriceUsd"]);
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 
@@ -207,8 +208,9 @@ function readAccount(p: Problems, entry: unknown, i: number, seen: Set<string>):
     ok = false;
   }
   const conc = concurrency == null ? null : toInteger(concurrency);
-  if (concurrency != null && (conc === null || conc < 1)) {
-    p.add(`${key}.concurrency`, `${JSON.stringify(concurrency)} is not a whole number of at least 1`);
+  // Same bounds as the gateway's config schema, so a bad value fails here and not at gateway start.
+  if (concurrency != null && (conc === null || conc < 1 || conc > MAX_CONCURRENCY)) {
+    p.add(`${key}.concurrency`, `${JSON.stringify(concurrency)} is not a whole number from 1 to ${MAX_CONCURRENCY}`);
     ok = false;
   }
   const price = planPriceUsd == null ? null : toNumber(planPriceUsd);

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { loadConfig } from "../gateway/config/load";
 import { cidrProblem } from "../pulumi/cidr";
 import { caddyfile, publicHost } from "../pulumi/caddyfile";
 import { cloudInit, WAIT_FOR_DOCKER } from "../pulumi/cloudInit";
@@ -130,7 +131,7 @@ describe("stack config validation", () => {
 
   test("unknown plans, bad concurrency, bad prices and unknown keys are named", () => {
     const problems = problemsOf({
-      accounts: [{ name: "a", plan: "ultra", concurrency: 0, planPriceUsd: "lots", concurency: 2 }],
+      accounts: [{ name: "a", plan: "ultra", concurrency: 65, planPriceUsd: "lots", concurency: 2 }],
     });
     assert.deepEqual(
       problems.map((p) => p.split(":").slice(0, 2).join(":")),
@@ -216,6 +217,25 @@ describe("gateway config generator", () => {
     assert.deepEqual(withKey.lanes.map((l) => l.name), ["plus-a", "pro-b", "api"]);
     assert.deepEqual(withKey.lanes[2], { name: "api", type: "openai", apiKeyEnv: "OPENAI_API_KEY" });
     assert.ok(!gatewayConfig(accounts, { openaiLane: false }).lanes.some((l) => l.type === "openai"));
+  });
+
+  test("the gateway's own loader accepts the file with the environment the deployment sets", () => {
+    const file = path.join(tmp, "gateway-config.json");
+    fs.writeFileSync(file, renderGatewayConfig(gatewayConfig(accounts, { openaiLane: true })));
+    const env: NodeJS.ProcessEnv = {
+      CODEX_LANES_ADMIN_KEY: "a".repeat(48),
+      CODEX_LANES_MASTER_KEY: Buffer.alloc(32, 1).toString("base64"),
+      OPENAI_API_KEY: "sk-test",
+    };
+    for (const a of accounts) env[workerTokenEnv(a.name)] = `token-for-${a.name}-0123456789`;
+    const loaded = loadConfig({ path: file, env, cwd: tmp });
+    assert.equal(loaded.dataDir, "/data");
+    assert.deepEqual(loaded.listen, { host: "0.0.0.0", port: 8787 });
+    assert.deepEqual(loaded.lanes.map((l) => l.name), ["plus-a", "pro-b", "team-c", "d", "api"]);
+    const first = loaded.lanes[0];
+    assert.ok(first.type === "codex" && first.worker);
+    assert.deepEqual(first.worker, { url: "http://worker-plus-a:8790", token: "token-for-plus-a-0123456789" });
+    assert.equal(first.planPriceUsd, 20);
   });
 
   test("the rendered file is the JSON of the generated config, no secrets in it", () => {
