@@ -3,6 +3,7 @@
 
 import type { z } from "zod";
 import { ALLOWED_PREFIX, type Problem } from "./schema";
+import { hasUrlCredentials, looksSecret } from "./secret-shape";
 
 type Path = readonly PropertyKey[];
 
@@ -16,18 +17,12 @@ export function formatPath(path: Path): string {
   return out;
 }
 
-/** Long tokens of mixed letters and digits, or well-known key prefixes: shown by length only. */
-export function looksSecret(s: string): boolean {
-  if (/^(sk-|sk_|cl-|rk-|ghp_|gho_|ghs_|github_pat_|xox[abp]-|eyJ)/.test(s)) return true;
-  return s.length >= 20 && !/\s/.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s) && /\d/.test(s);
-}
-
 export function describeValue(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return v.length ? `a list of ${v.length}` : "an empty list";
   switch (typeof v) {
     case "string":
-      if (looksSecret(v)) return `a string of ${v.length} characters`;
+      if (looksSecret(v) || hasUrlCredentials(v)) return `a string of ${v.length} characters`;
       return v.length > 60 ? `${JSON.stringify(v.slice(0, 57))}...` : JSON.stringify(v);
     case "number":
     case "boolean":
@@ -62,10 +57,16 @@ function distance(a: string, b: string): number {
   return d[b.length]!;
 }
 
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i]!.toLowerCase() === b[i]!.toLowerCase()) i++;
+  return i;
+}
+
 function suggestion(key: string, allowed: string[]): string {
   const best = allowed
     .map((k) => ({ k, d: distance(key, k) }))
-    .filter(({ d }) => d <= Math.max(1, Math.floor(key.length / 4)))
+    .filter(({ k, d }) => (d < key.length && d <= Math.max(2, Math.floor(key.length / 3))) || commonPrefix(key, k) >= 3)
     .sort((a, b) => a.d - b.d)[0];
   return best ? ` (did you mean "${best.k}"?)` : "";
 }
@@ -74,6 +75,7 @@ const where = (label: string, path: Path): string => (path.length ? `${label}: $
 
 export function issueLines(issues: readonly z.core.$ZodIssue[], raw: unknown, label: string): string[] {
   const lines: string[] = [];
+  const seen = new Set<string>();
   for (const iss of issues) {
     if (iss.code === "unrecognized_keys") {
       const allowed = iss.message.startsWith(ALLOWED_PREFIX) ? iss.message.slice(ALLOWED_PREFIX.length).split(", ") : [];
@@ -82,13 +84,17 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], raw: unknown, la
       }
       continue;
     }
-    if (iss.code === "custom") {
-      lines.push(`${where(label, iss.path)}: ${iss.message}`);
-      continue;
-    }
+    // Cross-field problems describe several fields; a value would not explain them.
+    const crossField = iss.code === "custom" && (iss.params as { crossField?: boolean } | undefined)?.crossField === true;
+    // One problem per field: a value failing two checks gets the first message only.
+    const key = JSON.stringify(iss.path);
+    if (!crossField && seen.has(key)) continue;
+    if (!crossField) seen.add(key);
     const value = valueAt(raw, iss.path);
     lines.push(
-      value === undefined
+      crossField
+        ? `${where(label, iss.path)}: ${iss.message}`
+        : value === undefined
         ? `${where(label, iss.path)}: missing; ${iss.message}`
         : `${where(label, iss.path)}: ${iss.message} (got ${describeValue(value)})`,
     );

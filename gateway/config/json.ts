@@ -73,6 +73,7 @@ export function parseJsonc(text: string): unknown {
     for (;;) {
       skip();
       if (text[i] === "}") fail(i, 'trailing comma before "}" is not allowed');
+      if (text[i] === "'") fail(i, "strings need double quotes, not single quotes");
       if (text[i] !== '"') fail(i, 'expected a property name in double quotes');
       const at = i;
       const key = string();

@@ -9,6 +9,7 @@ import { ConfigError } from "./errors";
 import { issueLines, problemLines } from "./issues";
 import { JsonSyntaxError, parseJsonc } from "./json";
 import { mergePrices } from "./prices";
+import { safeUrl } from "./secret-shape";
 import { configFileSchema, crossCheck, type ConfigFile, type ConfigFileInput } from "./schema";
 import type { CodexLaneConfig, Config, LaneConfig, OpenAILaneConfig } from "./types";
 
@@ -117,7 +118,7 @@ function resolveLanes(file: ConfigFile, dataDir: string, src: Source, env: NodeJ
       if (token === undefined) {
         problems.push(
           `${src.label}: lanes[${i}].worker.tokenEnv: environment variable ${lane.worker.tokenEnv} is not set; ` +
-            `set it to the bearer token of the worker at ${lane.worker.url}`,
+            `set it to the bearer token of the worker at ${safeUrl(lane.worker.url)}`,
         );
       }
       worker = { url: lane.worker.url.replace(/\/+$/, ""), token: token ?? "" };

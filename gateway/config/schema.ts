@@ -4,6 +4,7 @@
 // the value that was found.
 
 import { z } from "zod";
+import { looksSecret } from "./secret-shape";
 
 export const LANE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -38,13 +39,16 @@ function num(min: number, max?: number) {
 
 const nonEmpty = (what = "a non-empty string") => z.string({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
 
-const laneName = z
-  .string({ error: "must be a string" })
-  .regex(LANE_NAME, { error: 'must be 1-32 characters of a-z, 0-9 and "-", starting with a letter or digit' });
+const LANE_NAME_ERROR = 'must be 1-32 characters of a-z, 0-9 and "-", starting with a letter or digit';
+const laneName = z.string({ error: LANE_NAME_ERROR }).regex(LANE_NAME, { error: LANE_NAME_ERROR });
 
+const ENV_NAME_ERROR = "must be the name of an environment variable (letters, digits and _), not its value";
+// A token pasted here by mistake may still match ENV_NAME (ghp_..., long mixed-case): refuse it
+// here, so no later message ("variable X is not set") can repeat it.
 const envName = z
-  .string({ error: "must be the name of an environment variable" })
-  .regex(ENV_NAME, { error: "must be the name of an environment variable (letters, digits and _), not its value" });
+  .string({ error: ENV_NAME_ERROR })
+  .regex(ENV_NAME, { error: ENV_NAME_ERROR })
+  .refine((s) => !looksSecret(s), { error: `${ENV_NAME_ERROR}; this looks like a secret: put it in an environment variable and write that variable's name here` });
 
 const httpUrl = z.string({ error: "must be an http:// or https:// URL" }).refine(
   (s) => {
@@ -127,7 +131,7 @@ export const configFileSchema = strict({
     .record(nonEmpty("a model name"), modelPriceSchema, { error: 'must be an object of model prices, e.g. { "gpt-5.5": { "input": 1.25, "cachedInput": 0.125, "output": 10 } }' })
     .default({}),
 }).superRefine((file, ctx) => {
-  for (const p of crossCheck(file)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+  for (const p of crossCheck(file)) ctx.addIssue({ code: "custom", path: p.path, message: p.message, params: { crossField: true } });
 });
 
 export type ConfigFile = z.output<typeof configFileSchema>;
