@@ -77,6 +77,10 @@ describe("open and migrations", () => {
     assert.equal(s.path, path.join(path.resolve(dir), "gateway.db"));
     assert.equal(fs.statSync(s.path).mode & 0o777, 0o600);
     s.requests.insert(row({ id: "persisted" }));
+    for (const f of ["gateway.db-wal", "gateway.db-shm"]) {
+      assert.equal(fs.statSync(path.join(path.resolve(dir), f)).mode & 0o777, 0o600, f);
+    }
+    assert.equal(fs.statSync(path.resolve(dir)).mode & 0o777, 0o700);
     s.close();
 
     const raw = new Database(path.join(dir, "gateway.db"));
