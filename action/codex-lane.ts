@@ -7,6 +7,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { classifyExecFailure, type AttemptResult, type Outcome } from "../gateway/lanes";
+import { secretValues } from "./auth-json";
 import { ensureCodex, type CodexBinary } from "./codex-install";
 import { ExecEvents } from "./codex-events";
 import type { ActionInputs } from "./inputs";
@@ -42,7 +43,7 @@ export function childEnv(parent: Readonly<Record<string, string | undefined>>, h
 
 export class DirectLanes {
   private codex: CodexBinary | null = null;
-  private readonly homes = new Map<string, string>();
+  private readonly homes = new Map<string, { home: string; lane: DirectLane }>();
   private schemaFile: string | null = null;
 
   constructor(
@@ -113,7 +114,7 @@ export class DirectLanes {
 
   private homeFor(lane: DirectLane): string {
     const known = this.homes.get(lane.name);
-    if (known) return known;
+    if (known) return known.home;
     const home = path.join(this.runDir, lane.name);
     mkdirSync(home, { recursive: true, mode: 0o700 });
     chmodSync(home, 0o700);
@@ -122,8 +123,42 @@ export class DirectLanes {
       writeFileSync(file, `${JSON.stringify(lane.account.json, null, 2)}\n`, { mode: 0o600 });
       chmodSync(file, 0o600);
     }
-    this.homes.set(lane.name, home);
+    this.homes.set(lane.name, { home, lane });
     return home;
+  }
+
+  /** The lane's auth.json as Codex left it, or null. */
+  private authNow(name: string): Record<string, any> | null {
+    const entry = this.homes.get(name);
+    if (!entry || entry.lane.kind !== "chatgpt") return null;
+    try {
+      return JSON.parse(readFileSync(path.join(entry.home, "auth.json"), "utf8")) as Record<string, any>;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Token values Codex wrote into the lane's home during this run (after a refresh); for masking. */
+  newSecrets(name: string): string[] {
+    const entry = this.homes.get(name);
+    const now = this.authNow(name);
+    if (!entry || entry.lane.kind !== "chatgpt" || !now) return [];
+    const before = new Set(secretValues(entry.lane.account.json));
+    return secretValues(now).filter((v) => !before.has(v));
+  }
+
+  /**
+   * ChatGPT lanes whose sign-in Codex refreshed during this run: the refresh token in the secret
+   * is now spent (refresh tokens rotate), and this action does not write the new one back.
+   */
+  refreshedLanes(): Array<{ lane: string; account: number }> {
+    const out: Array<{ lane: string; account: number }> = [];
+    for (const [name, { lane }] of this.homes) {
+      if (lane.kind !== "chatgpt") continue;
+      const rt = this.authNow(name)?.tokens?.refresh_token;
+      if (typeof rt === "string" && rt !== (lane.account.json.tokens as Record<string, unknown>).refresh_token) out.push({ lane: name, account: lane.account.index });
+    }
+    return out;
   }
 
   private writeSchema(): void {

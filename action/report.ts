@@ -19,6 +19,8 @@ export interface RunReport {
   usage: Usage | null;
   attempts: Attempt[];
   skipped: string[];
+  /** Things the author must act on even after a success (a spent refresh token). */
+  warnings: string[];
   durationMs: number;
   /** The step's error message, when it failed. */
   failure?: string;
@@ -117,6 +119,7 @@ export function summaryMarkdown(r: RunReport): string {
   if (r.usage) facts.push(`Tokens: ${tokens(r.usage)}`);
   parts.push(`<p>${facts.join(" · ")}</p>`);
   if (r.attempts.length > 0) parts.push(attemptTable(r.attempts, secs));
+  for (const w of r.warnings) parts.push(`<p><strong>Warning:</strong> ${esc(w)}</p>`);
   if (r.skipped.length > 0) parts.push(`<p>Not used: ${r.skipped.map(esc).join("; ")}.</p>`);
   if (r.ok && r.text !== undefined) parts.push("", "### Final message", "", r.text);
   return `${parts.join("\n")}\n`;

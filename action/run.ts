@@ -36,7 +36,7 @@ async function main(io: ActionIO): Promise<void> {
     plan = planLanes(inputs);
   } catch (err) {
     if (!(err instanceof InputError || err instanceof ActionError)) throw err;
-    await io.appendSummary(summaryMarkdown({ ok: false, lane: null, usage: null, attempts: [], skipped: [], durationMs: io.now() - started, failure: err.message, codexVersion: null }));
+    await io.appendSummary(summaryMarkdown({ ok: false, lane: null, usage: null, attempts: [], skipped: [], warnings: [], durationMs: io.now() - started, failure: err.message, codexVersion: null }));
     io.setFailed(err.message);
     return;
   }
@@ -81,7 +81,14 @@ async function walk(io: ActionIO, log: Log, inputs: ActionInputs, plan: Plan, di
   const records = new Map<string, LaneRecord>();
   const byName = new Map(plan.lanes.map((l) => [l.name, l]));
   const report = (r: Partial<RunReport> & Pick<RunReport, "ok">): RunReport => ({
-    lane: null, usage: null, attempts, skipped: plan.skipped, durationMs: 0, codexVersion: direct?.codexVersion ?? null, ...r,
+    lane: null,
+    usage: null,
+    attempts,
+    skipped: plan.skipped,
+    durationMs: 0,
+    codexVersion: direct?.codexVersion ?? null,
+    warnings: (direct?.refreshedLanes() ?? []).map(refreshNote),
+    ...r,
   });
   const attempt = async (name: string): Promise<AttemptResult<Served>> => {
     const lane = byName.get(name)!;
@@ -94,6 +101,12 @@ async function walk(io: ActionIO, log: Log, inputs: ActionInputs, plan: Plan, di
       const message = err instanceof Error ? err.message : String(err);
       attempts.push({ lane: name, outcome: "transient", code: "action_error", ms: io.now() - t0, detail: failure("transient", "action_error", message) });
       throw err;
+    }
+    // After a token refresh the lane's home holds new tokens: mask them too (outside the
+    // untrusted section, where the runner would not take an ::add-mask:: command).
+    for (const v of direct?.newSecrets(name) ?? []) {
+      io.setSecret(v);
+      log.redactor.add(v);
     }
     const o = res.outcome;
     attempts.push({ lane: name, outcome: o.class, code: o.class === "ok" ? null : o.code, ms: Math.max(0, io.now() - t0), detail: o });
@@ -121,6 +134,14 @@ async function walk(io: ActionIO, log: Log, inputs: ActionInputs, plan: Plan, di
   }
 }
 
+function refreshNote(r: { lane: string; account: number }): string {
+  return (
+    `Codex refreshed the ChatGPT sign-in of ${r.lane} during this run, so the refresh token of account ${r.account} in codex-auth-json is now used up ` +
+    "(refresh tokens rotate) and the next run with that secret will fail with refresh_token_reused. This action does not write the new auth.json back: " +
+    "run `codex login` again and update the secret, or use the gateway lane, which keeps each account's sign-in on your server."
+  );
+}
+
 function attemptOn(io: ActionIO, log: Log, inputs: ActionInputs, lane: LanePlan, direct: DirectLanes | null): Promise<AttemptResult<Served>> {
   if (lane.kind === "gateway") return gatewayAttempt(io, log, inputs);
   return direct!.attempt(lane);
@@ -141,6 +162,7 @@ async function finish(io: ActionIO, log: Log, inputs: ActionInputs, report: RunR
     }
     log.info(`Served by lane ${report.lane}${report.innerLane ? ` (gateway lane ${report.innerLane})` : ""}.`);
   }
+  for (const w of report.warnings) log.warning(w);
   await io.appendSummary(red(summaryMarkdown(report)));
   if (!report.ok) io.setFailed(red(report.failure ?? "No lane served."));
 }

@@ -298,6 +298,17 @@ describe("run(io)", () => {
     assert.deepEqual(JSON.parse(io.outputs.attempts!).map((a: { code: string }) => a.code), ["all_lanes_exhausted", null]);
   });
 
+  test("gateway: a refused key moves on, and the summary says to check gateway-key", async () => {
+    const io = fakeRunner({
+      inputs: { prompt: "hi", ...GW, "openai-api-key": "sk-unit-key-abcdef123456" },
+      fetch: async () => Response.json({ error: { message: "Incorrect or missing API key.", type: "invalid_request_error", param: null, code: "invalid_api_key" } }, { status: 401 }),
+    });
+    await run(io);
+    assert.deepEqual(io.failed, []);
+    assert.deepEqual(JSON.parse(io.outputs.attempts!).map((a: { lane: string; outcome: string }) => `${a.lane}:${a.outcome}`), ["gateway:unauthorized", "api-key:ok"]);
+    assert.match(io.summary, /the gateway refused the key: check the gateway-key secret/);
+  });
+
   test("gateway: a stream cut before [DONE] is transient: retried once, then the next lane", async () => {
     const io = fakeRunner({ inputs: { prompt: "hi", ...GW, "openai-api-key": "sk-unit-key-abcdef123456" }, fetch: sseFetch([chunk("partial")]) });
     await run(io);
@@ -353,6 +364,25 @@ describe("run(io)", () => {
     assert.equal(io.spawns.length, 2);
     assert.equal(io.spawns[0]!.opts.env.CODEX_HOME, io.spawns[1]!.opts.env.CODEX_HOME);
     assert.equal(JSON.parse(io.spawns[1]!.authJson!).refreshed, true);
+  });
+
+  test("a refresh during the run masks the new tokens and warns that the secret's refresh token is spent", async () => {
+    const fresh = { ...AUTH(1), tokens: { ...AUTH(1).tokens, access_token: "eyJhbGciOiJub25lIn0.eyJuZXciOiJhY2Nlc3MtdG9rZW4tdjIifQ.new2", refresh_token: "rt_unit_test_rotated_refresh_token_v2" } };
+    const io = fakeRunner({
+      inputs: { prompt: "task", "codex-auth-json": JSON.stringify(AUTH(1)) },
+      codex: (call) => {
+        writeFileSync(path.join(call.opts.env.CODEX_HOME!, "auth.json"), JSON.stringify(fresh));
+        return { stdout: agentAnswer("ok"), last: "ok" };
+      },
+    });
+    await run(io);
+    assert.deepEqual(io.failed, []);
+    const masks = io.events.filter((e) => e.kind === "mask").map((e) => e.text);
+    assert.ok(masks.includes(fresh.tokens.refresh_token) && masks.includes(fresh.tokens.access_token), "the rotated tokens are masked");
+    const warnings = io.events.filter((e) => e.kind === "warning").map((e) => e.text);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /refreshed the ChatGPT sign-in of chatgpt-1 .* account 1 in codex-auth-json is now used up .* refresh_token_reused\. This action does not write the new auth\.json back/);
+    assert.match(io.summary, /Warning:<\/strong> Codex refreshed the ChatGPT sign-in of chatgpt-1/);
   });
 
   test("a Codex crash fails the step with its last words and what to do", async () => {

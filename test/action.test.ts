@@ -370,6 +370,27 @@ describe("GitHub Action (bundled action/dist/index.js)", () => {
     assertSecretsSafe(r, tokenSecrets("account", auth));
   });
 
+  test("direct chatgpt lane: an expired access token is refreshed by Codex, and the step warns the secret is now spent", async () => {
+    fake.addAccount({ accountId: "acct-direct-refresh-5a0b", plan: "plus" });
+    const home = makeHome("action-auth-");
+    let auth: string;
+    try {
+      fake.writeAuth(home.dir, "acct-direct-refresh-5a0b", { accessTokenExpired: true });
+      auth = readFileSync(path.join(home.dir, "auth.json"), "utf8");
+    } finally {
+      home.cleanup();
+    }
+    const refreshesBefore = fake.oauthLog.length;
+    const r = await runner.main({ prompt: "refresh me", "codex-auth-json": auth, "codex-args": fakeCodexArgs(fake) }, fake.codexEnv());
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.outputs["final-message"], "echo: refresh me");
+    assert.ok(fake.oauthLog.length > refreshesBefore, "Codex refreshed the token");
+    const warning = r.stdout.split("\n").find((l) => l.startsWith("::warning::"));
+    assert.match(warning ?? "", /Codex refreshed the ChatGPT sign-in of chatgpt-1 during this run, so the refresh token of account 1 in codex-auth-json is now used up/);
+    assert.match(r.summary, /Warning:<\/strong> Codex refreshed the ChatGPT sign-in of chatgpt-1/);
+    assertSecretsSafe(r, tokenSecrets("account", auth));
+  });
+
   test("fallback: gateway 429 all_lanes_exhausted -> chatgpt-1 usage limit -> chatgpt-2 serves", async (t) => {
     for (const id of ["acct-fb-gw-0e4a", "acct-fb-a-3c9d", "acct-fb-b-6f12"]) fake.addAccount({ accountId: id, plan: "plus" });
     const gw = await startGateway(fake, "acct-fb-gw-0e4a");

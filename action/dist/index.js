@@ -21313,7 +21313,7 @@ var DirectLanes = class {
   }
   homeFor(lane) {
     const known = this.homes.get(lane.name);
-    if (known) return known;
+    if (known) return known.home;
     const home = import_node_path2.default.join(this.runDir, lane.name);
     (0, import_node_fs.mkdirSync)(home, { recursive: true, mode: 448 });
     (0, import_node_fs.chmodSync)(home, 448);
@@ -21323,8 +21323,39 @@ var DirectLanes = class {
 `, { mode: 384 });
       (0, import_node_fs.chmodSync)(file, 384);
     }
-    this.homes.set(lane.name, home);
+    this.homes.set(lane.name, { home, lane });
     return home;
+  }
+  /** The lane's auth.json as Codex left it, or null. */
+  authNow(name) {
+    const entry = this.homes.get(name);
+    if (!entry || entry.lane.kind !== "chatgpt") return null;
+    try {
+      return JSON.parse((0, import_node_fs.readFileSync)(import_node_path2.default.join(entry.home, "auth.json"), "utf8"));
+    } catch {
+      return null;
+    }
+  }
+  /** Token values Codex wrote into the lane's home during this run (after a refresh); for masking. */
+  newSecrets(name) {
+    const entry = this.homes.get(name);
+    const now = this.authNow(name);
+    if (!entry || entry.lane.kind !== "chatgpt" || !now) return [];
+    const before = new Set(secretValues(entry.lane.account.json));
+    return secretValues(now).filter((v) => !before.has(v));
+  }
+  /**
+   * ChatGPT lanes whose sign-in Codex refreshed during this run: the refresh token in the secret
+   * is now spent (refresh tokens rotate), and this action does not write the new one back.
+   */
+  refreshedLanes() {
+    const out = [];
+    for (const [name, { lane }] of this.homes) {
+      if (lane.kind !== "chatgpt") continue;
+      const rt = this.authNow(name)?.tokens?.refresh_token;
+      if (typeof rt === "string" && rt !== lane.account.json.tokens.refresh_token) out.push({ lane: name, account: lane.account.index });
+    }
+    return out;
   }
   writeSchema() {
     if (!this.inputs.outputSchema || this.schemaFile) return;
@@ -21923,6 +21954,7 @@ function summaryMarkdown(r) {
   if (r.usage) facts.push(`Tokens: ${tokens(r.usage)}`);
   parts.push(`<p>${facts.join(" \xB7 ")}</p>`);
   if (r.attempts.length > 0) parts.push(attemptTable(r.attempts, secs));
+  for (const w of r.warnings) parts.push(`<p><strong>Warning:</strong> ${esc(w)}</p>`);
   if (r.skipped.length > 0) parts.push(`<p>Not used: ${r.skipped.map(esc).join("; ")}.</p>`);
   if (r.ok && r.text !== void 0) parts.push("", "### Final message", "", r.text);
   return `${parts.join("\n")}
@@ -21984,7 +22016,7 @@ async function main(io) {
     plan = planLanes(inputs);
   } catch (err) {
     if (!(err instanceof InputError || err instanceof ActionError)) throw err;
-    await io.appendSummary(summaryMarkdown({ ok: false, lane: null, usage: null, attempts: [], skipped: [], durationMs: io.now() - started, failure: err.message, codexVersion: null }));
+    await io.appendSummary(summaryMarkdown({ ok: false, lane: null, usage: null, attempts: [], skipped: [], warnings: [], durationMs: io.now() - started, failure: err.message, codexVersion: null }));
     io.setFailed(err.message);
     return;
   }
@@ -22029,6 +22061,7 @@ async function walk(io, log, inputs, plan, direct) {
     skipped: plan.skipped,
     durationMs: 0,
     codexVersion: direct?.codexVersion ?? null,
+    warnings: (direct?.refreshedLanes() ?? []).map(refreshNote),
     ...r
   });
   const attempt = async (name) => {
@@ -22042,6 +22075,10 @@ async function walk(io, log, inputs, plan, direct) {
       const message = err instanceof Error ? err.message : String(err);
       attempts.push({ lane: name, outcome: "transient", code: "action_error", ms: io.now() - t0, detail: failure("transient", "action_error", message) });
       throw err;
+    }
+    for (const v of direct?.newSecrets(name) ?? []) {
+      io.setSecret(v);
+      log.redactor.add(v);
     }
     const o = res.outcome;
     attempts.push({ lane: name, outcome: o.class, code: o.class === "ok" ? null : o.code, ms: Math.max(0, io.now() - t0), detail: o });
@@ -22068,6 +22105,9 @@ async function walk(io, log, inputs, plan, direct) {
     return report({ ok: false, failure: err instanceof Error ? err.message : String(err) });
   }
 }
+function refreshNote(r) {
+  return `Codex refreshed the ChatGPT sign-in of ${r.lane} during this run, so the refresh token of account ${r.account} in codex-auth-json is now used up (refresh tokens rotate) and the next run with that secret will fail with refresh_token_reused. This action does not write the new auth.json back: run \`codex login\` again and update the secret, or use the gateway lane, which keeps each account's sign-in on your server.`;
+}
 function attemptOn(io, log, inputs, lane, direct) {
   if (lane.kind === "gateway") return gatewayAttempt(io, log, inputs);
   return direct.attempt(lane);
@@ -22087,6 +22127,7 @@ async function finish(io, log, inputs, report) {
     }
     log.info(`Served by lane ${report.lane}${report.innerLane ? ` (gateway lane ${report.innerLane})` : ""}.`);
   }
+  for (const w of report.warnings) log.warning(w);
   await io.appendSummary(red(summaryMarkdown(report)));
   if (!report.ok) io.setFailed(red(report.failure ?? "No lane served."));
 }
