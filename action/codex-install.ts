@@ -3,6 +3,7 @@
 // needs npm, which GitHub-hosted runners have) and the binary from npm's global prefix.
 
 import path from "node:path";
+import { scrubbedEnv } from "./env";
 import { ActionError } from "./errors";
 import type { ActionIO } from "./io";
 import type { Log } from "./log";
@@ -17,7 +18,7 @@ const EXACT = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 /** The version `codex --version` reports ("codex-cli 0.169.0"), or null when it does not run. */
 export async function codexVersionOf(io: ActionIO, bin: string): Promise<string | null> {
-  const r = await io.exec(bin, ["--version"]);
+  const r = await io.exec(bin, ["--version"], { env: scrubbedEnv(io.env) });
   if (r.exitCode !== 0) return null;
   return /codex-cli\s+(\S+)/.exec(r.stdout)?.[1] ?? null;
 }
@@ -33,7 +34,7 @@ export async function ensureCodex(io: ActionIO, log: Log, wanted: string): Promi
       ? `Installing @openai/codex@${wanted} with npm…`
       : `The codex on PATH is ${onPath}, not ${wanted}; installing @openai/codex@${wanted} with npm…`,
   );
-  const install = await io.exec("npm", ["install", "-g", `@openai/codex@${wanted}`]);
+  const install = await io.exec("npm", ["install", "-g", `@openai/codex@${wanted}`], { env: scrubbedEnv(io.env) });
   if (install.exitCode !== 0) {
     throw new ActionError(
       `Could not install @openai/codex@${wanted} with npm (exit code ${install.exitCode}): ${lastLines(install.stderr || install.stdout)}. ` +
@@ -41,7 +42,7 @@ export async function ensureCodex(io: ActionIO, log: Log, wanted: string): Promi
         `or put codex ${wanted} on PATH, or use the gateway lane.`,
     );
   }
-  const prefix = (await io.exec("npm", ["prefix", "-g"])).stdout.trim();
+  const prefix = (await io.exec("npm", ["prefix", "-g"], { env: scrubbedEnv(io.env) })).stdout.trim();
   const candidates = prefix ? [path.join(prefix, "bin", "codex"), "codex"] : ["codex"];
   for (const bin of candidates) {
     const v = await codexVersionOf(io, bin);

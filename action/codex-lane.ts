@@ -10,6 +10,7 @@ import { classifyExecFailure, type AttemptResult, type Outcome } from "../gatewa
 import { secretValues } from "./auth-json";
 import { ensureCodex, type CodexBinary } from "./codex-install";
 import { ExecEvents } from "./codex-events";
+import { scrubbedEnv } from "./env";
 import type { ActionInputs } from "./inputs";
 import type { ActionIO } from "./io";
 import type { LanePlan } from "./lanes-plan";
@@ -23,16 +24,8 @@ type DirectInputs = Pick<
   "prompt" | "model" | "effort" | "sandbox" | "workingDirectory" | "codexArgs" | "outputSchema" | "codexVersion" | "openaiApiKey" | "timeoutMs"
 >;
 
-/**
- * Never passed to Codex: other inputs (credentials of other lanes), the runner's own tokens, and
- * variables that would override the lane's credentials. Codex may run commands from the
- * repository, and whatever is in its environment is theirs to read.
- */
-const SCRUBBED = /^(INPUT_.*|STATE_.*|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|CODEX_API_KEY|CODEX_ACCESS_TOKEN|OPENAI_API_KEY|CODEX_HOME)$/i;
-
 export function childEnv(parent: Readonly<Record<string, string | undefined>>, home: string, apiKey: string | null): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parent)) if (v !== undefined && !SCRUBBED.test(k)) env[k] = v;
+  const env = scrubbedEnv(parent);
   env.CODEX_HOME = home;
   // Codex prints usage-limit reset times in local time; gateway/lanes reads them as UTC.
   env.TZ = "UTC";

@@ -51,7 +51,7 @@ interface FakeRunner extends ActionIO {
   summary: string;
   failed: string[];
   spawns: SpawnCall[];
-  execs: Array<{ cmd: string; args: string[] }>;
+  execs: Array<{ cmd: string; args: string[]; env?: Record<string, string> }>;
   lines(): string[];
 }
 
@@ -93,8 +93,8 @@ function fakeRunner(o: FakeOptions): FakeRunner {
     appendSummary: async (text) => {
       io.summary += text;
     },
-    exec: async (cmd, args) => {
-      io.execs.push({ cmd, args });
+    exec: async (cmd, args, opts) => {
+      io.execs.push({ cmd, args, env: opts?.env });
       if (o.exec) return o.exec(cmd, args);
       if (args[0] === "--version") return { exitCode: 0, stdout: `codex-cli ${PINNED_CODEX_VERSION}\n`, stderr: "" };
       return { exitCode: 1, stdout: "", stderr: "unexpected command" };
@@ -433,6 +433,7 @@ describe("run(io)", () => {
   test("codex is installed with npm when PATH has another version", async () => {
     const io = fakeRunner({
       inputs: { prompt: "task", "openai-api-key": "sk-unit-key-abcdef123456" },
+      env: { "INPUT_OPENAI-API-KEY": "sk-unit-key-abcdef123456", KEEP_ME: "1" },
       exec: (cmd, args) => {
         if (cmd === "codex") return { exitCode: 0, stdout: "codex-cli 0.100.0\n", stderr: "" };
         if (cmd === "npm" && args[0] === "install") return { exitCode: 0, stdout: "added 1 package", stderr: "" };
@@ -443,7 +444,10 @@ describe("run(io)", () => {
     });
     await run(io);
     assert.deepEqual(io.failed, []);
-    assert.ok(io.execs.some((e) => e.cmd === "npm" && e.args.join(" ") === `install -g @openai/codex@${PINNED_CODEX_VERSION}`));
+    const install = io.execs.find((e) => e.cmd === "npm" && e.args.join(" ") === `install -g @openai/codex@${PINNED_CODEX_VERSION}`);
+    assert.ok(install, "npm install -g ran");
+    assert.equal(install.env?.["INPUT_OPENAI-API-KEY"], undefined, "npm does not see the inputs");
+    assert.equal(install.env?.KEEP_ME, "1");
     assert.equal(io.spawns[0]!.cmd, "/opt/npm-global/bin/codex");
     assert.equal(io.outputs["codex-version"], PINNED_CODEX_VERSION);
   });

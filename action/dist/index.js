@@ -21085,6 +21085,14 @@ var import_node_path2 = __toESM(require("node:path"));
 // action/codex-install.ts
 var import_node_path = __toESM(require("node:path"));
 
+// action/env.ts
+var SCRUBBED = /^(INPUT_.*|STATE_.*|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|CODEX_API_KEY|CODEX_ACCESS_TOKEN|OPENAI_API_KEY|CODEX_HOME)$/i;
+function scrubbedEnv(parent) {
+  const env = {};
+  for (const [k, v] of Object.entries(parent)) if (v !== void 0 && !SCRUBBED.test(k)) env[k] = v;
+  return env;
+}
+
 // action/errors.ts
 var InputError = class extends Error {
   constructor(input, detail) {
@@ -21101,7 +21109,7 @@ var ActionError = class extends Error {
 // action/codex-install.ts
 var EXACT = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 async function codexVersionOf(io, bin) {
-  const r = await io.exec(bin, ["--version"]);
+  const r = await io.exec(bin, ["--version"], { env: scrubbedEnv(io.env) });
   if (r.exitCode !== 0) return null;
   return /codex-cli\s+(\S+)/.exec(r.stdout)?.[1] ?? null;
 }
@@ -21114,13 +21122,13 @@ async function ensureCodex(io, log, wanted) {
   log.info(
     onPath === null ? `Installing @openai/codex@${wanted} with npm\u2026` : `The codex on PATH is ${onPath}, not ${wanted}; installing @openai/codex@${wanted} with npm\u2026`
   );
-  const install = await io.exec("npm", ["install", "-g", `@openai/codex@${wanted}`]);
+  const install = await io.exec("npm", ["install", "-g", `@openai/codex@${wanted}`], { env: scrubbedEnv(io.env) });
   if (install.exitCode !== 0) {
     throw new ActionError(
       `Could not install @openai/codex@${wanted} with npm (exit code ${install.exitCode}): ${lastLines(install.stderr || install.stdout)}. The direct lanes need Node.js and npm on the runner (GitHub-hosted runners have both): add actions/setup-node before this step, or put codex ${wanted} on PATH, or use the gateway lane.`
     );
   }
-  const prefix = (await io.exec("npm", ["prefix", "-g"])).stdout.trim();
+  const prefix = (await io.exec("npm", ["prefix", "-g"], { env: scrubbedEnv(io.env) })).stdout.trim();
   const candidates = prefix ? [import_node_path.default.join(prefix, "bin", "codex"), "codex"] : ["codex"];
   for (const bin of candidates) {
     const v = await codexVersionOf(io, bin);
@@ -21233,10 +21241,8 @@ function failure(cls, code, message) {
 var OK = { class: "ok", code: "ok", message: "" };
 
 // action/codex-lane.ts
-var SCRUBBED = /^(INPUT_.*|STATE_.*|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|CODEX_API_KEY|CODEX_ACCESS_TOKEN|OPENAI_API_KEY|CODEX_HOME)$/i;
 function childEnv(parent, home, apiKey) {
-  const env = {};
-  for (const [k, v] of Object.entries(parent)) if (v !== void 0 && !SCRUBBED.test(k)) env[k] = v;
+  const env = scrubbedEnv(parent);
   env.CODEX_HOME = home;
   env.TZ = "UTC";
   env.CODEX_INTERNAL_ORIGINATOR_OVERRIDE = "codex_github_action";
