@@ -38,12 +38,17 @@ test("a request without a valid key gets 401 in OpenAI's shape, never reaches a 
   assert.equal(gw.requests().count(), 0);
 });
 
-test("revoked keys stop working at once", async (t) => {
+test("a revoked key stops working within a moment (the gateway trusts a verified key for at most a second)", async (t) => {
   const gw = await startTestGateway(t, { adapters: { a: new ScriptedAdapter("a") } });
   const { key } = gw.server.store.keys.create("temp");
   assert.equal((await post(gw, hi, { authorization: `Bearer ${key}` })).status, 200);
   gw.server.store.keys.revoke("temp");
-  assert.equal((await post(gw, hi, { authorization: `Bearer ${key}` })).status, 401);
+  let status = 0;
+  for (let i = 0; i < 100 && status !== 401; i++) {
+    status = (await post(gw, hi, { authorization: `Bearer ${key}` })).status;
+    if (status !== 401) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(status, 401);
 });
 
 const BAD_BODIES: [string, unknown, string | null][] = [

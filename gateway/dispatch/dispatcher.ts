@@ -91,6 +91,9 @@ export interface Dispatcher {
 
 const NO_USAGE: Usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 };
 const STATUS_MAX_AGE_MS = 15_000;
+/** Request-log rows are written at most this long after their request ended, or in batches of ROW_BATCH_MAX. */
+const ROW_FLUSH_MS = 50;
+const ROW_BATCH_MAX = 500;
 /** How long /v1/models waits for the first catalog read after start-up. */
 const FIRST_CATALOG_WAIT_MS = 5_000;
 
@@ -339,21 +342,24 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     });
   }
 
-  // Rows are written in batches right after the response goes out: one transaction per event-loop
-  // turn instead of one per request, and no disk write on the response's path.
+  // Rows are written in batches shortly after their responses went out: one transaction per batch
+  // instead of one per request, and no disk write on any response's path. Readers in this process
+  // (admin routes, tests) and shutdown flush first; a crash can lose the last batch.
   let pendingRows: NewRequestRow[] = [];
-  let flushScheduled = false;
+  let flushTimer: NodeJS.Timeout | null = null;
 
   function queueRow(row: NewRequestRow): void {
     pendingRows.push(row);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flushRows);
+    if (pendingRows.length >= ROW_BATCH_MAX) flushRows();
+    else if (!flushTimer) {
+      flushTimer = setTimeout(flushRows, ROW_FLUSH_MS);
+      flushTimer.unref();
     }
   }
 
   function flushRows(): void {
-    flushScheduled = false;
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
     const rows = pendingRows;
     pendingRows = [];
     if (rows.length === 0) return;

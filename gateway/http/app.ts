@@ -1,10 +1,10 @@
 // The Hono app: OpenAI routes under /v1, admin routes under /admin, /healthz. createApp never
 // listens; gateway/server.ts does.
 
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { adminRoutes } from "./admin";
-import { adminAuth, clientAuth } from "./auth";
+import { adminAuth, clientAuth, KeyCache } from "./auth";
 import { chatHandler, errorResponse } from "./chat";
 import type { AppDeps, AppEnv } from "./context";
 import { RouteNotFoundError, toApiError } from "./errors";
@@ -14,7 +14,7 @@ export type { AppDeps } from "./context";
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function newRequestId(): string {
-  return `req_${randomBytes(18).toString("base64url")}`;
+  return `req_${randomUUID().replace(/-/g, "")}`;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -39,7 +39,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json({ status: "ok", version: deps.version, lanes: { total: views.length, ready, notReady: views.length - ready } });
   });
 
-  app.use("/v1/*", clientAuth(store, now));
+  app.use("/v1/*", clientAuth(new KeyCache(store), now));
   app.get("/v1/models", async (c) => {
     const ids = await dispatcher.models();
     return c.json({ object: "list", data: ids.map((id) => ({ id, object: "model", created: startedSec, owned_by: "codex-lanes" })) });

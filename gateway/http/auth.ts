@@ -4,7 +4,7 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import type { Store } from "../store";
+import type { Store, VerifiedKey } from "../store";
 import type { AppEnv } from "./context";
 import { AdminKeyRequiredError, InvalidApiKeyError } from "./errors";
 
@@ -17,10 +17,40 @@ export function bearerToken(header: string | undefined): string | null {
   return m ? m[1]! : null;
 }
 
-export function clientAuth(store: Store, now: () => number): MiddlewareHandler<AppEnv> {
+/** How long a verified key is trusted without asking the store again: a revocation takes effect within this. */
+export const KEY_CACHE_MS = 1_000;
+const KEY_CACHE_MAX = 1_000;
+
+/**
+ * Remembers keys the store verified for a moment, so a busy client costs one database read per
+ * second instead of one per request. Unknown keys are never remembered.
+ */
+export class KeyCache {
+  private readonly entries = new Map<string, { key: VerifiedKey; at: number }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly ttlMs = KEY_CACHE_MS,
+  ) {}
+
+  verify(token: string, now: number): VerifiedKey | null {
+    const hit = this.entries.get(token);
+    if (hit && now - hit.at < this.ttlMs) return hit.key;
+    const key = this.store.keys.verify(token, now);
+    if (!key) {
+      this.entries.delete(token);
+      return null;
+    }
+    if (this.entries.size >= KEY_CACHE_MAX) this.entries.clear();
+    this.entries.set(token, { key, at: now });
+    return key;
+  }
+}
+
+export function clientAuth(keys: KeyCache, now: () => number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = bearerToken(c.req.header("authorization"));
-    const key = token ? store.keys.verify(token, now()) : null;
+    const key = token ? keys.verify(token, now()) : null;
     if (!key) throw new InvalidApiKeyError();
     c.set("keyName", key.name);
     await next();

@@ -1,12 +1,13 @@
 // OpenAI response shapes: chat.completion, chat.completion.chunk, and the usage block. Kept apart
 // from the routes so the wire format is visible in one screen.
 
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Usage } from "../chat/types";
 import type { FinishReason } from "../dispatch/dispatcher";
 
 export function completionId(): string {
-  return `chatcmpl-${randomBytes(18).toString("base64url")}`;
+  // randomUUID draws from a cached entropy pool: much cheaper per call than randomBytes.
+  return `chatcmpl-${randomUUID().replace(/-/g, "")}`;
 }
 
 export function usageBlock(u: Usage) {
