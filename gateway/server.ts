@@ -3,6 +3,7 @@
 
 import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Config, LaneConfig } from "./config/types";
 import { createDispatcher, type Dispatcher, type DispatcherDeps } from "./dispatch/dispatcher";
@@ -16,6 +17,8 @@ import { VERSION } from "./version";
 
 const DAY_MS = 86_400_000;
 const STATUS_REFRESH_MS = 60_000;
+/** After the dispatcher has stopped, how long responses already produced get to reach their clients. */
+const RESPONSE_DRAIN_MS = 2_000;
 
 export interface AdapterDeps {
   dataDir: string;
@@ -85,10 +88,21 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     const close = () => {
       stopping ??= (async () => {
         stopTimers();
-        const stopped = new Promise<void>((r) => server.close(() => r()));
-        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        let isStopped = false;
+        const stopped = new Promise<void>((r) => server.close(() => r())).then(() => {
+          isStopped = true;
+        });
+        const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+        http.closeIdleConnections?.();
         await dispatcher.shutdown(opts.shutdownGraceMs ?? 30_000);
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        // Answers of finished requests may still be on their way out: close connections as they
+        // go idle, and cut whatever is left after a short bound.
+        const cutAt = Date.now() + RESPONSE_DRAIN_MS;
+        while (!isStopped && Date.now() < cutAt) {
+          http.closeIdleConnections?.();
+          await Promise.race([stopped, delay(25)]);
+        }
+        http.closeAllConnections?.();
         await stopped;
         await closeAdapters(adapters, log);
         store.close();

@@ -325,3 +325,49 @@ test("GET /admin/requests pages and filters by lane, key, status and time", asyn
   assert.equal(bad.status, 400);
   assert.equal((await errorOf(bad)).param, "status");
 });
+
+test("stopping the gateway refuses new connections and lets a request in progress finish", async (t) => {
+  const hold = gate();
+  t.after(hold.open);
+  const lane = new ScriptedAdapter("a", {
+    script: async function* () {
+      await hold.promise;
+      yield* answer("finished after stop");
+    },
+  });
+  const gw = await startTestGateway(t, { adapters: { a: lane } });
+  const pending = post(gw);
+  await waitFor("the turn to start", () => lane.active === 1);
+  const closing = gw.server.close();
+  await assert.rejects(fetch(`${gw.url}/healthz`));
+  hold.open();
+  const res = await pending;
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /finished after stop/);
+  await closing;
+  assert.ok(lane.closed, "adapters are closed");
+});
+
+test("a request still running when the stop's grace period ends is cancelled and logged", async (t) => {
+  const lane = new ScriptedAdapter("a", {
+    script: async function* (_req, ctx) {
+      await aborted(ctx.signal);
+      yield* failure("cancelled", "cancelled");
+    },
+  });
+  const gw = await startTestGateway(t, { adapters: { a: lane }, server: { shutdownGraceMs: 100 } });
+  const pending = post(gw).catch(() => null);
+  await waitFor("the turn to start", () => lane.active === 1);
+  await gw.server.close();
+  await pending;
+  assert.ok(lane.signals[0]!.aborted);
+  const { openStore } = await import("../gateway/store");
+  const store = openStore(gw.dataDir);
+  try {
+    const [row] = store.requests.list().rows;
+    assert.equal(row!.status, "error");
+    assert.equal(row!.errorCode, "shutting_down");
+  } finally {
+    store.close();
+  }
+});
