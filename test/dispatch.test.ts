@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import OpenAI from "openai";
 import type { TurnEvent } from "../gateway/chat/types";
+import { openStore } from "../gateway/store";
 import { codexLane, startTestGateway, tempDir, type TestGateway } from "./helpers/gateway";
 import { aborted, answer, failure, ScriptedAdapter } from "./helpers/scripted-adapter";
 import { gate, waitFor } from "./helpers/wait";
@@ -361,7 +362,6 @@ test("a request still running when the stop's grace period ends is cancelled and
   await gw.server.close();
   await pending;
   assert.ok(lane.signals[0]!.aborted);
-  const { openStore } = await import("../gateway/store");
   const store = openStore(gw.dataDir);
   try {
     const [row] = store.requests.list().rows;

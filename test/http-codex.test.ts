@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
+import type { LaneConfig } from "../gateway/config/types";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
@@ -24,7 +25,7 @@ describe("gateway with real codex lanes", () => {
   before(async () => {
     chatgpt = await startFakeChatGPT();
     openai = await startFakeOpenAI();
-    const lanes = [];
+    const lanes: LaneConfig[] = [];
     for (const name of ["plus-a", "plus-b"]) {
       const home = makeHome(`${name}-`);
       homes.push(home);
@@ -34,7 +35,7 @@ describe("gateway with real codex lanes", () => {
     }
     lanes.push(openaiLane("api", openai.baseUrl, "sk-e2e-0123456789abcdef"));
     gw = await startTestGateway(
-      { after: (f) => afters.push(f) },
+      { after: (f: () => unknown) => afters.push(f) },
       { lanes, config: { limits: { maxBodyBytes: 10 * 1024 * 1024, turnTimeoutMs: 30_000 } }, server: { dispatch: { random: () => 0, now: () => Date.now() + skewMs } } },
     );
     client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
