@@ -28,7 +28,8 @@ export async function logsCommand(config: Config, flags: LogsFlags, io: CliIO): 
     if (flags.json) for (const r of rows) io.out.write(JSON.stringify(r) + "\n");
     else if (rows.length === 0 && !flags.follow) io.out.write("No requests logged yet.\n");
     else io.out.write(table(HEADER, rows.map(rowCells)));
-    if (flags.follow) await follow(store, filter, rows, flags.json === true, io);
+    const lookBackMs = config.limits.turnTimeoutMs + config.queue.maxWaitMs + 60_000;
+    if (flags.follow) await follow(store, filter, rows, flags.json === true, io, lookBackMs);
     return EXIT_OK;
   } finally {
     store.close();
@@ -47,22 +48,25 @@ function toFilter(flags: LogsFlags): RequestFilter {
   return f;
 }
 
-/** Polls for rows newer than the last one shown until Ctrl-C. */
-async function follow(store: Store, filter: RequestFilter, shown: RequestRow[], json: boolean, io: CliIO): Promise<void> {
-  const seen = new Set(shown.map((r) => r.id));
-  let since = shown.length > 0 ? Date.parse(shown[shown.length - 1]!.createdAt) : Date.now() - 1_000;
+/**
+ * Polls for rows not shown yet until Ctrl-C. A row is stamped with its request's arrival but written
+ * when the request ends, so each poll looks back as far as a request can last.
+ */
+async function follow(store: Store, filter: RequestFilter, shown: RequestRow[], json: boolean, io: CliIO, lookBackMs: number): Promise<void> {
+  const seen = new Map(shown.map((r) => [r.id, Date.parse(r.createdAt)]));
   while (!io.signal.aborted) {
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, FOLLOW_POLL_MS);
       io.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
     });
     if (io.signal.aborted) break;
+    const since = Date.now() - lookBackMs;
     const fresh = store.requests.list({ ...filter, since, limit: 500 }).rows.reverse().filter((r) => !seen.has(r.id));
     for (const r of fresh) {
-      seen.add(r.id);
-      since = Math.max(since, Date.parse(r.createdAt));
+      seen.set(r.id, Date.parse(r.createdAt));
       io.out.write(json ? JSON.stringify(r) + "\n" : rowCells(r).join("  ") + "\n");
     }
+    for (const [id, at] of seen) if (at < since) seen.delete(id);
   }
 }
 
