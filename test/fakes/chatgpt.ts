@@ -66,6 +66,15 @@ export interface FakeChatGPTOptions {
    * (`POST /backend-api/codex/responses`). Costs ~6 s of WebSocket retries per Codex session.
    */
   disableWebSocket?: boolean;
+  /** Address to listen on (default 127.0.0.1; the container entry uses 0.0.0.0). */
+  host?: string;
+  /** Port to listen on (default 0: any free port). */
+  port?: number;
+  /**
+   * Host name in `origin` and every URL handed to Codex (default "localhost"). When it is not
+   * localhost, the certificate is valid for it too (e.g. the fake's network alias in a container).
+   */
+  publicHost?: string;
 }
 
 export interface WriteAuthOptions {
@@ -86,6 +95,8 @@ export interface FakeChatGPT {
   addAccount(input: AccountInput): FakeAccount;
   /** Writes $home/auth.json (mode 0600) with fresh fake ChatGPT tokens for the account. */
   writeAuth(home: string, accountId: string, opts?: WriteAuthOptions): void;
+  /** The text of an auth.json with fresh fake tokens for the account (for a home this process cannot write). */
+  authJson(accountId: string, opts?: WriteAuthOptions): string;
   setScenario(accountId: string, scenario: ScenarioName | Scenario): void;
   setUsage(accountId: string, usage: Partial<Usage>): void;
   setTokenUsage(accountId: string, usage: Partial<TokenUsage>): void;
@@ -117,7 +128,8 @@ function defaultDir(): string {
 export async function startFakeChatGPT(opts: FakeChatGPTOptions = {}): Promise<FakeChatGPT> {
   const ownsDir = !opts.dir;
   const dir = opts.dir ?? defaultDir();
-  const tls = testTls(dir);
+  const publicHost = opts.publicHost ?? 'localhost';
+  const tls = testTls(dir, { extraHostnames: publicHost === 'localhost' ? [] : [publicHost] });
   let origin = '';
   const accounts = new AccountStore(() => origin);
   const oauth = new FakeOAuth(accounts);
@@ -137,11 +149,11 @@ export async function startFakeChatGPT(opts: FakeChatGPTOptions = {}): Promise<F
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   // Codex needs a host name that matches the cert; "localhost" resolves to 127.0.0.1 here.
-  origin = `https://localhost:${port}`;
+  origin = `https://${publicHost}:${port}`;
   const chatgptBaseUrl = `${origin}/backend-api/`;
 
   return {
@@ -160,6 +172,7 @@ export async function startFakeChatGPT(opts: FakeChatGPTOptions = {}): Promise<F
     }),
     addAccount: (input) => accounts.add(input),
     writeAuth: (home, accountId, wopts = {}) => writeAuthFile(accounts, home, accountId, wopts),
+    authJson: (accountId, wopts = {}) => authJsonText(accounts, accountId, wopts),
     setScenario: (accountId, scenario) => {
       accounts.get(accountId).scenario = typeof scenario === 'string' ? { name: scenario } : { ...scenario };
     },
@@ -205,7 +218,7 @@ interface Ctx {
   conversations: Map<string, unknown[]>;
 }
 
-function writeAuthFile(accounts: AccountStore, home: string, accountId: string, opts: WriteAuthOptions): void {
+function authJsonText(accounts: AccountStore, accountId: string, opts: WriteAuthOptions): string {
   const tokens = accounts.issueTokens(accountId, opts);
   const auth = {
     auth_mode: 'chatgpt',
@@ -213,9 +226,14 @@ function writeAuthFile(accounts: AccountStore, home: string, accountId: string, 
     tokens: { ...tokens, account_id: accountId },
     last_refresh: new Date().toISOString(),
   };
+  return JSON.stringify(auth, null, 2);
+}
+
+function writeAuthFile(accounts: AccountStore, home: string, accountId: string, opts: WriteAuthOptions): void {
+  const text = authJsonText(accounts, accountId, opts);
   fs.mkdirSync(home, { recursive: true });
   const file = path.join(home, 'auth.json');
-  fs.writeFileSync(file, JSON.stringify(auth, null, 2), { mode: 0o600 });
+  fs.writeFileSync(file, text, { mode: 0o600 });
   fs.chmodSync(file, 0o600);
 }
 
