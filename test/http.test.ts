@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import OpenAI from "openai";
-import { startTestGateway, type TestGateway } from "./helpers/gateway";
+import { rmSync } from "node:fs";
+import { startTestGateway, tempDir, type TestGateway } from "./helpers/gateway";
 import { answer, ScriptedAdapter } from "./helpers/scripted-adapter";
 
 function post(gw: TestGateway, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -299,4 +300,21 @@ test("an adapter that throws becomes an upstream error, never a 500 with a stack
   const text = await res.text();
   assert.ok(!text.includes("boom") && !text.includes("/secret/path.ts"));
   assert.equal(((JSON.parse(text) as { error: { code: string } }).error.code), "adapter_error");
+});
+
+test("the first start creates a client key named default and prints it once; a restart prints nothing", async (t) => {
+  const dataDir = tempDir();
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const first = await startTestGateway({ after: () => {} }, { adapters: { a: new ScriptedAdapter("a") }, dataDir });
+  const printed = first.stdout();
+  const key = printed.trimEnd().split("\n").pop()!;
+  assert.match(printed, /created gateway key "default"/);
+  assert.match(key, /^cl-/);
+  const client = new OpenAI({ baseURL: first.baseURL, apiKey: key, maxRetries: 0 });
+  const res = await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] });
+  assert.equal(res.choices[0]!.message.content, "hello from a");
+  assert.ok(!first.logs.text().includes(key), "the key is not in the logs");
+  await first.server.close();
+  const second = await startTestGateway(t, { adapters: { a: new ScriptedAdapter("a") }, dataDir });
+  assert.equal(second.stdout(), "");
 });
