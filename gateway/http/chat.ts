@@ -94,6 +94,8 @@ async function streamResponse(events: AsyncIterable<DispatchEvent>, meta: Comple
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       "x-accel-buffering": "no",
+      // Tells @hono/node-server not to wait for more chunks before sending the headers.
+      "transfer-encoding": "chunked",
       [LANE_HEADER]: lane,
     },
   });
