@@ -9,7 +9,7 @@ import type { IncomingMessage } from "node:http";
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string>;
-  /** The body as it arrives. Read it to the end or call discard(). */
+  /** The body as it arrives. Read it to the end, or call discard() after leaving it early. */
   body: AsyncIterable<Buffer>;
   /** The body as text, at most maxBytes of it. */
   text(maxBytes?: number): Promise<string>;
@@ -50,7 +50,9 @@ function wrap(res: IncomingMessage): UpstreamResponse {
   return {
     status: res.statusCode ?? 0,
     headers,
-    body: res,
+    // Leaving the loop early (e.g. at `data: [DONE]`) must not destroy the response: that would
+    // close a keep-alive connection the agent could reuse. discard() drains what is left.
+    body: res.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>,
     async text(maxBytes = Infinity) {
       const chunks: Buffer[] = [];
       let total = 0;

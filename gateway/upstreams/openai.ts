@@ -117,6 +117,7 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
       if (choice?.finish_reason != null) finish = choice.finish_reason;
       if (chunk.usage) usage = toUsage(chunk.usage);
     }
+    res.discard();
     if (!done && finish === null) {
       yield fail("transient", "stream_incomplete", `Lane '${lane.name}' ended the stream before the answer was complete.`);
       return;
