@@ -64,9 +64,24 @@ const COMMAND_OPTIONS: Record<string, Options> = {
 };
 
 export function defaultIO(): CliIO {
-  const ctl = new AbortController();
-  process.once("SIGINT", () => ctl.abort());
-  return { out: process.stdout, err: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal: ctl.signal };
+  let ctl: AbortController | null = null;
+  return {
+    out: process.stdout,
+    err: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    // Only commands that stop cleanly on Ctrl-C (login, logs --follow) take over SIGINT; the others
+    // keep Node's default of exiting at once.
+    get signal() {
+      if (!ctl) {
+        const c = new AbortController();
+        process.once("SIGINT", () => c.abort());
+        ctl = c;
+      }
+      return ctl.signal;
+    },
+  };
 }
 
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
