@@ -5,8 +5,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import OpenAI from "openai";
 import { rmSync } from "node:fs";
+import { connect } from "node:net";
 import { startTestGateway, tempDir, type TestGateway } from "./helpers/gateway";
 import { answer, ScriptedAdapter } from "./helpers/scripted-adapter";
+import { waitFor } from "./helpers/wait";
 
 function post(gw: TestGateway, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${gw.url}/v1/chat/completions`, {
@@ -317,4 +319,20 @@ test("the first start creates a client key named default and prints it once; a r
   await first.server.close();
   const second = await startTestGateway(t, { adapters: { a: new ScriptedAdapter("a") }, dataDir });
   assert.equal(second.stdout(), "");
+});
+
+test("a client that goes away while sending its body leaves a cancelled row and no error in the log", async (t) => {
+  const lane = new ScriptedAdapter("a");
+  const gw = await startTestGateway(t, { adapters: { a: lane } });
+  const url = new URL(gw.url);
+  const sock = connect(Number(url.port), url.hostname);
+  await new Promise((r) => sock.once("connect", r));
+  sock.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${gw.key}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":`);
+  // Give the gateway time to start reading the body before the client vanishes.
+  await new Promise((r) => setTimeout(r, 100));
+  sock.destroy();
+  const row = await waitFor("the row", () => gw.requests().list().rows[0]);
+  assert.equal(row.status, "cancelled");
+  assert.equal(lane.calls.length, 0);
+  assert.ok(!gw.logs.lines().some((l) => l.level === "error"), "no error logged");
 });

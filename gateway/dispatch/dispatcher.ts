@@ -426,7 +426,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       stream: r.stream,
       lane: null,
       attempts: [],
-      status: "error",
+      status: r.error.status === CLIENT_CLOSED ? "cancelled" : "error",
       httpStatus: r.error.status,
       errorCode: r.error.code,
       queueMs: 0,

@@ -1,13 +1,16 @@
-// Admin routes: lane status and the request log. Read-only; behind adminAuth.
+// Admin routes: lane status, the request log, and sign-in through the gateway; behind adminAuth.
 
 import { Hono } from "hono";
 import type { Dispatcher } from "../dispatch/dispatcher";
 import type { RequestListQuery, RequestStatus, Store } from "../store";
+import type { LaneAdapter } from "../upstreams/types";
+import { signInRoutes } from "./admin-signin";
 import type { AppEnv } from "./context";
 import { BadQueryError } from "./errors";
 
-export function adminRoutes(dispatcher: Dispatcher, store: Store, now: () => number): Hono<AppEnv> {
+export function adminRoutes(dispatcher: Dispatcher, store: Store, now: () => number, adapters?: ReadonlyMap<string, LaneAdapter>): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
+  if (adapters) admin.route("/", signInRoutes(adapters, dispatcher));
   admin.get("/lanes", async (c) => c.json({ now: new Date(now()).toISOString(), lanes: await dispatcher.laneViews() }));
   admin.get("/requests", (c) => {
     const query = requestQuery((k) => c.req.query(k));

@@ -47,7 +47,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.post("/v1/chat/completions", chatHandler(dispatcher, config.limits.maxBodyBytes, now));
 
   app.use("/admin/*", adminAuth(store, config.adminKey, now));
-  app.route("/admin", adminRoutes(dispatcher, store, now));
+  app.route("/admin", adminRoutes(dispatcher, store, now, deps.adapters));
 
   app.notFound((c) => errorResponse(toApiError(new RouteNotFoundError(c.req.method, c.req.path))));
 

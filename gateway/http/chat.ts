@@ -8,7 +8,7 @@ import type { ChatRequest } from "../chat/types";
 import type { DispatchEvent, DispatchInput, Dispatcher } from "../dispatch/dispatcher";
 import { readJsonBody } from "./body";
 import type { AppEnv } from "./context";
-import { errorBody, toApiError, type ApiError } from "./errors";
+import { ClientClosedError, errorBody, toApiError, type ApiError } from "./errors";
 import { chatCompletion, chunkEvent, completionId, DONE_EVENT, usageEvent, type CompletionMeta } from "./shapes";
 
 export const LANE_HEADER = "x-codex-lanes-lane";
@@ -38,7 +38,8 @@ async function parseOrReject(c: Context<AppEnv>, dispatcher: Dispatcher, maxBody
   try {
     body = await readJsonBody(c.req.raw, maxBodyBytes);
     return parseChatRequest(body);
-  } catch (err) {
+  } catch (caught) {
+    const err = c.req.raw.signal.aborted ? new ClientClosedError() : caught;
     const o = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
     dispatcher.logRejected({
       requestId: c.get("requestId"),

@@ -4,6 +4,7 @@ import type { Config } from "../config/types";
 import type { Dispatcher } from "../dispatch/dispatcher";
 import type { Logger } from "../log";
 import type { Store } from "../store";
+import type { LaneAdapter } from "../upstreams/types";
 
 export interface AppDeps {
   config: Config;
@@ -12,6 +13,8 @@ export interface AppDeps {
   log: Logger;
   version: string;
   now?: () => number;
+  /** The lanes' adapters, for sign-in through the gateway (/admin/lanes/:name/login). */
+  adapters?: ReadonlyMap<string, LaneAdapter>;
 }
 
 export interface AppEnv {

@@ -42,12 +42,33 @@ export class RouteNotFoundError extends Error {
   }
 }
 
+/** The client went away before its request was read; nothing can be sent back. */
+export class ClientClosedError extends Error {
+  override readonly name = "ClientClosedError";
+  constructor() {
+    super("The client closed the connection before the request was read.");
+  }
+}
+
 /** A bad query parameter on an admin route. */
 export class BadQueryError extends Error {
   override readonly name = "BadQueryError";
   constructor(message: string, readonly param: string) {
     super(message);
   }
+}
+
+/** An admin route named a lane the config does not have, or one that cannot do what was asked. */
+export class LaneRouteError extends Error {
+  override readonly name = "LaneRouteError";
+  constructor(message: string, readonly status: 400 | 404, readonly code: string) {
+    super(message);
+  }
+}
+
+/** A lane's worker or engine could not carry out a sign-in or sign-out. */
+export class SignInError extends Error {
+  override readonly name = "SignInError";
 }
 
 export interface ApiError {
@@ -83,9 +104,14 @@ export function toApiError(err: unknown, now: number = Date.now()): ApiError {
     return { status: 429, type: "rate_limit_error", code: "queue_full", message: err.message, param: null, retryAfterSec: seconds(err.retryAfterMs) };
   }
   if (err instanceof LanesFailedError) return outcomeToApiError(err.outcome, err.retryAt, now);
+  if (err instanceof ClientClosedError) {
+    return { status: CLIENT_CLOSED, type: "invalid_request_error", code: "cancelled", message: err.message, param: null };
+  }
   if (err instanceof ShuttingDownError) {
     return { status: 503, type: "server_error", code: "shutting_down", message: err.message, param: null, retryAfterSec: 5 };
   }
+  if (err instanceof LaneRouteError) return invalid(err.status, err.message, "lane", err.code);
+  if (err instanceof SignInError) return { status: 502, type: "server_error", code: "sign_in_failed", message: err.message, param: null };
   if (isNamed(err, "InvalidCursorError")) return invalid(400, (err as Error).message, "before", "invalid_value");
   return { status: 500, type: "server_error", code: "internal_error", message: "Internal error in the gateway; the request id in x-request-id finds it in the gateway's log.", param: null };
 }
