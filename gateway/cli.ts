@@ -21,12 +21,13 @@ Usage: codex-lanes <command> [options]
 Commands:
   serve                       start the gateway (npm start)
   worker [options]            serve one account to a gateway (deployed mode; see codex-lanes worker --help)
-  login [lane]                sign a codex lane in with ChatGPT (device code)
-  logout <lane>               sign a codex lane out
+  login [lane] [--gateway URL]  sign a codex lane in with ChatGPT (device code); with --gateway,
+                              the lane's worker on a deployed gateway (admin key in CODEX_LANES_ADMIN_KEY)
+  logout <lane> [--gateway URL] sign a codex lane out
   keys create <name> [--admin]  create a gateway key (printed once, alone on the last line)
   keys list                   list gateway keys
   keys revoke <name>          revoke a gateway key
-  lanes [--json]              each lane's state, sign-in, plan, usage windows and fix
+  lanes [--json] [--gateway URL]  each lane's state, sign-in, plan, usage windows and fix
   logs [--follow] [--lane L] [--key K] [--status ok|error|cancelled] [--model M] [--limit N] [--json]
                               recent requests
   stats [--since 24h] [--json]  requests, latency, tokens and API-equivalent cost per lane
@@ -46,10 +47,10 @@ const GLOBAL: Options = { config: { type: "string" }, help: { type: "boolean", s
 
 const COMMAND_OPTIONS: Record<string, Options> = {
   serve: {},
-  login: {},
-  logout: {},
+  login: { gateway: { type: "string" } },
+  logout: { gateway: { type: "string" } },
   keys: { admin: { type: "boolean" } },
-  lanes: { json: { type: "boolean" } },
+  lanes: { json: { type: "boolean" }, gateway: { type: "string" } },
   logs: {
     follow: { type: "boolean", short: "f" },
     lane: { type: "string" },
@@ -132,6 +133,11 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   if (values.help) {
     io.out.write(USAGE);
     return EXIT_OK;
+  }
+  if (typeof values.gateway === "string" && (command === "login" || command === "logout" || command === "lanes")) {
+    // A deployed gateway: no local config or account home is involved.
+    const { remoteCommand } = require("./cli/remote") as typeof import("./cli/remote");
+    return remoteCommand(command, values.gateway, parsed.positionals, { json: values.json === true }, io);
   }
   const config = loadConfig({ path: values.config as string | undefined, env: io.env, cwd: io.cwd });
   return runCommand(command, config, parsed.positionals, values, io);

@@ -74,7 +74,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     const cfg: Config = { ...config, lanes };
     const dispatcher = createDispatcher({ config: cfg, store, adapters, log, ...opts.dispatch });
     createFirstKey(store, out);
-    const app = createApp({ config: cfg, store, dispatcher, log, version: VERSION, now: opts.dispatch?.now });
+    const app = createApp({ config: cfg, store, dispatcher, log, version: VERSION, now: opts.dispatch?.now, adapters });
     stopTimers = startHousekeeping(cfg, store, dispatcher, log);
     const server = createAdaptorServer({ fetch: app.fetch, hostname: config.listen.host });
     const port = await listen(server, config.listen.host, config.listen.port);
