@@ -47,6 +47,8 @@ export class AppServerEngine implements CodexEngine {
     this.turnsDir = path.join(o.workDir, "turns");
     mkdirSync(this.cwd, { recursive: true, mode: 0o700 });
     mkdirSync(this.turnsDir, { recursive: true, mode: 0o700 });
+    // Codex refuses to start when CODEX_HOME does not exist (a fresh account before its first sign-in).
+    mkdirSync(o.home, { recursive: true, mode: 0o700 });
   }
 
   async *turn(req: ChatRequest, { signal }: { signal: AbortSignal }): AsyncIterable<TurnEvent> {
@@ -167,6 +169,11 @@ export class AppServerEngine implements CodexEngine {
     const info = err.codexErrorInfo ?? null;
     const status = info && typeof info === "object" ? (Object.values(info as object)[0] as any)?.httpStatusCode ?? null : null;
     const o = classifyCodexError({ codexErrorInfo: info, message: err.message ?? "", httpStatusCode: status }, this.now());
+    if (o.class === "usage_limit") {
+      // The message gives the reset to the minute (rounded up); the pushed snapshot has the second.
+      const exact = spentWindowReset(this.latest, this.now());
+      if (exact !== null && (o.resetsAt === undefined || Math.abs(exact - o.resetsAt) <= 120_000)) o.resetsAt = exact;
+    }
     return { type: "error", ...o };
   }
 
@@ -354,6 +361,12 @@ export class AppServerEngine implements CodexEngine {
     if (this.pollTimer) clearInterval(this.pollTimer);
     await this.client?.kill();
   }
+}
+
+/** The reset of a usage window the latest snapshot shows as spent, when it is still ahead. */
+function spentWindowReset(s: RateLimitSnapshot | null, now: number): number | null {
+  const spent = [s?.primary, s?.secondary].filter((w): w is RateLimitWindow => !!w && w.usedPercent >= 100 && (w.resetsAt ?? 0) > now);
+  return spent.length ? Math.max(...spent.map((w) => w.resetsAt!)) : null;
 }
 
 function toWindow(w: any): RateLimitWindow | null {
