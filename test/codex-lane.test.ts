@@ -6,16 +6,14 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { serve } from "@hono/node-server";
-import type { AddressInfo } from "node:net";
 import type { ChatMessage, ChatRequest, TurnEvent } from "../gateway/chat/types";
 import type { CodexLaneConfig, Engine } from "../gateway/config/types";
 import { LocalCodexLane } from "../gateway/codex/local-lane";
 import { RemoteCodexLane } from "../gateway/upstreams/codex-remote";
 import type { LaneAdapter } from "../gateway/upstreams/types";
-import { createWorkerApp } from "../gateway/worker/app";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome } from "./fakes/codex-run";
+import { startTestWorker } from "./helpers/worker";
 
 const quiet = { info() {}, warn() {} };
 const PIXEL_PNG =
@@ -84,21 +82,18 @@ async function makeLane(kind: Kind, fake: FakeChatGPT, home: string, dataDir: st
     name: "plus-a", type: "codex", home, worker: null, engine: kind.engine, concurrency: 2, maxUsedPercent: null,
     config: fake.codexConfig(), env: fake.codexEnv(), models: null, planPriceUsd: null,
   };
-  const inner = new LocalCodexLane({ ...cfg, home }, { dataDir, turnTimeoutMs, rateLimitPollMs: 0, log: quiet });
-  if (!kind.remote) return { lane: inner, inner, close: () => inner.close() };
-  const token = "worker-token-" + "x".repeat(24);
-  const app = createWorkerApp({ lane: inner, token });
-  const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
-  await new Promise((r) => server.once("listening", r));
-  const port = (server.address() as AddressInfo).port;
-  const lane = new RemoteCodexLane("plus-a", { url: `http://127.0.0.1:${port}`, token }, { rateLimitPollMs: 0, turnTimeoutMs, models: null });
+  if (!kind.remote) {
+    const inner = new LocalCodexLane({ ...cfg, home }, { dataDir, turnTimeoutMs, rateLimitPollMs: 0, log: quiet });
+    return { lane: inner, inner, close: () => inner.close() };
+  }
+  const worker = await startTestWorker({ ...cfg, home }, { dataDir, turnTimeoutMs });
+  const lane = new RemoteCodexLane("plus-a", { url: worker.url, token: worker.token }, { rateLimitPollMs: 0, turnTimeoutMs, models: null });
   return {
     lane,
-    inner,
+    inner: worker.lane,
     close: async () => {
       await lane.close();
-      await new Promise((r) => server.close(r));
-      await inner.close();
+      await worker.close();
     },
   };
 }

@@ -4,19 +4,15 @@
 
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { serve } from "@hono/node-server";
 import OpenAI from "openai";
 import { main } from "../gateway/cli";
-import { LocalCodexLane } from "../gateway/codex/local-lane";
-import { createWorkerApp } from "../gateway/worker/app";
+import type { CodexLaneConfig } from "../gateway/config/types";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
 import { codexLane, startTestGateway, type TestGateway } from "./helpers/gateway";
-
-const WORKER_TOKEN = "worker-token-plus-b-0123456789";
+import { startTestWorker } from "./helpers/worker";
 
 function capture() {
   let text = "";
@@ -43,21 +39,14 @@ describe("sign-in through the gateway", () => {
     fake.addAccount({ accountId: "acct-b", email: "bea@example.com", plan: "pro" });
     home = makeHome("signin-worker-");
     const data = makeHome("signin-data-");
-    const lane = new LocalCodexLane(
-      { ...codexLane("plus-b", { config: fake.codexConfig(), env: fake.codexEnv() }), home: home.dir } as never,
-      { dataDir: data.dir, turnTimeoutMs: 20_000, rateLimitPollMs: 0, log: { info() {}, warn() {} } },
-    );
-    const server = serve({ fetch: createWorkerApp({ lane, token: WORKER_TOKEN }).fetch, hostname: "127.0.0.1", port: 0 });
-    await new Promise((r) => server.once("listening", r));
-    const port = (server.address() as AddressInfo).port;
+    const worker = await startTestWorker({ ...(codexLane("plus-b", { config: fake.codexConfig(), env: fake.codexEnv() }) as CodexLaneConfig), home: home.dir }, { dataDir: data.dir });
     workerClose = async () => {
-      await new Promise((r) => server.close(r));
-      await lane.close();
+      await worker.close();
       data.cleanup();
     };
     gw = await startTestGateway(
       { after: (f: () => unknown) => afters.push(f) },
-      { lanes: [codexLane("plus-b", { worker: { url: `http://127.0.0.1:${port}`, token: WORKER_TOKEN } })] },
+      { lanes: [codexLane("plus-b", { worker: { url: worker.url, token: worker.token } })] },
     );
   });
 

@@ -5,14 +5,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
-import type { LaneConfig } from "../gateway/config/types";
+import type { CodexLaneConfig, LaneConfig } from "../gateway/config/types";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
 import { codexLane, openaiLane, startTestGateway, type TestGateway } from "./helpers/gateway";
 import { waitFor } from "./helpers/wait";
+import { startTestWorker } from "./helpers/worker";
 
-describe("gateway with real codex lanes", () => {
+/** The same suite, once with lanes running Codex in the gateway (local mode) and once through account workers (deployed mode). */
+for (const mode of ["local", "worker"] as const)
+describe(`gateway with real codex lanes (${mode})`, () => {
   let chatgpt: FakeChatGPT;
   let openai: FakeOpenAI;
   let gw: TestGateway;
@@ -31,7 +34,16 @@ describe("gateway with real codex lanes", () => {
       homes.push(home);
       chatgpt.addAccount({ accountId: `acct-${name}`, email: `${name}@example.com`, plan: "plus" });
       chatgpt.writeAuth(home.dir, `acct-${name}`);
-      lanes.push(codexLane(name, { home: home.dir, engine: "app-server", concurrency: 2, config: chatgpt.codexConfig(), env: chatgpt.codexEnv(), models: null }));
+      const lane = codexLane(name, { home: home.dir, engine: "app-server", concurrency: 2, config: chatgpt.codexConfig(), env: chatgpt.codexEnv(), models: null }) as CodexLaneConfig & { home: string };
+      if (mode === "local") {
+        lanes.push(lane);
+        continue;
+      }
+      const data = makeHome(`${name}-worker-data-`);
+      homes.push(data);
+      const worker = await startTestWorker(lane, { dataDir: data.dir });
+      afters.push(() => worker.close());
+      lanes.push(codexLane(name, { concurrency: 2, worker: { url: worker.url, token: worker.token } }));
     }
     lanes.push(openaiLane("api", openai.baseUrl, "sk-e2e-0123456789abcdef"));
     gw = await startTestGateway(
@@ -122,8 +134,8 @@ describe("gateway with real codex lanes", () => {
     assert.deepEqual(views.lanes.map((l) => l.state), ["cooling", "cooling", "ready"]);
 
     chatgpt.setScenario("acct-plus-a", "ok");
-    // Codex prints the reset to the minute, so the lane waits for the end of that minute: jump past it.
-    skewMs = soon * 1000 + 61_000 - Date.now();
+    // The lane comes back at the reset second the account's usage snapshot gave: jump just past it.
+    skewMs = soon * 1000 + 1_000 - Date.now();
     assert.equal(gw.server.dispatcher.laneViewsNow()[0]!.state, "ready");
     assert.equal(gw.server.dispatcher.laneViewsNow()[1]!.state, "cooling");
     const back = await ask("back to A");
