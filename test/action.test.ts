@@ -337,7 +337,7 @@ describe("GitHub Action (bundled action/dist/index.js)", () => {
     assert.equal(r.code, 1);
     const [err] = errorLines(r);
     assert.match(err ?? "", /The gateway lane refused the request \(HTTP 400\): Codex ran out of room in the model's context window/);
-    assert.deepEqual(attemptsOf(r).map((a) => [a.lane, a.outcome, a.code]), [["gateway", "client_error", "bad_request"]]);
+    assert.deepEqual(attemptsOf(r).map((a) => [a.lane, a.outcome, a.code]), [["gateway", "client_error", "context_window_exceeded"]]);
     assert.equal(fake.requestsFor("acct-direct-400-1c2d").length, 0, "the chatgpt lane must not run after a client error");
     assert.equal(r.outputs["final-message"], undefined);
     assert.match(r.summary, /Codex lanes: failed/);

@@ -20769,7 +20769,7 @@ function classifyHttp(status, body, headers, now) {
   if ((status === 400 || status === 404) && isModelError(err, status)) {
     return outcome("model_not_served", "model_not_found", err.message, { status });
   }
-  if (status === 400 && names.includes("context_length_exceeded")) {
+  if (status === 400 && (names.includes("context_length_exceeded") || names.includes("context_window_exceeded"))) {
     return outcome("client_error", "context_window_exceeded", err.message, { status });
   }
   if (status === 400 || status === 422) return outcome("client_error", "bad_request", err.message, { status });
