@@ -73,7 +73,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     for (const lane of lanes) adapters.set(lane.name, make(lane, adapterDeps));
     const cfg: Config = { ...config, lanes };
     const dispatcher = createDispatcher({ config: cfg, store, adapters, log, ...opts.dispatch });
-    createFirstKey(store, out);
+    createFirstKey(store, out, config.adminKey !== null);
     const app = createApp({ config: cfg, store, dispatcher, log, version: VERSION, now: opts.dispatch?.now, adapters });
     stopTimers = startHousekeeping(cfg, store, dispatcher, log);
     const server = createAdaptorServer({ fetch: app.fetch, hostname: config.listen.host });
@@ -147,8 +147,13 @@ export function withStoredKeys(config: Config, store: Store, log: Logger): LaneC
 }
 
 /** The first start creates a client key so a fresh install can be used at once; it is shown only here. */
-function createFirstKey(store: Store, out: { write(s: string): unknown }): void {
+function createFirstKey(store: Store, out: { write(s: string): unknown }, deployed: boolean): void {
   if (store.keys.list().some((k) => !k.admin)) return;
+  if (deployed) {
+    // A deployment's stdout ends up in `docker logs`: no key is printed there.
+    out.write("codex-lanes: no client key yet; create one with `codex-lanes keys create <name>` (inside the gateway container).\n");
+    return;
+  }
   const created = store.keys.create("default");
   out.write(
     `codex-lanes: created gateway key "default". It is shown only this once (only its hash is stored); ` +

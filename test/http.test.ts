@@ -321,6 +321,12 @@ test("the first start creates a client key named default and prints it once; a r
   assert.equal(second.stdout(), "");
 });
 
+test("a deployment (admin key from the environment) prints no key to its logs on the first start", async (t) => {
+  const gw = await startTestGateway(t, { adapters: { a: new ScriptedAdapter("a") }, config: { adminKey: "admin-key-from-env-0123456789abcdef" } });
+  assert.doesNotMatch(gw.stdout(), /cl-/);
+  assert.match(gw.stdout(), /keys create/);
+});
+
 test("a client that goes away while sending its body leaves a cancelled row and no error in the log", async (t) => {
   const lane = new ScriptedAdapter("a");
   const gw = await startTestGateway(t, { adapters: { a: lane } });
