@@ -170,6 +170,18 @@ function adminKeyFromEnv(env: NodeJS.ProcessEnv, problems: string[]): string | n
   return v;
 }
 
+function metricsTokenFromEnv(env: NodeJS.ProcessEnv, problems: string[]): string | null {
+  const v = envValue(env, "CODEX_LANES_METRICS_TOKEN")?.trim();
+  if (v === undefined || v === "") return null;
+  if (v.length < MIN_ADMIN_KEY_LENGTH) {
+    problems.push(
+      `environment variable CODEX_LANES_METRICS_TOKEN: too short (${v.length} characters; at least ${MIN_ADMIN_KEY_LENGTH}); ${GENERATE}`,
+    );
+    return null;
+  }
+  return v;
+}
+
 /** 32 bytes as 64 hex digits or as base64 / base64url (43 or 44 characters). */
 export function parseMasterKey(value: string): Buffer | null {
   const v = value.trim();
@@ -216,6 +228,10 @@ export function loadConfig(opts: LoadOptions): Config {
     adminKey: adminKeyFromEnv(opts.env, problems),
     masterKey: masterKeyFromEnv(opts.env, problems),
   };
+  // Optional fields appear only when set, so a Config without them stays exactly as before.
+  const metricsToken = metricsTokenFromEnv(opts.env, problems);
+  if (metricsToken !== null) config.metricsToken = metricsToken;
+  if (file.calc) config.calc = { plans: Object.fromEntries(Object.entries(file.calc.plans).map(([k, v]) => [k, { ...v }])) };
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -109,6 +109,17 @@ const laneSchema = z.discriminatedUnion("type", [codexLaneSchema, openaiLaneSche
 
 const modelPriceSchema = strict({ input: num(0), cachedInput: num(0), output: num(0) });
 
+const PLAN_KEY_ERROR = 'must be 1-32 characters of a-z, 0-9 and "-" (e.g. "plus", "pro")';
+const calcSchema = strict({
+  plans: z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: PLAN_KEY_ERROR }),
+      strict({ priceUsd: num(0), capacityUsd: num(1), label: nonEmpty("a short label").optional() }),
+      { error: 'must be an object of plans, e.g. { "pro": { "priceUsd": 200, "capacityUsd": 2500 } }' },
+    )
+    .default({}),
+});
+
 // ---------- the file ----------
 
 export const configFileSchema = strict({
@@ -130,6 +141,7 @@ export const configFileSchema = strict({
   prices: z
     .record(nonEmpty("a model name"), modelPriceSchema, { error: 'must be an object of model prices, e.g. { "gpt-5.5": { "input": 1.25, "cachedInput": 0.125, "output": 10 } }' })
     .default({}),
+  calc: calcSchema.optional(),
 }).superRefine((file, ctx) => {
   for (const p of crossCheck(file)) ctx.addIssue({ code: "custom", path: p.path, message: p.message, params: { crossField: true } });
 });

@@ -83,4 +83,21 @@ export interface Config {
   adminKey: string | null;
   /** Master key (32 bytes) for secrets at rest, from CODEX_LANES_MASTER_KEY. */
   masterKey: Buffer | null;
+  /** Bearer token for GET /metrics besides the admin keys, from CODEX_LANES_METRICS_TOKEN (present only when set). */
+  metricsToken?: string;
+  /** The cost calculator's capacity table overrides (present only when the file has a `calc` section). */
+  calc?: CalcConfig;
+}
+
+export interface CalcPlanConfig {
+  /** Monthly price of one account, USD. */
+  priceUsd: number;
+  /** Estimated API-equivalent spend one account covers per month, USD. */
+  capacityUsd: number;
+  label?: string;
+}
+
+export interface CalcConfig {
+  /** By plan key ("plus", "pro", "business", or a new one): replaces or adds a row of the built-in table. */
+  plans: Record<string, CalcPlanConfig>;
 }
