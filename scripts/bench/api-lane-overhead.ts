@@ -1,0 +1,178 @@
+// Gateway overhead on the API-key lane (issue 3). The same chat completion is sent, in interleaved
+// rounds, straight to a fake OpenAI API on loopback ("direct"), through codex-lanes' API-key lane
+// ("codex-lanes"), and through @portkey-ai/gateway routed to the same fake ("portkey"). Each
+// server runs in a process of its own; the load comes from this process over raw node:http
+// keep-alive. Added latency = a gateway's quantile minus direct's quantile over the same rounds.
+// CPU per request = the gateway process's utime+stime (/proc/<pid>/stat) over its rounds, divided
+// by the requests it served. Prints Markdown tables for scripts/bench/README.md.
+//
+//   node --import tsx scripts/bench/api-lane-overhead.ts [--rounds 10] [--c1 300] [--c16 1600] [--stream 300] [--warmup 500]
+//
+// BENCH_CPU_PROF=<dir> runs the codex-lanes process under `node --cpu-prof` (profile written on
+// exit; summarize with scripts/bench/lib/profile-top.ts). PORTKEY_DIR: where Portkey is installed.
+
+import type { ChildProcess } from "node:child_process";
+import path from "node:path";
+import { burst, post, target, type Sample, type Target } from "./lib/http-load";
+import { cpuMs, forkTs, startPortkey, stop } from "./lib/procs";
+import { intFlags, machineLine, median, ms, plus, quantile, table } from "./lib/stats";
+
+const flags = intFlags({ rounds: 10, c1: 300, c16: 1600, stream: 300, warmup: 500 });
+const UPSTREAM_KEY = "sk-bench-direct-0123456789";
+const MODEL = "gpt-4o-mini";
+const PROMPT = "Say hello in one short sentence.";
+
+interface Scenario {
+  label: string;
+  concurrency: number;
+  perRound: number;
+  stream: boolean;
+}
+
+interface Series {
+  samples: Sample[];
+  /** Median of each round, to show how stable the difference is. */
+  roundMedians: number[];
+  cpuMs: number;
+  requests: number;
+}
+
+function body(stream: boolean): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      model: MODEL,
+      messages: [
+        { role: "system", content: "You are terse." },
+        { role: "user", content: PROMPT },
+      ],
+      ...(stream ? { stream: true } : {}),
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const children: ChildProcess[] = [];
+  try {
+    const fake = await forkTs<{ baseUrl: string }>(path.join(__dirname, "lib/fake-openai-child.ts"), {});
+    children.push(fake.child);
+    const prof = process.env.BENCH_CPU_PROF;
+    const gw = await forkTs<{ url: string; key: string }>(
+      path.join(__dirname, "lib/gateway-child.ts"),
+      { BENCH_UPSTREAM: fake.info.baseUrl },
+      prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [],
+    );
+    children.push(gw.child);
+    const portkey = await startPortkey();
+    if (typeof portkey !== "string") children.push(portkey.child);
+
+    const targets: Target[] = [
+      target("direct", `${fake.info.baseUrl}/chat/completions`, { authorization: `Bearer ${UPSTREAM_KEY}` }),
+      target("codex-lanes", `${gw.info.url}/v1/chat/completions`, { authorization: `Bearer ${gw.info.key}` }),
+    ];
+    const pids = new Map<string, number>([["codex-lanes", gw.child.pid!]]);
+    if (typeof portkey !== "string") {
+      targets.push(
+        target("portkey", `${portkey.url}/v1/chat/completions`, {
+          authorization: `Bearer ${UPSTREAM_KEY}`,
+          "x-portkey-provider": "openai",
+          "x-portkey-custom-host": fake.info.baseUrl,
+        }),
+      );
+      pids.set("portkey", portkey.child.pid!);
+    }
+
+    console.log(`# API-key lane overhead\n\n${machineLine()}`);
+    console.log(`Portkey: ${typeof portkey === "string" ? `not measured: ${portkey}` : `@portkey-ai/gateway ${portkey.version} (@hono/node-server ${portkey.nodeServerVersion})`}`);
+    console.log(`Flags: ${JSON.stringify(flags)}\n`);
+
+    const expect = "echo: ";
+    for (const t of targets) {
+      await post(t, body(false), false, expect);
+      await post(t, body(true), true, "[DONE]");
+    }
+    for (const t of targets) {
+      await burst(t, flags.warmup, 1, body(false), false, expect);
+      await burst(t, flags.warmup, 16, body(false), false, expect);
+      await burst(t, Math.ceil(flags.warmup / 2), 1, body(true), true, "[DONE]");
+    }
+
+    const scenarios: Scenario[] = [
+      { label: "non-streaming, concurrency 1", concurrency: 1, perRound: flags.c1, stream: false },
+      { label: "non-streaming, concurrency 16", concurrency: 16, perRound: flags.c16, stream: false },
+      { label: "stream: true, concurrency 1", concurrency: 1, perRound: flags.stream, stream: true },
+    ];
+    for (const s of scenarios) report(s, await measure(s, targets, pids), targets);
+  } finally {
+    for (const c of children.reverse()) await stop(c);
+  }
+}
+
+async function measure(s: Scenario, targets: Target[], pids: Map<string, number>): Promise<Map<string, Series>> {
+  const series = new Map<string, Series>(targets.map((t) => [t.name, { samples: [], roundMedians: [], cpuMs: 0, requests: 0 }]));
+  const b = body(s.stream);
+  const expect = s.stream ? "[DONE]" : "echo: ";
+  for (let r = 0; r < flags.rounds; r++) {
+    // Rotate the order each round so no target always runs right after another.
+    const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
+    for (const t of order) {
+      const pid = pids.get(t.name);
+      const cpu0 = pid ? cpuMs(pid) : 0;
+      const samples = await burst(t, s.perRound, s.concurrency, b, s.stream, expect);
+      // The request log is written in batches every 50 ms: let the last batch land in this round.
+      await new Promise((res) => setTimeout(res, 80));
+      const ser = series.get(t.name)!;
+      if (pid) ser.cpuMs += cpuMs(pid) - cpu0;
+      ser.requests += samples.length;
+      ser.samples.push(...samples);
+      ser.roundMedians.push(median(samples.map((x) => (s.stream ? x.firstByte : x.total))));
+    }
+  }
+  return series;
+}
+
+function report(s: Scenario, series: Map<string, Series>, targets: Target[]): void {
+  const direct = series.get("direct")!;
+  const pick = (x: Sample) => (s.stream ? x.firstByte : x.total);
+  const d = direct.samples.map(pick);
+  const rows = targets.map((t) => {
+    const ser = series.get(t.name)!;
+    const v = ser.samples.map(pick);
+    const isDirect = t.name === "direct";
+    const perRound = ser.roundMedians.map((m, i) => m - direct.roundMedians[i]!);
+    const cells = [
+      t.name,
+      ms(median(v), 3),
+      ms(quantile(v, 0.99), 3),
+      isDirect ? "" : plus(median(v) - median(d), 3),
+      isDirect ? "" : plus(quantile(v, 0.99) - quantile(d, 0.99), 3),
+      isDirect ? "" : `${plus(Math.min(...perRound), 3)} .. ${plus(Math.max(...perRound), 3)}`,
+    ];
+    if (s.stream) {
+      const tok = ser.samples.map((x) => x.firstToken);
+      const dtok = direct.samples.map((x) => x.firstToken);
+      const tot = ser.samples.map((x) => x.total);
+      const dtot = direct.samples.map((x) => x.total);
+      cells.push(ms(median(tok), 3), isDirect ? "" : plus(median(tok) - median(dtok), 3), isDirect ? "" : plus(median(tot) - median(dtot), 3));
+    }
+    cells.push(isDirect ? "(fake upstream not counted)" : ms(ser.cpuMs / ser.requests, 3));
+    return cells;
+  });
+  const what = s.stream ? "first byte" : "latency";
+  const head = [
+    "path",
+    `${what} p50 ms`,
+    `${what} p99 ms`,
+    "added p50 ms",
+    "added p99 ms",
+    "added p50, per-round range",
+    ...(s.stream ? ["first token p50 ms", "added first token p50", "added to last byte p50"] : []),
+    "gateway CPU ms/request",
+  ];
+  console.log(`## ${s.label}: ${flags.rounds} rounds x ${s.perRound} requests per path\n`);
+  console.log(table(head, rows) + "\n");
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
