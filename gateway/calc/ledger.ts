@@ -1,0 +1,90 @@
+// The savings ledger of the current UTC calendar month: what the subscription (codex) lanes'
+// traffic would have cost on the metered API (sum of api_cost_usd), what their plans cost (the
+// owner's planPriceUsd), what the API-key lanes actually spent, and the net.
+
+import type { Config } from "../config/types";
+import type { RequestsApi } from "../store";
+
+export interface SubscriptionLine {
+  lane: string;
+  /** API-equivalent cost of the requests this lane served this month. */
+  apiEquivalentUsd: number;
+  /** Null when the config does not say what the plan costs. */
+  planPriceUsd: number | null;
+}
+
+export interface MeteredLine {
+  lane: string;
+  spendUsd: number;
+  capUsd: number | null;
+}
+
+export interface Ledger {
+  /** "2025-06". */
+  month: string;
+  /** Epoch ms: start of the month, start of the next. */
+  since: number;
+  until: number;
+  /** Share of the month gone by at `now`, 0..1. */
+  elapsed: number;
+  subscription: SubscriptionLine[];
+  metered: MeteredLine[];
+  totals: {
+    apiEquivalentUsd: number;
+    /** Sum of the plan prices that are set (whole-month prices). */
+    planPricesUsd: number;
+    meteredUsd: number;
+    /** apiEquivalentUsd - planPricesUsd: what the plans saved (negative: cost more) so far this month. */
+    netUsd: number;
+    /** What all traffic of the month so far would have cost on the API. */
+    apiOnlyUsd: number;
+    /** apiOnlyUsd extrapolated to the whole month, for the calculator. */
+    projectedApiOnlyUsd: number;
+  };
+  /** Codex lanes without planPriceUsd: their plans are left out of the net. */
+  lanesWithoutPrice: string[];
+}
+
+export function monthBounds(now: number): [number, number] {
+  const d = new Date(now);
+  return [Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)];
+}
+
+export function savingsLedger(config: Pick<Config, "lanes">, requests: Pick<RequestsApi, "monthSpend">, now: number): Ledger {
+  const [since, until] = monthBounds(now);
+  const subscription: SubscriptionLine[] = [];
+  const metered: MeteredLine[] = [];
+  for (const lane of config.lanes) {
+    const usd = round(requests.monthSpend(lane.name, now));
+    if (lane.type === "codex") subscription.push({ lane: lane.name, apiEquivalentUsd: usd, planPriceUsd: lane.planPriceUsd });
+    else metered.push({ lane: lane.name, spendUsd: usd, capUsd: lane.monthlySpendCapUsd });
+  }
+  const apiEquivalentUsd = round(subscription.reduce((s, l) => s + l.apiEquivalentUsd, 0));
+  const planPricesUsd = round(subscription.reduce((s, l) => s + (l.planPriceUsd ?? 0), 0));
+  const meteredUsd = round(metered.reduce((s, l) => s + l.spendUsd, 0));
+  const elapsed = Math.min(1, Math.max(0, (now - since) / (until - since)));
+  const apiOnlyUsd = round(apiEquivalentUsd + meteredUsd);
+  return {
+    month: new Date(since).toISOString().slice(0, 7),
+    since,
+    until,
+    elapsed,
+    subscription,
+    metered,
+    totals: {
+      apiEquivalentUsd,
+      planPricesUsd,
+      meteredUsd,
+      netUsd: round(apiEquivalentUsd - planPricesUsd),
+      apiOnlyUsd,
+      // Less than a day in, one request would extrapolate wildly: wait for a day of data.
+      projectedApiOnlyUsd: round(now - since < 86_400_000 ? apiOnlyUsd : apiOnlyUsd / elapsed),
+    },
+    lanesWithoutPrice: subscription.filter((l) => l.planPriceUsd === null).map((l) => l.lane),
+  };
+}
+
+/** Cents are what people read; keep sub-cent precision out of float noise only. */
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}
