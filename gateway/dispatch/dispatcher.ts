@@ -66,6 +66,8 @@ export interface DispatcherDeps {
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
+  /** Called with every request-log row as it is queued (e.g. the /metrics counters). Must not throw. */
+  onRow?: (row: NewRequestRow) => void;
 }
 
 export interface Dispatcher {
@@ -349,6 +351,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   let flushTimer: NodeJS.Timeout | null = null;
 
   function queueRow(row: NewRequestRow): void {
+    try {
+      deps.onRow?.(row);
+    } catch (err) {
+      log.error("request-log row hook failed", { requestId: row.id, err });
+    }
     pendingRows.push(row);
     if (pendingRows.length >= ROW_BATCH_MAX) flushRows();
     else if (!flushTimer) {

@@ -3,11 +3,14 @@
 
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
+import { accessLog } from "./access-log";
 import { adminRoutes } from "./admin";
 import { adminAuth, clientAuth, KeyCache } from "./auth";
 import { chatHandler, errorResponse } from "./chat";
 import type { AppDeps, AppEnv } from "./context";
+import { dashboardRoutes } from "./dashboard/routes";
 import { RouteNotFoundError, toApiError } from "./errors";
+import { metricsRoutes } from "./metrics";
 
 export type { AppDeps } from "./context";
 
@@ -32,6 +35,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next();
     c.res.headers.set("x-request-id", id);
   });
+  app.use("*", accessLog(now));
 
   app.get("/healthz", (c) => {
     const views = dispatcher.laneViewsNow();
@@ -48,6 +52,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use("/admin/*", adminAuth(store, config.adminKey, now));
   app.route("/admin", adminRoutes(dispatcher, store, now, deps.adapters));
+  app.route("/metrics", metricsRoutes(deps));
+  app.route("/dashboard", dashboardRoutes(deps));
 
   app.notFound((c) => errorResponse(toApiError(new RouteNotFoundError(c.req.method, c.req.path))));
 

@@ -3,6 +3,7 @@
 import type { Config } from "../config/types";
 import type { Dispatcher } from "../dispatch/dispatcher";
 import type { Logger } from "../log";
+import type { RequestMetrics } from "../metrics/collector";
 import type { Store } from "../store";
 import type { LaneAdapter } from "../upstreams/types";
 
@@ -15,6 +16,8 @@ export interface AppDeps {
   now?: () => number;
   /** The lanes' adapters, for sign-in through the gateway (/admin/lanes/:name/login). */
   adapters?: ReadonlyMap<string, LaneAdapter>;
+  /** Request counters for GET /metrics, fed by the dispatcher's onRow (empty when absent). */
+  metrics?: RequestMetrics;
 }
 
 export interface AppEnv {
