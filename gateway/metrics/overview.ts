@@ -53,9 +53,10 @@ export function periodFor(label: string, spanMs: number): PeriodSpec {
 }
 
 export function trafficPeriod(requests: Pick<RequestsApi, "summary" | "timeline">, spec: PeriodSpec, now: number): TrafficPeriod {
-  const since = now - spec.spanMs;
-  const buckets = Math.ceil(spec.spanMs / spec.bucketMs);
-  const firstBucket = Math.floor(now / spec.bucketMs) * spec.bucketMs - (buckets - 1) * spec.bucketMs;
+  // The log starts at the epoch at the earliest: a huge span ("--since 99999d") means "everything".
+  const since = Math.max(0, now - spec.spanMs);
+  const buckets = Math.ceil((now - since) / spec.bucketMs) || 1;
+  const firstBucket = Math.max(0, Math.floor(now / spec.bucketMs) * spec.bucketMs - (buckets - 1) * spec.bucketMs);
   return {
     label: spec.label,
     since,
