@@ -30,7 +30,10 @@ Commands:
   lanes [--json] [--gateway URL]  each lane's state, sign-in, plan, usage windows and fix
   logs [--follow] [--lane L] [--key K] [--status ok|error|cancelled] [--model M] [--limit N] [--json]
                               recent requests
-  stats [--since 24h] [--json]  requests, latency, tokens and API-equivalent cost per lane
+  stats [--since 24h] [--json]  the dashboard's summary: lanes, traffic per lane (24 h and 7 d, or --since),
+                              this month's savings ledger
+  calc --monthly-api-spend USD [--json]  estimate which plans and how many accounts cover that API spend
+  backup <file>               consistent copy of the database, safe while the gateway serves
   secrets set <lane>          store an openai lane's API key, read from stdin (needs CODEX_LANES_MASTER_KEY)
   secrets delete <lane> | secrets list
 
@@ -61,6 +64,8 @@ const COMMAND_OPTIONS: Record<string, Options> = {
     json: { type: "boolean" },
   },
   stats: { since: { type: "string" }, json: { type: "boolean" } },
+  calc: { "monthly-api-spend": { type: "string" }, json: { type: "boolean" } },
+  backup: {},
   secrets: {},
 };
 
@@ -185,6 +190,11 @@ async function runCommand(command: string, config: Config, positionals: string[]
       return statsCommand(config, { since: values.since as string | undefined, json: values.json === true }, io);
     case "secrets":
       return secretsCommand(config, positionals, io);
+    case "calc":
+      noArgs();
+      return (require("./cli/calc") as typeof import("./cli/calc")).calcCommand(config, { monthlyApiSpend: values["monthly-api-spend"] as string | undefined, json: values.json === true }, io);
+    case "backup":
+      return (require("./cli/backup") as typeof import("./cli/backup")).backupCommand(config, positionals, io);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
