@@ -210,7 +210,7 @@ export async function startWorker(
   privateNet: string,
   control: FakeControl,
   lane: string,
-  opts: { healthIntervalMs?: number; signIn?: boolean } = {},
+  opts: { healthIntervalMs?: number; signIn?: boolean; extraArgs?: string[] } = {},
 ): Promise<Worker> {
   const accountId = `acct-${lane}`;
   const email = `${lane}@example.test`;
@@ -235,6 +235,7 @@ export async function startWorker(
     files: [{ path: WORKER_CA_PATH, content: ca, mode: 0o644 }],
     healthIntervalMs: opts.healthIntervalMs ?? 250,
     command: workerCommand(lane, codex.config),
+    extraArgs: opts.extraArgs,
   });
   return { lane, accountId, email, alias, container, volume, token };
 }

@@ -10,6 +10,7 @@
 //   FAKE_CHATGPT_CONTROL_PORT   control port (default 8444)
 //   FAKE_CHATGPT_CONTROL_TOKEN  bearer token the control API requires (when set)
 //   FAKE_CHATGPT_DIR            where ca.pem is written (default /tmp/fake-chatgpt)
+//   FAKE_CHATGPT_LISTEN         listen address of both servers (default 0.0.0.0; 127.0.0.1 on a host)
 //
 // Control API (JSON; `Authorization: Bearer <token>` when a token is set):
 //   GET  /__control/health                 {origin}
@@ -23,6 +24,7 @@
 //   POST /__control/approve                {userCode, accountId}
 //   POST /__control/auto-approve           {accountId, afterPolls?} | {} to turn it off
 //   GET  /__control/requests               [{accountId, transport, lastUserText, scenario, at}]
+//   GET  /__control/calls                  every HTTP/WS request seen: [{method, path, accountId, status}]
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -65,7 +67,7 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): ServeOptions {
     controlPort: port('FAKE_CHATGPT_CONTROL_PORT', 8444),
     controlToken: env.FAKE_CHATGPT_CONTROL_TOKEN || null,
     dir: env.FAKE_CHATGPT_DIR || '/tmp/fake-chatgpt',
-    host: '0.0.0.0',
+    host: env.FAKE_CHATGPT_LISTEN || '0.0.0.0',
   };
 }
 
@@ -112,6 +114,7 @@ function routes(fake: FakeChatGPT, caPem: string): Record<string, Route> {
       fake.setDeviceAutoApprove(typeof b.accountId === 'string' ? { accountId: b.accountId, afterPolls: b.afterPolls as number | undefined } : undefined);
       return { ok: true };
     },
+    'GET /__control/calls': () => fake.calls,
     'GET /__control/requests': () =>
       fake.requests.map((r) => ({ accountId: r.accountId, transport: r.transport, lastUserText: r.lastUserText, scenario: r.scenario, at: r.at })),
   };
