@@ -15,7 +15,7 @@ import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { burst, post, target, type Sample, type Target } from "./lib/http-load";
 import { cpuMs, forkTs, startPortkey, stop } from "./lib/procs";
-import { intFlags, machineLine, median, ms, plus, quantile, table } from "./lib/stats";
+import { intFlags, loadLine, machineLine, median, ms, plus, quantile, table } from "./lib/stats";
 
 const flags = intFlags({ rounds: 10, c1: 300, c16: 1600, stream: 300, warmup: 500 });
 const UPSTREAM_KEY = "sk-bench-direct-0123456789";
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
 
     console.log(`# API-key lane overhead\n\n${machineLine()}`);
     console.log(`Portkey: ${typeof portkey === "string" ? `not measured: ${portkey}` : `@portkey-ai/gateway ${portkey.version} (@hono/node-server ${portkey.nodeServerVersion})`}`);
-    console.log(`Flags: ${JSON.stringify(flags)}\n`);
+    console.log(`${loadLine("at start")}\nFlags: ${JSON.stringify(flags)}\n`);
 
     const expect = "echo: ";
     for (const t of targets) {
@@ -102,6 +102,7 @@ async function main(): Promise<void> {
       { label: "stream: true, concurrency 1", concurrency: 1, perRound: flags.stream, stream: true },
     ];
     for (const s of scenarios) report(s, await measure(s, targets, pids), targets);
+    console.log(loadLine("at end"));
   } finally {
     for (const c of children.reverse()) await stop(c);
   }

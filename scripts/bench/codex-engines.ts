@@ -31,7 +31,7 @@ import { createLogger } from "../../gateway/log";
 import { codexBin, type TestHome } from "../../test/fakes/codex-run";
 import { RemoteFake } from "./lib/remote-fake";
 import { directTurn, fakeAccountLane, startBenchGateway, userRequest } from "./lib/codex-gateway";
-import { intFlags, machineLine, median, ms, plus, quantile, table } from "./lib/stats";
+import { intFlags, loadLine, machineLine, median, ms, plus, quantile, table } from "./lib/stats";
 
 const flags = intFlags({ rounds: 40, warmup: 3 });
 const MODEL = "gpt-5.5";
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     ];
     console.log(`# Codex engines\n\n${machineLine()}`);
     console.log(`Codex ${codexVersion()} (${codexBinary()}); bare exec args identical to ExecEngine's: ${bare.sameArgs}`);
-    console.log(`Flags: ${JSON.stringify(flags)}\n`);
+    console.log(`${loadLine("at start")}\nFlags: ${JSON.stringify(flags)}\n`);
 
     const times = new Map<string, number[]>(series.map(([n]) => [n, []]));
     const own = new Map<string, number[]>(series.filter((s) => s[2]).map(([n]) => [n, []]));
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
       }
     }
     report(times, own);
+    console.log(loadLine("at end"));
   } finally {
     for (const c of cleanups) await c();
     for (const h of homes) h.cleanup();

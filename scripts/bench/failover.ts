@@ -20,7 +20,7 @@ import type { LaneConfig } from "../../gateway/config/types";
 import type { TestHome } from "../../test/fakes/codex-run";
 import { RemoteFake } from "./lib/remote-fake";
 import { fakeAccountLane, startBenchGateway, type BenchGateway } from "./lib/codex-gateway";
-import { intFlags, machineLine, median, ms, plus, quantile, table } from "./lib/stats";
+import { intFlags, loadLine, machineLine, median, ms, plus, quantile, table } from "./lib/stats";
 
 const flags = intFlags({ rounds: 20, later: 3, exec: 0, warmup: 2 });
 const MODEL = "gpt-5.5";
@@ -35,6 +35,9 @@ interface Answer {
 async function main(): Promise<void> {
   const homes: TestHome[] = [];
   const cleanups: (() => unknown)[] = [];
+  console.log(`# Failover cost\n\n${machineLine()}`);
+  console.log(`${loadLine("at start")}`);
+  console.log(`Engine: ${ENGINE}. Flags: ${JSON.stringify(flags)}\n`);
   try {
     const fake = await RemoteFake.start();
     cleanups.push(() => fake.close());
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
       t.back.push(back.ms);
     }
     report(t, checks);
+    console.log(loadLine("at end"));
   } finally {
     for (const c of cleanups) await c();
     for (const h of homes) h.cleanup();
@@ -109,8 +113,6 @@ function asker(gw: BenchGateway): (content: string) => Promise<Answer> {
 }
 
 function report(t: Record<"baseline" | "first" | "later" | "back" | "aAttempt", number[]>, c: { firstRows: number; firstRowsOk: number; laterRows: number; laterRowsOnlyB: number; aCallsDuringLater: number; aCallsPerFirst: number[]; backOnA: number }): void {
-  console.log(`# Failover cost\n\n${machineLine()}`);
-  console.log(`Engine: ${ENGINE}. Flags: ${JSON.stringify(flags)}\n`);
   const base = median(t.baseline);
   const row = (name: string, v: number[], added: boolean) => [name, String(v.length), ms(median(v), 1), ms(quantile(v, 0.95), 1), added ? plus(median(v) - base, 1) : ""];
   console.log(

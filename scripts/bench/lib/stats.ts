@@ -29,6 +29,15 @@ export function machineLine(): string {
   return `${date}; ${cpus.length} cores (${model}); ${Math.round(os.totalmem() / 2 ** 30)} GiB; Linux ${os.release()}; Node ${process.version}`;
 }
 
+/**
+ * The machine's load average. This machine is shared with other sessions' test runs; a run whose
+ * load was high (above ~0.5 before it started) measured them as much as the gateway.
+ */
+export function loadLine(when: string): string {
+  const [a, b, c] = os.loadavg().map((x) => x.toFixed(2));
+  return `Load average ${when} (1/5/15 min): ${a} / ${b} / ${c}`;
+}
+
 /** A Markdown table, so the output can be pasted into the README as it is. */
 export function table(head: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
