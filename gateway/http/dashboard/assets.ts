@@ -20,7 +20,7 @@ section>h2{font-size:1rem;margin:0 0 .5rem}
 .lane p{margin:.35rem 0}
 .badge{display:inline-block;padding:.05rem .45rem;border-radius:999px;font-size:.8rem;font-weight:600;border:1px solid currentColor}
 .s-ready,.st-ok{color:var(--ok)}.s-cooling,.st-cancelled{color:var(--warn)}.s-needs-login,.s-circuit-open,.st-error{color:var(--bad)}.s-disabled{color:var(--muted)}
-.win{display:grid;grid-template-columns:5.5rem 1fr auto;gap:.4rem;align-items:center;font-size:.85rem;margin:.25rem 0}
+.win{display:grid;grid-template-columns:7.5rem minmax(4rem,1fr) auto;gap:.4rem;align-items:center;font-size:.85rem;margin:.25rem 0}
 .win meter{width:100%;height:.8rem}
 .muted{color:var(--muted)}
 .small{font-size:.85rem}
@@ -54,7 +54,7 @@ a{color:var(--info)}
 .signin{max-width:380px;margin:12vh auto;padding:1.2rem}
 .signin form{display:grid;gap:.6rem}
 .signin .err{color:var(--bad)}
-@media (max-width:600px){main{padding:.6rem}.win{grid-template-columns:4.5rem 1fr}.win .reset{grid-column:2}}
+@media (max-width:600px){main{padding:.6rem}.win{grid-template-columns:7rem 1fr}.win .reset{grid-column:2}}
 `;
 
 /**

@@ -29,7 +29,7 @@ export function logHref(f: LogFilters): string {
 export function LogFilterForm(p: { filters: LogFilters; laneNames: string[]; keyNames: string[] }) {
   const f = p.filters;
   return (
-    <form class="filters" method="get" action="/dashboard#log">
+    <form class="filters" id="log-filters" method="get" action="/dashboard#log">
       <label>
         Lane
         <select name="lane">

@@ -2,7 +2,7 @@
 // metered spend on API-key lanes, the net) and the cost calculator panel.
 
 import type { Estimate, Ledger, PlanCapacity } from "../../calc";
-import { int, percent, usd } from "./format";
+import { int, percent, smallUsd, usd } from "./format";
 
 export function LedgerPanel(p: { ledger: Ledger }) {
   const l = p.ledger;
@@ -28,7 +28,7 @@ export function LedgerPanel(p: { ledger: Ledger }) {
               <tr>
                 <td>{s.lane}</td>
                 <td>subscription</td>
-                <td class="num">{usd(s.apiEquivalentUsd)}</td>
+                <td class="num">{smallUsd(s.apiEquivalentUsd)}</td>
                 <td class="num">{s.planPriceUsd === null ? "not set" : usd(s.planPriceUsd)}</td>
                 <td class="num">–</td>
               </tr>
@@ -40,7 +40,7 @@ export function LedgerPanel(p: { ledger: Ledger }) {
                 <td class="num">–</td>
                 <td class="num">–</td>
                 <td class="num">
-                  {usd(m.spendUsd)}
+                  {smallUsd(m.spendUsd)}
                   {m.capUsd === null ? "" : ` of ${usd(m.capUsd)} cap`}
                 </td>
               </tr>
@@ -50,9 +50,9 @@ export function LedgerPanel(p: { ledger: Ledger }) {
             <tr>
               <td>total</td>
               <td></td>
-              <td class="num">{usd(t.apiEquivalentUsd)}</td>
+              <td class="num">{smallUsd(t.apiEquivalentUsd)}</td>
               <td class="num">{usd(t.planPricesUsd)}</td>
-              <td class="num">{usd(t.meteredUsd)}</td>
+              <td class="num">{smallUsd(t.meteredUsd)}</td>
             </tr>
           </tfoot>
         </table>
@@ -84,6 +84,8 @@ export function LedgerPanel(p: { ledger: Ledger }) {
 export interface CalcView {
   /** What the form shows. */
   spendText: string;
+  /** "projected": prefilled from this month's traffic; "asked": typed in; null: empty. */
+  source: "projected" | "asked" | null;
   error: string | null;
   result: Estimate | null;
   plans: PlanCapacity[];
@@ -93,13 +95,14 @@ export function CalcPanel(p: { calc: CalcView }) {
   const c = p.calc;
   return (
     <div class="card">
-      <form class="filters" method="get" action="/dashboard#calc">
+      <form class="filters" id="calc-form" method="get" action="/dashboard#calc">
         <label>
           Monthly API spend to cover (USD)
           <input name="spend" value={c.spendText} inputmode="decimal" size={10} />
         </label>
         <button type="submit">Estimate</button>
       </form>
+      {c.source === "projected" ? <p class="note">Prefilled with this month's traffic (API-equivalent plus metered) projected to a whole month.</p> : null}
       {c.error ? <p class="notice small">spend: {c.error}</p> : null}
       {c.result ? <EstimateView e={c.result} /> : null}
       <details class="small">

@@ -159,15 +159,15 @@ function listPage(deps: AppDeps, filters: LogFilters, notice: string | null): Pa
 function calcView(spendParam: string | undefined, projected: number, plans: ReturnType<typeof planTable>): CalcView {
   if (spendParam !== undefined && spendParam.trim() !== "") {
     try {
-      return { spendText: spendParam, error: null, result: estimate(parseSpend(spendParam), plans), plans };
+      return { spendText: spendParam, source: "asked", error: null, result: estimate(parseSpend(spendParam), plans), plans };
     } catch (err) {
-      return { spendText: spendParam, error: (err as Error).message, result: null, plans };
+      return { spendText: spendParam, source: "asked", error: (err as Error).message, result: null, plans };
     }
   }
   if (projected > 0) {
     // Projected from this month's traffic: round up to a whole hundred for a readable figure.
     const spend = Math.max(100, Math.ceil(projected / 100) * 100);
-    return { spendText: String(spend), error: null, result: estimate(spend, plans), plans };
+    return { spendText: String(spend), source: "projected", error: null, result: estimate(spend, plans), plans };
   }
-  return { spendText: "", error: null, result: null, plans };
+  return { spendText: "", source: null, error: null, result: null, plans };
 }
