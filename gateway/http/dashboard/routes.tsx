@@ -35,6 +35,7 @@ export function dashboardRoutes(deps: AppDeps): Hono<AppEnv> {
     html(c, (nonce) => <SignInPage nonce={nonce} now={now()} csrf={signInToken(c)} error={error} />, status);
 
   async function gather(c: Context<AppEnv>, s: Session): Promise<PageData> {
+    c.set("keyName", s.keyName);
     deps.dispatcher.flush();
     const lanes = await laneViews(deps);
     const t = now();
