@@ -1,6 +1,7 @@
 // Gateway overhead on the API-key lane (issue 3). The same chat completion is sent, in interleaved
 // rounds, straight to a fake OpenAI API on loopback ("direct"), through codex-lanes' API-key lane
-// ("codex-lanes"), and through @portkey-ai/gateway routed to the same fake ("portkey"). Each
+// ("codex-lanes"), through @portkey-ai/gateway routed to the same fake ("portkey"), and through a
+// bare node:http proxy of a few lines ("floor": what the extra hop costs in Node itself). Each
 // server runs in a process of its own; the load comes from this process over raw node:http
 // keep-alive. Added latency = a gateway's quantile minus direct's quantile over the same rounds.
 // CPU per request = the gateway process's utime+stime (/proc/<pid>/stat) over its rounds, divided
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
       prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [],
     );
     children.push(gw.child);
+    const floor = await forkTs<{ url: string }>(path.join(__dirname, "lib/floor-proxy-child.ts"), { BENCH_UPSTREAM: fake.info.baseUrl });
+    children.push(floor.child);
     const portkey = await startPortkey();
     if (typeof portkey !== "string") children.push(portkey.child);
 
@@ -69,7 +72,11 @@ async function main(): Promise<void> {
       target("direct", `${fake.info.baseUrl}/chat/completions`, { authorization: `Bearer ${UPSTREAM_KEY}` }),
       target("codex-lanes", `${gw.info.url}/v1/chat/completions`, { authorization: `Bearer ${gw.info.key}` }),
     ];
-    const pids = new Map<string, number>([["codex-lanes", gw.child.pid!]]);
+    targets.push(target("floor", `${floor.info.url}/v1/chat/completions`, {}));
+    const pids = new Map<string, number>([
+      ["codex-lanes", gw.child.pid!],
+      ["floor", floor.child.pid!],
+    ]);
     if (typeof portkey !== "string") {
       targets.push(
         target("portkey", `${portkey.url}/v1/chat/completions`, {
