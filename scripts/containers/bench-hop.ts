@@ -17,14 +17,15 @@
 //     without the network hop.
 // Prints medians and percentiles, and the host's load average (other work on the host shows up).
 //
-// CPU fairness: on a cgroup-v1 host, every container shares the one `docker` cpu cgroup, which weighs
-// as much as a single process of the root cgroup. When other work keeps the host busy, the containers
-// then get a fraction of the CPU that the local processes get, and a turn in containers looks several
-// times slower for reasons that have nothing to do with the hop. So, when it can (root, cgroup v1),
-// this script puts the local-mode processes into a cpu cgroup of their own with the docker group's
-// weight, and removes it afterwards. --no-cgroup turns that off.
+// CPU fairness: on a cgroup-v1 host (Docker's cgroupfs driver), every container sits in the one
+// `docker` cpu cgroup, which weighs as much as a single process of the root cgroup. When anything else
+// keeps the host busy (Codex's own threads count), the containers get a fraction of the CPU the local
+// processes get, and a turn in containers looked 2-3x slower for reasons that have nothing to do with
+// the hop. So, when it can (root, cgroup v1), this script moves the local-mode processes into the
+// `docker` cpu cgroup too, as tasks next to the containers' groups: the same scheduling for both
+// shapes. They leave it when they exit. --no-cgroup turns that off.
 //
-//   node --import tsx scripts/containers/bench-hop.ts [--turns 30] [--warmup 5] [--pings 200]
+//   node --import tsx scripts/containers/bench-hop.ts [--turns 60] [--warmup 5] [--pings 200] [--no-cgroup]
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -37,7 +38,7 @@ import { FakeControl, WORKER_PORT, type System, deadline, startSystem } from "..
 
 const { values } = parseArgs({
   options: {
-    turns: { type: "string", default: "30" },
+    turns: { type: "string", default: "60" },
     warmup: { type: "string", default: "5" },
     pings: { type: "string", default: "200" },
     "no-cgroup": { type: "boolean", default: false },
@@ -163,42 +164,22 @@ async function hopTimes(sys: System, blocks: number, pingsPerBlock: number, turn
 }
 
 // ---------------------------------------------------------------------------------------------------
-// A cpu cgroup for the local-mode processes with the docker group's weight (cgroup v1 only)
+// The local-mode processes in Docker's cpu cgroup (cgroup v1 only)
 
 interface CpuGroup {
   add(pid: number): void;
-  remove(): void;
 }
 
-function cpuGroupLikeDocker(): CpuGroup | null {
-  const root = "/sys/fs/cgroup/cpu";
-  const docker = path.join(root, "docker", "cpu.shares");
-  if (values["no-cgroup"] || !fs.existsSync(docker)) return null;
-  const dir = path.join(root, `codex-lanes-bench-${process.pid}`);
+/** Docker's own cpu cgroup (cgroup v1), when this process may add tasks to it. */
+function dockerCpuGroup(): CpuGroup | null {
+  const procs = "/sys/fs/cgroup/cpu/docker/cgroup.procs";
+  if (values["no-cgroup"] || !fs.existsSync(procs)) return null;
   try {
-    fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, "cpu.shares"), fs.readFileSync(docker, "utf8").trim());
+    fs.accessSync(procs, fs.constants.W_OK);
   } catch {
     return null;
   }
-  return {
-    add: (pid) => fs.writeFileSync(path.join(dir, "cgroup.procs"), String(pid)),
-    remove: () => {
-      // Processes still in it go back to the root group; the directory goes.
-      try {
-        for (const pid of fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean)) {
-          try {
-            fs.writeFileSync(path.join(root, "cgroup.procs"), pid);
-          } catch {
-            // the process ended meanwhile
-          }
-        }
-        fs.rmdirSync(dir);
-      } catch (err) {
-        console.error(`bench-hop: could not remove ${dir}: ${(err as Error).message}`);
-      }
-    },
-  };
+  return { add: (pid) => fs.writeFileSync(procs, String(pid)) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -322,8 +303,8 @@ async function main(): Promise<void> {
 
   const dockerRun = new DockerRun();
   let local: Local | null = null;
-  const group = cpuGroupLikeDocker();
-  console.log(group ? "local-mode processes: in a cpu cgroup with the docker group's weight" : "local-mode processes: in the host's own cpu cgroup");
+  const group = dockerCpuGroup();
+  console.log(group ? "local-mode processes: in Docker's cpu cgroup, next to the containers" : "local-mode processes: in the host's own cpu cgroup (containers may get less CPU)");
   const load = () => `load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} on ${os.cpus().length} CPUs`;
   console.log(`host before: ${load()}`);
   try {
@@ -357,7 +338,6 @@ async function main(): Promise<void> {
     console.log(`  difference of medians:                                          ${(med(hop.turnBridge) - med(hop.turnLoop)).toFixed(1)} ms`);
   } finally {
     await local?.close();
-    group?.remove();
     await dockerRun.cleanup();
   }
 }
