@@ -309,13 +309,14 @@ describe("dashboard", () => {
     describe("request log", () => {
       const bulk: NewRequestRow[] = [];
       before(() => {
-        const t0 = Date.now() - HOUR;
+        // Within the last second or two, so they fall in this calendar month for the ledger too.
+        const t0 = Date.now() - 2_000;
         for (let i = 0; i < 130; i++) {
           const lane = i % 3 === 0 ? "api" : "plus-a";
           const ok = i % 4 !== 0;
           bulk.push({
             id: `bulk-${String(i).padStart(3, "0")}`,
-            createdAt: t0 + i * 1000,
+            createdAt: t0 + i * 10,
             keyName: "bulk-key",
             model: i % 2 ? "m-odd" : "m-even",
             stream: false,
