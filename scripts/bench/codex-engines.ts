@@ -10,7 +10,9 @@
 //   raw HTTP app-server  the app-server path again with a raw node:http keep-alive client
 //
 // The gateway's own added time is (through HTTP) minus (direct), at the median; the raw-HTTP line
-// leaves out what the openai client itself costs. The fake backend runs in a child process of its
+// leaves out what the openai client itself costs. Because two medians of ~70 ms turns are noisy, it is
+// also measured per request: the client's wall time minus the lane's turn inside the gateway (the
+// gateway's adapters are wrapped to time each turn), split into before and after the turn. The fake backend runs in a child process of its
 // own (as a real backend is elsewhere); the gateways, the clients and the direct calls run here.
 //
 //   node --import tsx scripts/bench/codex-engines.ts [--rounds 40] [--warmup 3]
@@ -39,6 +41,8 @@ const PROMPT = "hello bench";
 const EXPECT = `echo: ${PROMPT}`;
 
 type Run = () => Promise<void>;
+/** The gateway's own time per request: before the lane's turn starts, after it ends, and both. */
+type Own = { total: number[]; before: number[]; after: number[] };
 
 async function main(): Promise<void> {
   const homes: TestHome[] = [];
@@ -70,29 +74,34 @@ async function main(): Promise<void> {
     const raw: Run = () => rawPost(gwAs.url, gwAs.key, agent);
 
     // The third element reads how long the lane's turn took inside the gateway for that request.
-    const series: [string, Run, (() => number)?][] = [
-      ["gateway app-server (openai client)", viaClient(clientAs, "as"), () => gwAs.lastTurnMs("as")],
-      ["gateway exec (openai client)", viaClient(clientEx, "ex"), () => gwEx.lastTurnMs("ex")],
+    const series: [string, Run, (() => { start: number; end: number })?][] = [
+      ["gateway app-server (openai client)", viaClient(clientAs, "as"), () => gwAs.lastTurn("as")],
+      ["gateway exec (openai client)", viaClient(clientEx, "ex"), () => gwEx.lastTurn("ex")],
       ["bare codex exec (same flags)", bare.run],
       ["direct app-server (lane adapter, no HTTP)", direct(gwAs, "as")],
       ["direct exec (lane adapter, no HTTP)", direct(gwEx, "ex")],
-      ["gateway app-server (raw node:http)", raw, () => gwAs.lastTurnMs("as")],
+      ["gateway app-server (raw node:http)", raw, () => gwAs.lastTurn("as")],
     ];
     console.log(`# Codex engines\n\n${machineLine()}`);
     console.log(`Codex ${codexVersion()} (${codexBinary()}); bare exec args identical to ExecEngine's: ${bare.sameArgs}`);
     console.log(`${loadLine("at start")}\nFlags: ${JSON.stringify(flags)}\n`);
 
     const times = new Map<string, number[]>(series.map(([n]) => [n, []]));
-    const own = new Map<string, number[]>(series.filter((s) => s[2]).map(([n]) => [n, []]));
+    const own = new Map<string, Own>(series.filter((s) => s[2]).map(([n]) => [n, { total: [], before: [], after: [] }]));
     for (let r = 0; r < flags.warmup + flags.rounds; r++) {
       for (let i = 0; i < series.length; i++) {
         const [name, run, inner] = series[(i + r) % series.length]!;
         const t0 = performance.now();
         await run();
-        const wall = performance.now() - t0;
+        const t1 = performance.now();
         if (r < flags.warmup) continue;
-        times.get(name)!.push(wall);
-        if (inner) own.get(name)!.push(wall - inner());
+        times.get(name)!.push(t1 - t0);
+        if (!inner) continue;
+        const turn = inner();
+        const o = own.get(name)!;
+        o.before.push(turn.start - t0);
+        o.after.push(t1 - turn.end);
+        o.total.push(t1 - t0 - (turn.end - turn.start));
       }
     }
     report(times, own);
@@ -167,7 +176,7 @@ function rawPost(url: string, key: string, agent: http.Agent): Promise<void> {
   });
 }
 
-function report(times: Map<string, number[]>, own: Map<string, number[]>): void {
+function report(times: Map<string, number[]>, own: Map<string, Own>): void {
   const rows = [...times].map(([name, t]) => [name, ms(median(t), 1), ms(quantile(t, 0.95), 1), ms(Math.min(...t), 1), ms(Math.max(...t), 1)]);
   console.log(`## Wall time of one non-streaming chat completion, ${flags.rounds} interleaved rounds\n`);
   console.log(table(["path", "median ms", "p95 ms", "min ms", "max ms"], rows) + "\n");
@@ -193,8 +202,8 @@ function report(times: Map<string, number[]>, own: Map<string, number[]>): void 
     ) + "\n",
   );
   console.log("## The gateway's own time, per request: client wall time minus the lane's turn inside the gateway\n");
-  const ownRows = [...own].map(([name, v]) => [name, ms(median(v), 2), ms(quantile(v, 0.95), 2), ms(Math.max(...v), 2)]);
-  console.log(table(["path", "median ms", "p95 ms", "max ms"], ownRows) + "\n");
+  const ownRows = [...own].map(([name, o]) => [name, ms(median(o.total), 2), ms(quantile(o.total, 0.95), 2), ms(median(o.before), 2), ms(median(o.after), 2)]);
+  console.log(table(["path", "median ms", "p95 ms", "before the turn, median ms", "after the turn, median ms"], ownRows) + "\n");
 }
 
 main().catch((err) => {

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const ask = asker(g1);
     const askSolo = asker(g2);
 
-    const t = { baseline: [] as number[], first: [] as number[], later: [] as number[], back: [] as number[], aAttempt: [] as number[] };
+    const t = { baseline: [] as number[], first: [] as number[], later: [] as number[], back: [] as number[], aAttempt: [] as number[], bAttempt: [] as number[] };
     const checks = { firstRows: 0, firstRowsOk: 0, laterRows: 0, laterRowsOnlyB: 0, aCallsDuringLater: 0, aCallsPerFirst: [] as number[], backOnA: 0 };
     for (let r = 0; r < flags.warmup + flags.rounds; r++) {
       const keep = r >= flags.warmup;
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
       t.baseline.push(base.ms);
       t.first.push(first.ms);
       t.aAttempt.push(row.attempts[0]?.ms ?? NaN);
+      t.bAttempt.push(row.attempts[1]?.ms ?? NaN);
       checks.firstRows++;
       if (tried === "a:usage_limit > b:ok") checks.firstRowsOk++;
       else console.log(`round ${r}: first request's attempts: ${tried}`);
@@ -112,7 +113,7 @@ function asker(gw: BenchGateway): (content: string) => Promise<Answer> {
   };
 }
 
-function report(t: Record<"baseline" | "first" | "later" | "back" | "aAttempt", number[]>, c: { firstRows: number; firstRowsOk: number; laterRows: number; laterRowsOnlyB: number; aCallsDuringLater: number; aCallsPerFirst: number[]; backOnA: number }): void {
+function report(t: Record<"baseline" | "first" | "later" | "back" | "aAttempt" | "bAttempt", number[]>, c: { firstRows: number; firstRowsOk: number; laterRows: number; laterRowsOnlyB: number; aCallsDuringLater: number; aCallsPerFirst: number[]; backOnA: number }): void {
   const base = median(t.baseline);
   const row = (name: string, v: number[], added: boolean) => [name, String(v.length), ms(median(v), 1), ms(quantile(v, 0.95), 1), added ? plus(median(v) - base, 1) : ""];
   console.log(
@@ -122,6 +123,7 @@ function report(t: Record<"baseline" | "first" | "later" | "back" | "aAttempt", 
         row("baseline: normal request on a lane like B (G2, b-solo)", t.baseline, false),
         row("first request that meets exhausted A, served by B", t.first, true),
         row("  of which: the failed attempt on A (request log attempts[0].ms)", t.aAttempt, false),
+        row("  of which: the attempt on B (attempts[1].ms)", t.bAttempt, false),
         row(`later requests while A cools (${flags.later} per round), served by B`, t.later, true),
         row("after A's reset: served by A again", t.back, true),
       ],

@@ -21,8 +21,8 @@ export interface BenchGateway {
   dataDir: string;
   /** The adapters the gateway made, by lane name: the very objects its dispatcher calls. */
   adapters: Map<string, LaneAdapter>;
-  /** How long the last turn the dispatcher ran on this lane took, from its call to its end (ms). */
-  lastTurnMs(lane: string): number;
+  /** When the last turn the dispatcher ran on this lane started and ended (performance.now() ms). */
+  lastTurn(lane: string): { start: number; end: number };
   row(id: string): RequestRow | null;
   close(): Promise<void>;
 }
@@ -30,7 +30,7 @@ export interface BenchGateway {
 export async function startBenchGateway(lanes: LaneConfig[], opts: { config?: Partial<Config>; dispatch?: ServerOptions["dispatch"] } = {}): Promise<BenchGateway> {
   const dataDir = tempDir("codex-lanes-bench-");
   const adapters = new Map<string, LaneAdapter>();
-  const turnMs = new Map<string, number>();
+  const turns = new Map<string, { start: number; end: number }>();
   const server = await startServer(testConfig(dataDir, lanes, opts.config), {
     log: createLogger({ level: "warn" }),
     out: { write: () => true },
@@ -39,7 +39,7 @@ export async function startBenchGateway(lanes: LaneConfig[], opts: { config?: Pa
     makeAdapter: (lane, deps) => {
       const a = defaultAdapter(lane, deps);
       adapters.set(lane.name, a);
-      return timed(a, (took) => turnMs.set(lane.name, took));
+      return timed(a, (start, end) => turns.set(lane.name, { start, end }));
     },
   });
   const key = server.store.keys.create("bench").key;
@@ -49,7 +49,7 @@ export async function startBenchGateway(lanes: LaneConfig[], opts: { config?: Pa
     key,
     dataDir,
     adapters,
-    lastTurnMs: (lane) => turnMs.get(lane) ?? NaN,
+    lastTurn: (lane) => turns.get(lane) ?? { start: NaN, end: NaN },
     row: (id) => {
       server.dispatcher.flush();
       return server.store.requests.get(id);
@@ -62,16 +62,16 @@ export async function startBenchGateway(lanes: LaneConfig[], opts: { config?: Pa
 }
 
 /**
- * The adapter as it is, except that each turn's duration (call to end of its events) is reported:
- * the gateway's own time on a request is then the client's wall time minus this.
+ * The adapter as it is, except that each turn's start and end are reported: the gateway's own time
+ * on a request is then the client's wall time minus the turn's.
  */
-function timed(a: LaneAdapter, report: (ms: number) => void): LaneAdapter {
+function timed(a: LaneAdapter, report: (start: number, end: number) => void): LaneAdapter {
   async function* turn(req: ChatRequest, opts: TurnOptions): AsyncIterable<TurnEvent> {
-    const t0 = performance.now();
+    const start = performance.now();
     try {
       yield* a.turn(req, opts);
     } finally {
-      report(performance.now() - t0);
+      report(start, performance.now());
     }
   }
   return new Proxy(a, {
