@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const ask = asker(g1);
     const askSolo = asker(g2);
 
-    const t = { baseline: [] as number[], first: [] as number[], later: [] as number[], back: [] as number[], aAttempt: [] as number[], bAttempt: [] as number[] };
+    const t = { baseline: [] as number[], first: [] as number[], later: [] as number[], back: [] as number[], aAttempt: [] as number[], bAttempt: [] as number[], firstOutside: [] as number[], laterOutside: [] as number[] };
     const checks = { firstRows: 0, firstRowsOk: 0, laterRows: 0, laterRowsOnlyB: 0, aCallsDuringLater: 0, aCallsPerFirst: [] as number[], backOnA: 0 };
     for (let r = 0; r < flags.warmup + flags.rounds; r++) {
       const keep = r >= flags.warmup;
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
       t.first.push(first.ms);
       t.aAttempt.push(row.attempts[0]?.ms ?? NaN);
       t.bAttempt.push(row.attempts[1]?.ms ?? NaN);
+      t.firstOutside.push(first.ms - row.attempts.reduce((sum, a) => sum + a.ms, 0));
       checks.firstRows++;
       if (tried === "a:usage_limit > b:ok") checks.firstRowsOk++;
       else console.log(`round ${r}: first request's attempts: ${tried}`);
@@ -87,7 +88,9 @@ async function main(): Promise<void> {
       for (const l of later) {
         t.later.push(l.ms);
         checks.laterRows++;
-        const attempts = g1.row(l.id)!.attempts.map((a) => a.lane);
+        const laterRow = g1.row(l.id)!;
+        t.laterOutside.push(l.ms - laterRow.attempts.reduce((sum, a) => sum + a.ms, 0));
+        const attempts = laterRow.attempts.map((a) => a.lane);
         if (l.lane === "b" && attempts.length === 1 && attempts[0] === "b") checks.laterRowsOnlyB++;
         else console.log(`round ${r}: a later request was served by ${l.lane} with attempts ${attempts.join(" > ")}`);
       }
@@ -113,7 +116,7 @@ function asker(gw: BenchGateway): (content: string) => Promise<Answer> {
   };
 }
 
-function report(t: Record<"baseline" | "first" | "later" | "back" | "aAttempt" | "bAttempt", number[]>, c: { firstRows: number; firstRowsOk: number; laterRows: number; laterRowsOnlyB: number; aCallsDuringLater: number; aCallsPerFirst: number[]; backOnA: number }): void {
+function report(t: Record<"baseline" | "first" | "later" | "back" | "aAttempt" | "bAttempt" | "firstOutside" | "laterOutside", number[]>, c: { firstRows: number; firstRowsOk: number; laterRows: number; laterRowsOnlyB: number; aCallsDuringLater: number; aCallsPerFirst: number[]; backOnA: number }): void {
   const base = median(t.baseline);
   const row = (name: string, v: number[], added: boolean) => [name, String(v.length), ms(median(v), 1), ms(quantile(v, 0.95), 1), added ? plus(median(v) - base, 1) : ""];
   console.log(
@@ -124,7 +127,9 @@ function report(t: Record<"baseline" | "first" | "later" | "back" | "aAttempt" |
         row("first request that meets exhausted A, served by B", t.first, true),
         row("  of which: the failed attempt on A (request log attempts[0].ms)", t.aAttempt, false),
         row("  of which: the attempt on B (attempts[1].ms)", t.bAttempt, false),
+        row("  of which: outside the attempts (wall minus the attempts' ms, per request)", t.firstOutside, false),
         row(`later requests while A cools (${flags.later} per round), served by B`, t.later, true),
+        row("  of which: outside the attempt (per request)", t.laterOutside, false),
         row("after A's reset: served by A again", t.back, true),
       ],
     ) + "\n",
