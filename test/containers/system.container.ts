@@ -3,12 +3,15 @@
 // the host through the gateway's published port with the official `openai` client, as a user's app
 // would. Run by `npm run test:containers`, not by `npm test`.
 //
-// The workers are signed in before they start: each account's auth.json (fake tokens) is written into
-// that worker's own volume, owned by the image's user, mode 0600 (see seedAuth in system.ts).
+// Worker A starts signed out and is signed in from the host the way a user does it
+// (`codex-lanes login plus-a --gateway URL`, device code approved on the fake). Worker B is signed in
+// before it starts: its auth.json (fake tokens) is written into its own volume, owned by the image's
+// user, mode 0600 (see seedAuth in system.ts).
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
+import { main } from "../../gateway/cli";
 import { DockerRun, buildProjectImages, docker, exec, kill, prepareBaseImages, restart, waitHealthy } from "./harness";
 import { FAKE_ALIAS, WORKER_PORT, admin, healthFrom, startSystem, type System, type Worker } from "./system";
 
@@ -90,7 +93,7 @@ describe("system: gateway, two account workers and the fake ChatGPT backend on a
 
   before(async () => {
     const images = await buildProjectImages(await prepareBaseImages());
-    sys = await startSystem(run, images, { lanes: ["plus-a", "plus-b"] });
+    sys = await startSystem(run, images, { lanes: ["plus-a", "plus-b"], signedOut: ["plus-a"] });
     [a, b] = sys.workers as [Worker, Worker];
     client = new OpenAI({ baseURL: `${sys.gatewayUrl}/v1`, apiKey: sys.clientKey, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS });
   });
@@ -101,6 +104,34 @@ describe("system: gateway, two account workers and the fake ChatGPT backend on a
 
   const ask = (text: string) =>
     noHang("chat completion", client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: text }] }).withResponse(), CLIENT_TIMEOUT_MS + 5_000);
+
+  it("worker A is signed in from the host with `codex-lanes login plus-a --gateway URL`", async () => {
+    let approved = false;
+    let printed = "";
+    const out = {
+      isTTY: false,
+      write: (s: string) => {
+        printed += s;
+        const code = /Enter the code (\S+)/.exec(printed)?.[1];
+        if (code && !approved) {
+          approved = true;
+          void sys.control.approve(code, a.accountId);
+        }
+        return true;
+      },
+    } as unknown as NodeJS.WritableStream;
+    let errors = "";
+    const err = { write: (s: string) => ((errors += s), true) } as unknown as NodeJS.WritableStream;
+    const env = { ...process.env, CODEX_LANES_ADMIN_KEY: sys.adminKey };
+    const code = await noHang(
+      "login --gateway",
+      main(["login", "plus-a", "--gateway", sys.gatewayUrl], { out, err, stdin: process.stdin, env, cwd: process.cwd(), signal: new AbortController().signal }),
+      CLIENT_TIMEOUT_MS * 2,
+    );
+    assert.equal(code, 0, errors);
+    assert.match(printed, new RegExp(`Signed in: lane "plus-a" as ${a.accountId.replace("acct-", "")}`));
+    assert.equal((await lane(sys, "plus-a")).signedIn, true);
+  });
 
   it("a chat completion is answered by worker A, through its container", async () => {
     const { data, response } = await ask("hello from the host");

@@ -157,6 +157,8 @@ export interface SystemOptions {
   lanes: string[];
   /** Health-probe interval of the containers (the images probe every 15 s). */
   healthIntervalMs?: number;
+  /** Lanes whose worker starts signed out, to be signed in through the gateway. */
+  signedOut?: string[];
 }
 
 export async function startFake(run: DockerRun, images: Images, nets: { privateNet: string; frontNet: string }): Promise<{ fake: Container; control: FakeControl }> {
@@ -288,7 +290,9 @@ export async function startSystem(run: DockerRun, images: Images, opts: SystemOp
   const nets = { privateNet, frontNet };
   const { fake, control } = await startFake(run, images, nets);
   const workers: Worker[] = [];
-  for (const lane of opts.lanes) workers.push(await startWorker(run, images, privateNet, control, lane, { healthIntervalMs: opts.healthIntervalMs }));
+  for (const lane of opts.lanes) {
+    workers.push(await startWorker(run, images, privateNet, control, lane, { healthIntervalMs: opts.healthIntervalMs, signIn: !opts.signedOut?.includes(lane) }));
+  }
   await Promise.all(workers.map((w) => waitHealthy(w.container.name, { timeoutMs: 90_000 })));
   const gw = await startGateway(run, images, nets, workers, { healthIntervalMs: opts.healthIntervalMs });
   return { privateNet, frontNet, fake, control, workers, ...gw };
