@@ -2,7 +2,7 @@
 // These are also the wire shapes of the worker protocol (POST /turn body and its NDJSON events),
 // so changing one is a protocol change: update gateway/worker and DESIGN's contract together.
 
-import type { OutcomeClass } from "../lanes/types";
+import type { Outcome } from "../lanes/types";
 
 export type ChatRole = "system" | "developer" | "user" | "assistant";
 
@@ -60,19 +60,11 @@ export interface RateLimitSnapshot {
   observedAt: number;
 }
 
-export interface TurnError {
-  class: OutcomeClass;
-  /** Stable machine code, e.g. usage_limit_reached, unauthorized, server_overloaded, timeout. */
-  code: string;
-  /** Safe to show to a client: never contains a token or a key. */
-  message: string;
-  /** Epoch ms at which a usage window resets, when known. */
-  resetsAt?: number;
-  /** How long the upstream asked us to wait before retrying (Retry-After), in ms. */
-  retryAfterMs?: number;
-  /** HTTP status the upstream returned, when there was one. */
-  status?: number;
-}
+/**
+ * A failed turn is a lane outcome: the class the lane core acts on, a stable code, a message safe to
+ * show a client (never a token or a key), the window's reset and Retry-After when known.
+ */
+export type TurnError = Outcome;
 
 /**
  * Events of one turn, in order: any number of `delta` and `rate_limits`, then either

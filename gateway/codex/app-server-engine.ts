@@ -3,13 +3,12 @@
 // message starts the turn, text deltas stream back as they arrive.
 
 import { mkdirSync } from "node:fs";
-import path from "node:path";
 import type { ChatRequest, RateLimitSnapshot, RateLimitWindow, TurnEvent, Usage } from "../chat/types";
 import { classifyCodexError } from "../lanes/classify";
 import { codexBinary, codexVersion } from "./binary";
 import { Channel, nextOrStop } from "./channel";
 import { childEnv, configArgs } from "./hardening";
-import { ImageError, writeTurnImages, type TurnFiles } from "./images";
+import { ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";
 import { historyItems, planTurn, type TurnPlan } from "./mapping";
 import { RpcClient, RpcClosedError, RpcError } from "./rpc";
 import type { AccountInfo, CodexEngine, EngineOptions, LoginHandle } from "./types";
@@ -43,10 +42,7 @@ export class AppServerEngine implements CodexEngine {
     private readonly o: EngineOptions,
     private readonly now: () => number = Date.now,
   ) {
-    this.cwd = path.join(o.workDir, "cwd");
-    this.turnsDir = path.join(o.workDir, "turns");
-    mkdirSync(this.cwd, { recursive: true, mode: 0o700 });
-    mkdirSync(this.turnsDir, { recursive: true, mode: 0o700 });
+    ({ cwd: this.cwd, turnsDir: this.turnsDir } = laneDirs(o.workDir));
     // Codex refuses to start when CODEX_HOME does not exist (a fresh account before its first sign-in).
     mkdirSync(o.home, { recursive: true, mode: 0o700 });
   }

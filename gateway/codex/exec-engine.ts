@@ -3,7 +3,7 @@
 // borrows a short-lived app-server that exits when idle.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { ChatRequest, RateLimitSnapshot, TurnEvent, Usage } from "../chat/types";
@@ -12,7 +12,7 @@ import { AppServerEngine } from "./app-server-engine";
 import { codexBinary } from "./binary";
 import { Channel, nextOrStop } from "./channel";
 import { childEnv, configArgs, tomlValue } from "./hardening";
-import { ImageError, writeTurnImages, type TurnFiles } from "./images";
+import { ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";
 import { execPrompt, planTurn, type TurnPlan } from "./mapping";
 import type { AccountInfo, CodexEngine, EngineOptions, LoginHandle } from "./types";
 
@@ -37,10 +37,7 @@ export class ExecEngine implements CodexEngine {
     private readonly o: EngineOptions,
     private readonly now: () => number = Date.now,
   ) {
-    this.cwd = path.join(o.workDir, "cwd");
-    this.turnsDir = path.join(o.workDir, "turns");
-    mkdirSync(this.cwd, { recursive: true, mode: 0o700 });
-    mkdirSync(this.turnsDir, { recursive: true, mode: 0o700 });
+    ({ cwd: this.cwd, turnsDir: this.turnsDir } = laneDirs(o.workDir));
   }
 
   async *turn(req: ChatRequest, { signal }: { signal: AbortSignal }): AsyncIterable<TurnEvent> {

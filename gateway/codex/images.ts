@@ -27,3 +27,15 @@ export function writeTurnImages(root: string, dataUrls: string[]): TurnFiles {
   });
   return { dir, images, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * A lane's scratch space: `cwd`, the empty working directory every turn runs in, and `turns`, where
+ * per-turn files (images, output schemas) live. Both owner-only.
+ */
+export function laneDirs(workDir: string): { cwd: string; turnsDir: string } {
+  const cwd = path.join(workDir, "cwd");
+  const turnsDir = path.join(workDir, "turns");
+  mkdirSync(cwd, { recursive: true, mode: 0o700 });
+  mkdirSync(turnsDir, { recursive: true, mode: 0o700 });
+  return { cwd, turnsDir };
+}
