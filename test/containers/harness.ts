@@ -57,7 +57,7 @@ export function redact(text: string): string {
   for (const s of secretValues) out = out.split(s).join("[redacted]");
   return out
     .replace(/(Bearer\s+)\S+/gi, "$1[redacted]")
-    .replace(/\bcl-[A-Za-z0-9]+-[A-Za-z0-9_-]{16,}/g, "[redacted key]");
+    .replace(/\bcl-[A-Za-z0-9_-]{20,}/g, "[redacted key]");
 }
 
 function lastLines(text: string, n: number): string {
