@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const ask = asker(g1);
     const askSolo = asker(g2);
 
-    const t = { baseline: [] as number[], first: [] as number[], later: [] as number[], back: [] as number[], aAttempt: [] as number[], bAttempt: [] as number[], firstOutside: [] as number[], laterOutside: [] as number[] };
+    const t = { baseline: [] as number[], first: [] as number[], later: [] as number[], back: [] as number[], aAttempt: [] as number[], bAttempt: [] as number[], firstOutside: [] as number[], laterOutside: [] as number[], baseAttempt: [] as number[], baseOutside: [] as number[] };
     const checks = { firstRows: 0, firstRowsOk: 0, laterRows: 0, laterRowsOnlyB: 0, aCallsDuringLater: 0, aCallsPerFirst: [] as number[], backOnA: 0 };
     for (let r = 0; r < flags.warmup + flags.rounds; r++) {
       const keep = r >= flags.warmup;
@@ -76,6 +76,9 @@ async function main(): Promise<void> {
 
       if (!keep) continue;
       t.baseline.push(base.ms);
+      const baseRow = g2.row(base.id)!;
+      t.baseAttempt.push(baseRow.attempts[0]?.ms ?? NaN);
+      t.baseOutside.push(base.ms - baseRow.attempts.reduce((sum, a) => sum + a.ms, 0));
       t.first.push(first.ms);
       t.aAttempt.push(row.attempts[0]?.ms ?? NaN);
       t.bAttempt.push(row.attempts[1]?.ms ?? NaN);
@@ -116,7 +119,7 @@ function asker(gw: BenchGateway): (content: string) => Promise<Answer> {
   };
 }
 
-function report(t: Record<"baseline" | "first" | "later" | "back" | "aAttempt" | "bAttempt" | "firstOutside" | "laterOutside", number[]>, c: { firstRows: number; firstRowsOk: number; laterRows: number; laterRowsOnlyB: number; aCallsDuringLater: number; aCallsPerFirst: number[]; backOnA: number }): void {
+function report(t: Record<"baseline" | "first" | "later" | "back" | "aAttempt" | "bAttempt" | "firstOutside" | "laterOutside" | "baseAttempt" | "baseOutside", number[]>, c: { firstRows: number; firstRowsOk: number; laterRows: number; laterRowsOnlyB: number; aCallsDuringLater: number; aCallsPerFirst: number[]; backOnA: number }): void {
   const base = median(t.baseline);
   const row = (name: string, v: number[], added: boolean) => [name, String(v.length), ms(median(v), 1), ms(quantile(v, 0.95), 1), added ? plus(median(v) - base, 1) : ""];
   console.log(
@@ -124,6 +127,8 @@ function report(t: Record<"baseline" | "first" | "later" | "back" | "aAttempt" |
       ["request", "n", "median ms", "p95 ms", "added vs baseline, median ms"],
       [
         row("baseline: normal request on a lane like B (G2, b-solo)", t.baseline, false),
+        row("  of which: the attempt on b-solo", t.baseAttempt, false),
+        row("  of which: outside the attempt (per request)", t.baseOutside, false),
         row("first request that meets exhausted A, served by B", t.first, true),
         row("  of which: the failed attempt on A (request log attempts[0].ms)", t.aAttempt, false),
         row("  of which: the attempt on B (attempts[1].ms)", t.bAttempt, false),
