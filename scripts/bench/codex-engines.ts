@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       ["gateway app-server (raw node:http)", raw, () => gwAs.lastTurn("as")],
     ];
     console.log(`# Codex engines\n\n${machineLine()}`);
-    console.log(`Codex ${codexVersion()} (${codexBinary()}); bare exec args identical to ExecEngine's: ${bare.sameArgs}`);
+    console.log(`Codex ${codexVersion()} (${codexBinary()}); bare exec: args from ExecEngine.args(), binary is ${bare.sameArgs}`);
     console.log(`${loadLine("at start")}\nFlags: ${JSON.stringify(flags)}\n`);
 
     const times = new Map<string, number[]>(series.map(([n]) => [n, []]));
@@ -136,7 +136,7 @@ function bareExec(lane: Awaited<ReturnType<typeof fakeAccountLane>>, cleanups: (
   const args = (engine as unknown as { args(p: typeof plan, f: TurnFiles): string[] }).args(plan, files);
   const cwd = args[args.indexOf("-C") + 1]!;
   const env = childEnv({ home: lane.home, config: lane.config, env: lane.env });
-  const sameArgs = codexBinary() === codexBin() ? "yes (native binary)" : `binary differs: ${codexBinary()} vs ${codexBin()}`;
+  const sameArgs = codexBinary() === codexBin() ? "the native binary codexBin() names" : `a different binary from codexBin() (${codexBin()})`;
   const run: Run = () =>
     new Promise((resolve, reject) => {
       const child = spawn(codexBinary(), args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
