@@ -8,7 +8,7 @@
 //                limit and is answered by b within the same HTTP request
 //   3. later     N more requests to G1: a is known to be exhausted, so they must go to b without
 //                any attempt on a (checked in each row's attempts and in the fake's request count)
-//   4. back      a is healthy again and G1's clock is moved past a's reset; one request to G1 must
+//   4. back      a is healthy again and G1's clock is moved a minute past a's reset; one request to G1 must
 //                be served by a again (a normal request on the first lane)
 //
 // G1's dispatcher clock runs ahead by a skew that grows each round, so no round waits for a reset.
@@ -71,7 +71,8 @@ async function main(): Promise<void> {
       const aAfterLater = await fake.count("acct-a");
 
       await fake.setScenario("acct-a", "ok");
-      skewMs = resetSec * 1000 + 1_000 - Date.now();
+      // Past the reset by a minute: exec's message gives the reset only to the minute, rounded up.
+      skewMs = resetSec * 1000 + 61_000 - Date.now();
       const back = await ask(`back ${r}`);
 
       if (!keep) continue;
