@@ -15,39 +15,18 @@ import type { Config, LaneConfig } from "../gateway/config/types";
 import { silentLogger } from "../gateway/log";
 import { buildOverview } from "../gateway/metrics";
 import { startServer } from "../gateway/server";
-import { openStore, type NewRequestRow } from "../gateway/store";
+import { openStore } from "../gateway/store";
+import { syntheticRow } from "./lib/synthetic-rows";
 import type { LaneAdapter } from "../gateway/upstreams/types";
+import { codexLane, openaiLane, testConfig } from "../test/helpers/gateway";
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const DAYS = 90;
 const DAY = 86_400_000;
-const LANES = ["plus-a", "plus-b", "pro", "api", null] as const;
 const RUNS = 15;
 
-function row(i: number, end: number): NewRequestRow {
-  const r = (i * 2654435761) % 4294967296;
-  const lane = LANES[i % LANES.length]!;
-  const ok = r % 50 !== 0;
-  return {
-    id: `req_${i.toString(36).padStart(8, "0")}`,
-    createdAt: end - DAYS * DAY + Math.floor((i / ROWS) * DAYS * DAY),
-    keyName: `key-${i % 7}`,
-    model: i % 3 ? "gpt-5.5" : "gpt-5.4",
-    stream: i % 2 === 0,
-    lane,
-    attempts: [{ lane: lane ?? "plus-a", outcome: ok ? "ok" : "transient", code: ok ? null : "timeout", ms: 1000 }],
-    status: ok ? "ok" : "error",
-    httpStatus: ok ? 200 : 502,
-    errorCode: ok ? null : "timeout",
-    queueMs: r % 500,
-    latencyMs: 400 + (r % 60_000),
-    firstByteMs: 300 + (r % 2_000),
-    inputTokens: 500 + (r % 20_000),
-    cachedInputTokens: r % 5_000,
-    outputTokens: 100 + (r % 3_000),
-    reasoningTokens: r % 1_000,
-    apiCostUsd: (r % 10_000) / 100_000,
-  };
+function row(i: number, end: number) {
+  return syntheticRow(i, end, ROWS, DAYS);
 }
 
 function idleAdapter(lane: LaneConfig): LaneAdapter {
@@ -95,24 +74,11 @@ async function main(): Promise<void> {
     console.log(`fill: ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     const lanes: LaneConfig[] = [
-      ...["plus-a", "plus-b", "pro"].map((name): LaneConfig => ({ name, type: "codex", home: null, worker: null, engine: "app-server", concurrency: 2, maxUsedPercent: null, config: {}, env: {}, models: null, planPriceUsd: name === "pro" ? 200 : 20 })),
-      { name: "api", type: "openai", baseUrl: "http://127.0.0.1:9/v1", apiKey: "sk-bench-0123456789", apiKeyEnv: "OPENAI_API_KEY", concurrency: 8, models: "*", monthlySpendCapUsd: null, timeoutMs: 10_000 },
+      ...["plus-a", "plus-b", "pro"].map((name) => codexLane(name, { concurrency: 2, planPriceUsd: name === "pro" ? 200 : 20 })),
+      openaiLane("api", "http://127.0.0.1:9/v1", "sk-bench-0123456789", { concurrency: 8 }),
     ];
-    const config: Config = {
-      source: "bench",
-      listen: { host: "127.0.0.1", port: 0 },
-      dataDir,
-      lanes,
-      limits: { maxBodyBytes: 10 * 1024 * 1024, turnTimeoutMs: 30_000 },
-      queue: { maxWaiting: 100, maxWaitMs: 30_000 },
-      policy: { defaultCooldownMs: 60_000, maxRetries: 2, circuitThreshold: 3, circuitOpenMs: 30_000 },
-      rateLimitPollMs: 60_000,
-      // Long enough that the start-up prune keeps every row.
-      log: { bodies: false, retentionDays: 365 },
-      prices: {},
-      adminKey: null,
-      masterKey: null,
-    };
+    // Retention long enough that the start-up prune keeps every row.
+    const config: Config = testConfig(dataDir, lanes, { source: "bench", log: { bodies: false, retentionDays: 365 } });
     const server = await startServer(config, { log: silentLogger, out: { write: () => true }, makeAdapter: (lane) => idleAdapter(lane) });
     try {
       const form = await fetch(`${server.url}/dashboard`);

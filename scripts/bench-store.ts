@@ -6,11 +6,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openStore } from "../gateway/store";
-import type { NewRequestRow } from "../gateway/store";
+import { syntheticRow } from "./lib/synthetic-rows";
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const DAYS = 90;
-const LANES = ["plus-a", "plus-b", "pro", "api", null] as const;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -27,31 +26,8 @@ function time<T>(label: string, fn: () => T, runs = 5): T {
   return result;
 }
 
-function row(i: number, end: number): NewRequestRow {
-  // Deterministic pseudo-random spread so percentiles and buckets are realistic.
-  const r = (i * 2654435761) % 4294967296;
-  const lane = LANES[i % LANES.length]!;
-  const ok = r % 50 !== 0;
-  return {
-    id: `req_${i.toString(36).padStart(8, "0")}`,
-    createdAt: end - DAYS * DAY + Math.floor((i / ROWS) * DAYS * DAY),
-    keyName: `key-${i % 7}`,
-    model: i % 3 ? "gpt-5.5" : "gpt-5.4",
-    stream: i % 2 === 0,
-    lane,
-    attempts: [{ lane: lane ?? "plus-a", outcome: ok ? "ok" : "transient", code: ok ? null : "timeout", ms: 1000 }],
-    status: ok ? "ok" : "error",
-    httpStatus: ok ? 200 : 502,
-    errorCode: ok ? null : "timeout",
-    queueMs: r % 500,
-    latencyMs: 400 + (r % 60_000),
-    firstByteMs: 300 + (r % 2_000),
-    inputTokens: 500 + (r % 20_000),
-    cachedInputTokens: r % 5_000,
-    outputTokens: 100 + (r % 3_000),
-    reasoningTokens: r % 1_000,
-    apiCostUsd: (r % 10_000) / 100_000,
-  };
+function row(i: number, end: number) {
+  return syntheticRow(i, end, ROWS, DAYS);
 }
 
 async function main(): Promise<void> {
