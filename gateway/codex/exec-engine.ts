@@ -12,7 +12,7 @@ import { AppServerEngine } from "./app-server-engine";
 import { codexBinary } from "./binary";
 import { Channel, nextOrStop } from "./channel";
 import { childEnv, configArgs, tomlValue } from "./hardening";
-import { ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";
+import { ensureDir, ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";
 import { execPrompt, planTurn, type TurnPlan } from "./mapping";
 import type { AccountInfo, CodexEngine, EngineOptions, LoginHandle } from "./types";
 
@@ -116,6 +116,7 @@ export class ExecEngine implements CodexEngine {
     if (plan.effort) args.push("-c", `model_reasoning_effort=${tomlValue(plan.effort)}`);
     if (plan.developerInstructions) args.push("-c", `developer_instructions=${tomlValue(plan.developerInstructions)}`);
     if (plan.outputSchema) {
+      ensureDir(files.dir);
       const schemaFile = path.join(files.dir, "output-schema.json");
       writeFileSync(schemaFile, JSON.stringify(plan.outputSchema), { mode: 0o600 });
       args.push("--output-schema", schemaFile);

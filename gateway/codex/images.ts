@@ -8,16 +8,24 @@ const DATA_URL = /^data:image\/(png|jpeg|jpg|gif|webp);base64,([A-Za-z0-9+/=\s]+
 
 export class ImageError extends Error {}
 
+/** Makes a per-turn directory, owner-only. */
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
 export interface TurnFiles {
   dir: string;
   images: string[];
   cleanup(): void;
 }
 
-/** Writes the images into a fresh directory under `root`; `cleanup` removes it. */
+/**
+ * Writes the images into a fresh directory under `root`; `cleanup` removes it. Without images no
+ * directory is made (most turns have none): `ensureDir` makes it for a caller that needs one anyway.
+ */
 export function writeTurnImages(root: string, dataUrls: string[]): TurnFiles {
   const dir = path.join(root, randomUUID());
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (dataUrls.length > 0) ensureDir(dir);
   const images = dataUrls.map((url, i) => {
     const m = DATA_URL.exec(url);
     if (!m) throw new ImageError(`image ${i + 1} is not a base64 data: URL of a png, jpeg, gif or webp image`);
