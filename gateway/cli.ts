@@ -28,7 +28,7 @@ Commands:
   keys list                   list gateway keys
   keys revoke <name>          revoke a gateway key
   lanes [--json] [--gateway URL]  each lane's state, sign-in, plan, usage windows and fix
-  logs [--follow] [--lane L] [--key K] [--status ok|error|cancelled] [--model M] [--limit N] [--json]
+  logs [--follow] [--lane L] [--key K] [--status ok|error|cancelled] [--model M] [--endpoint E] [--limit N] [--json]
                               recent requests
   stats [--since 24h] [--json]  the dashboard's summary: lanes, traffic per lane (24 h and 7 d, or --since),
                               this month's savings ledger
@@ -60,6 +60,7 @@ const COMMAND_OPTIONS: Record<string, Options> = {
     key: { type: "string" },
     status: { type: "string" },
     model: { type: "string" },
+    endpoint: { type: "string" },
     limit: { type: "string", short: "n" },
     json: { type: "boolean" },
   },

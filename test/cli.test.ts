@@ -183,6 +183,7 @@ test("lanes, logs and stats show what the gateway recorded", async (t) => {
   const now = Date.now();
   store.requests.insert({ id: "r1", createdAt: now - 2000, keyName: "k", model: "gpt-x", stream: false, lane: "plus-a", attempts: [{ lane: "plus-a", outcome: "ok", code: null, ms: 12 }], status: "ok", httpStatus: 200, queueMs: 0, latencyMs: 40, inputTokens: 10, outputTokens: 5, apiCostUsd: 0.001 });
   store.requests.insert({ id: "r2", createdAt: now - 1000, keyName: "k", model: "gpt-x", stream: true, lane: null, attempts: [], status: "error", httpStatus: 429, errorCode: "all_lanes_exhausted", queueMs: 0, latencyMs: 3 });
+  store.requests.insert({ id: "r3", createdAt: now - 500, keyName: "k", model: "text-embedding-3-small", stream: false, lane: "api", attempts: [], status: "ok", httpStatus: 200, queueMs: 0, latencyMs: 2, endpoint: "embeddings" });
   store.lanes.saveRateLimits("plus-a", { primary: { usedPercent: 42, windowMinutes: 300, resetsAt: now + 3_600_000 }, secondary: null, planType: "plus", observedAt: now });
   store.close();
 
@@ -193,11 +194,14 @@ test("lanes, logs and stats show what the gateway recorded", async (t) => {
   const errorsOnly = await cli(["logs", "--status", "error", "--json"], { cwd: dir });
   const rows = errorsOnly.out.trim().split("\n").map((l) => JSON.parse(l) as { id: string });
   assert.deepEqual(rows.map((r) => r.id), ["r2"]);
+  const embeddings = await cli(["logs", "--endpoint", "embeddings"], { cwd: dir });
+  assert.match(embeddings.out, /r3\s+k\s+embeddings\s+text-embedding-3-small\s+api\s+ok/);
+  assert.doesNotMatch(embeddings.out, /r1|r2/);
 
   const stats = await cli(["stats"], { cwd: dir });
   assert.equal(stats.code, 0);
   assert.match(stats.out, /plus-a\s+1\s+0\s+0/);
-  assert.match(stats.out, /total\s+2\s+1/);
+  assert.match(stats.out, /total\s+3\s+1/);
 
   const lanes = await cli(["lanes"], { cwd: dir, env: {} });
   assert.equal(lanes.code, 0, lanes.err);

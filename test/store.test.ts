@@ -86,7 +86,7 @@ describe("open and migrations", () => {
     const raw = new Database(path.join(dir, "gateway.db"));
     assert.deepEqual(migrate(raw), [], "second run applies nothing");
     const versions = raw.prepare("SELECT version FROM schema_migrations").all();
-    assert.deepEqual(versions, [{ version: 1 }]);
+    assert.deepEqual(versions, [{ version: 1 }, { version: 2 }]);
     assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
     raw.close();
 
@@ -96,7 +96,7 @@ describe("open and migrations", () => {
 
   test("a fresh database gets every migration once", () => {
     const raw = new Database(path.join(root, "fresh.db"));
-    assert.deepEqual(migrate(raw), [1]);
+    assert.deepEqual(migrate(raw), [1, 2]);
     assert.deepEqual(migrate(raw), []);
     raw.close();
   });
@@ -215,6 +215,7 @@ describe("request log", () => {
       apiCostUsd: 0.0042,
       requestBody: '{"model":"gpt-5.5"}',
       responseBody: '{"id":"x"}',
+      endpoint: "chat.completions",
     };
     s.requests.insert(full);
     const got = s.requests.get("req_full");
@@ -266,6 +267,18 @@ describe("request log", () => {
     assert.equal(s.requests.count(), 5);
     assert.throws(() => s.requests.list({ status: "bad" as never }), InvalidQueryError);
     assert.throws(() => s.requests.list({ since: Number.NaN }), InvalidQueryError);
+  });
+
+  test("endpoint: chat.completions unless the row names its route; filterable; checked", () => {
+    const s = open(freshDir());
+    s.requests.insert(row({ id: "chat" }));
+    s.requests.insert(row({ id: "emb", endpoint: "embeddings", lane: "api" }));
+    s.requests.insert(row({ id: "tts", endpoint: "audio.speech", lane: "api" }));
+    assert.equal(s.requests.get("chat")?.endpoint, "chat.completions");
+    assert.equal(s.requests.get("tts")?.endpoint, "audio.speech");
+    assert.deepEqual(s.requests.list({ endpoint: "embeddings" }).rows.map((r) => r.id), ["emb"]);
+    assert.equal(s.requests.count({ endpoint: "chat.completions" }), 1);
+    assert.throws(() => s.requests.insert(row({ endpoint: "../etc" })), (e: unknown) => e instanceof InvalidRequestRowError && /endpoint/.test(e.message));
   });
 
   test("keyset paging visits every row once, newest first, even with equal timestamps and concurrent inserts", () => {

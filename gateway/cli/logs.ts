@@ -11,6 +11,7 @@ export interface LogsFlags {
   key?: string;
   status?: string;
   model?: string;
+  endpoint?: string;
   limit?: string;
   follow?: boolean;
   json?: boolean;
@@ -41,6 +42,7 @@ function toFilter(flags: LogsFlags): RequestFilter {
   if (flags.lane) f.lane = flags.lane;
   if (flags.key) f.key = flags.key;
   if (flags.model) f.model = flags.model;
+  if (flags.endpoint) f.endpoint = flags.endpoint;
   if (flags.status) {
     if (!["ok", "error", "cancelled"].includes(flags.status)) throw new UsageError("--status must be ok, error or cancelled");
     f.status = flags.status as RequestStatus;
@@ -70,13 +72,14 @@ async function follow(store: Store, filter: RequestFilter, shown: RequestRow[], 
   }
 }
 
-const HEADER = ["TIME", "ID", "KEY", "MODEL", "LANE", "STATUS", "HTTP", "ATTEMPTS", "MS", "TOKENS IN/OUT", "COST USD"];
+const HEADER = ["TIME", "ID", "KEY", "ENDPOINT", "MODEL", "LANE", "STATUS", "HTTP", "ATTEMPTS", "MS", "TOKENS IN/OUT", "COST USD"];
 
 function rowCells(r: RequestRow): string[] {
   return [
     r.createdAt.replace("T", " ").slice(0, 19) + "Z",
     r.id,
     r.keyName ?? "-",
+    r.endpoint,
     r.model || "-",
     r.lane ?? "-",
     r.errorCode ? `${r.status}:${r.errorCode}` : r.status,

@@ -24,7 +24,7 @@ const STATUSES: readonly RequestStatus[] = ["ok", "error", "cancelled"];
 
 export function requestQuery(get: (k: string) => string | undefined): RequestListQuery {
   const q: RequestListQuery = {};
-  for (const k of ["lane", "key", "model", "before"] as const) {
+  for (const k of ["lane", "key", "model", "endpoint", "before"] as const) {
     const v = get(k);
     if (v) q[k] = v;
   }

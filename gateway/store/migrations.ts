@@ -128,7 +128,18 @@ function rollupTriggers(): string {
     END;`;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, name: "initial", up: m001_initial }];
+/** Which API route a row is for: `chat.completions`, `responses`, or a passed-through route (`embeddings`, `audio.speech`, ...). */
+function m002_endpoint(db: Db): void {
+  db.exec(`
+    ALTER TABLE requests ADD COLUMN endpoint TEXT NOT NULL DEFAULT 'chat.completions';
+    CREATE INDEX requests_endpoint_created ON requests(endpoint, created_at, id);
+  `);
+}
+
+export const migrations: readonly Migration[] = [
+  { version: 1, name: "initial", up: m001_initial },
+  { version: 2, name: "endpoint", up: m002_endpoint },
+];
 
 export class SchemaTooNewError extends StoreError {
   override name = "SchemaTooNewError";

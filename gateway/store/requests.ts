@@ -18,7 +18,7 @@ const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const COLUMNS = `id, created_at, key_name, model, stream, lane, attempts, status, http_status, error_code, queue_ms,
   latency_ms, first_byte_ms, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, api_cost_usd,
-  request_body, response_body`;
+  request_body, response_body, endpoint`;
 
 interface DbRow {
   id: string;
@@ -41,6 +41,7 @@ interface DbRow {
   api_cost_usd: number;
   request_body: string | null;
   response_body: string | null;
+  endpoint: string;
 }
 
 function parseAttempts(json: string): AttemptRecord[] {
@@ -73,6 +74,7 @@ const fromDb = (r: DbRow): RequestRow => ({
   apiCostUsd: r.api_cost_usd,
   requestBody: r.request_body,
   responseBody: r.response_body,
+  endpoint: r.endpoint,
 });
 
 // ---------- validation of a new row ----------
@@ -101,6 +103,14 @@ function count(field: string, v: unknown, opts: { nullable?: boolean; max?: numb
   const n = Math.round(v);
   if (n > (opts.max ?? Number.MAX_SAFE_INTEGER)) throw new InvalidRequestRowError(field, "is too large");
   return n;
+}
+
+const ENDPOINT_RE = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
+
+function endpoint(v: unknown): string {
+  const e = text("endpoint", v ?? "chat.completions", { max: 64 }) as string;
+  if (!ENDPOINT_RE.test(e)) throw new InvalidRequestRowError("endpoint", "must be a route name like chat.completions or audio.speech");
+  return e;
 }
 
 function createdAt(v: unknown): string {
@@ -139,6 +149,7 @@ function toDb(row: NewRequestRow): DbRow {
     api_cost_usd: cost,
     request_body: text("requestBody", row.requestBody, { nullable: true }),
     response_body: text("responseBody", row.responseBody, { nullable: true }),
+    endpoint: endpoint(row.endpoint),
   };
 }
 
@@ -156,6 +167,7 @@ function whereClause(f: RequestFilter): { sql: string; params: unknown[] } {
   eq("lane", f.lane);
   eq("key_name", f.key);
   eq("model", f.model);
+  eq("endpoint", f.endpoint);
   if (f.status !== undefined) {
     if (!STATUSES.includes(f.status)) throw new InvalidQueryError("status", "must be ok, error or cancelled");
     eq("status", f.status);

@@ -72,6 +72,8 @@ export interface RequestRow {
   /** Only when config.log.bodies is on. */
   requestBody: string | null;
   responseBody: string | null;
+  /** The API route: `chat.completions`, `responses`, or a passed-through one (`embeddings`, `audio.speech`, `files`, ...). */
+  endpoint: string;
 }
 
 /** What `requests.insert` takes: createdAt as epoch ms or an ISO string; optional fields default to null/0. */
@@ -96,10 +98,14 @@ export interface NewRequestRow {
   apiCostUsd?: number;
   requestBody?: string | null;
   responseBody?: string | null;
+  /** Default `chat.completions`. */
+  endpoint?: string;
 }
 
 export interface RequestFilter {
   lane?: string;
+  /** The API route, e.g. `embeddings`. */
+  endpoint?: string;
   /** Gateway key name. */
   key?: string;
   status?: RequestStatus;

@@ -111,6 +111,7 @@ function LogRow(p: { r: RequestRow; now: number }) {
           {r.status} {r.httpStatus}
         </span>
         <span class="lane">{r.lane ?? "no lane"}</span>
+        {r.endpoint !== "chat.completions" ? <span class="endpoint">{r.endpoint}</span> : null}
         <span class="model">{r.model || "(no model)"}</span>
         <span class="muted">{millis(r.latencyMs)}</span>
         {tokens ? <span class="muted">{tokens}</span> : null}
@@ -122,6 +123,8 @@ function LogRow(p: { r: RequestRow; now: number }) {
           <dd>{r.id}</dd>
           <dt>Time</dt>
           <dd>{r.createdAt}</dd>
+          <dt>Endpoint</dt>
+          <dd>{r.endpoint}</dd>
           <dt>Key</dt>
           <dd>{r.keyName ?? "–"}</dd>
           <dt>Model</dt>
