@@ -75,6 +75,11 @@ export interface FakeChatGPTOptions {
    * localhost, the certificate is valid for it too (e.g. the fake's network alias in a container).
    */
   publicHost?: string;
+  /**
+   * Port in `origin` and every URL handed to Codex (default: the port it listens on). A benchmark
+   * sets it to a latency proxy's port, so every byte Codex exchanges with the fake crosses it.
+   */
+  publicPort?: number;
 }
 
 export interface WriteAuthOptions {
@@ -85,6 +90,8 @@ export interface WriteAuthOptions {
 export interface FakeChatGPT {
   /** https://localhost:PORT */
   origin: string;
+  /** The port the fake itself listens on (differs from origin's when `publicPort` is set). */
+  port: number;
   caPath: string;
   /** origin + '/backend-api/' */
   chatgptBaseUrl: string;
@@ -102,6 +109,8 @@ export interface FakeChatGPT {
   setTokenUsage(accountId: string, usage: Partial<TokenUsage>): void;
   /** Generating model requests (prewarm `generate:false` frames are not included). */
   requests: ModelRequest[];
+  /** Counts since start: prewarm `generate:false` requests and Responses WebSocket connections. */
+  counters(): { warmups: number; webSockets: number };
   requestsFor(accountId: string): ModelRequest[];
   /** Every HTTP request seen (method, path, account), including background calls. */
   calls: HttpCall[];
@@ -136,7 +145,7 @@ export async function startFakeChatGPT(opts: FakeChatGPTOptions = {}): Promise<F
   oauth.autoApprove = opts.deviceAutoApprove;
   const requests: ModelRequest[] = [];
   const calls: HttpCall[] = [];
-  const ctx: Ctx = { accounts, oauth, requests, calls, origin: () => origin, closed: false, webSocket: !opts.disableWebSocket, conversations: new Map() };
+  const ctx: Ctx = { accounts, oauth, requests, calls, origin: () => origin, closed: false, webSocket: !opts.disableWebSocket, conversations: new Map(), warmups: 0, webSockets: 0 };
 
   const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     handleHttp(ctx, req, res).catch((err: unknown) => {
@@ -153,11 +162,12 @@ export async function startFakeChatGPT(opts: FakeChatGPTOptions = {}): Promise<F
   });
   const port = (server.address() as AddressInfo).port;
   // Codex needs a host name that matches the cert; "localhost" resolves to 127.0.0.1 here.
-  origin = `https://${publicHost}:${port}`;
+  origin = `https://${publicHost}:${opts.publicPort ?? port}`;
   const chatgptBaseUrl = `${origin}/backend-api/`;
 
   return {
     origin,
+    port,
     caPath: tls.caPath,
     chatgptBaseUrl,
     codexConfig: () => ({
@@ -185,6 +195,7 @@ export async function startFakeChatGPT(opts: FakeChatGPTOptions = {}): Promise<F
       account.tokenUsage = { ...account.tokenUsage, ...usage };
     },
     requests,
+    counters: () => ({ warmups: ctx.warmups, webSockets: ctx.webSockets }),
     requestsFor: (accountId) => requests.filter((r) => r.accountId === accountId),
     calls,
     oauthLog: oauth.log,
@@ -216,6 +227,8 @@ interface Ctx {
   webSocket: boolean;
   /** response id → the full input + output of that response, to resolve previous_response_id. */
   conversations: Map<string, unknown[]>;
+  warmups: number;
+  webSockets: number;
 }
 
 function authJsonText(accounts: AccountStore, accountId: string, opts: WriteAuthOptions): string {
@@ -422,6 +435,7 @@ function handleUpgrade(ctx: Ctx, wss: WebSocketServer, req: IncomingMessage, soc
   }
   const headers = flatHeaders(req);
   wss.handleUpgrade(req, socket, head, (ws) => {
+    ctx.webSockets++;
     ws.on('message', (data) => {
       const msg = parseJson(Buffer.from(data as Buffer));
       if (msg.type !== 'response.create') return; // e.g. response.processed acknowledgements
@@ -443,6 +457,7 @@ async function answerWs(ctx: Ctx, ws: WebSocket, account: FakeAccount, headers: 
   // Codex opens each connection with a prewarm `generate:false` request; it only needs a
   // created/completed pair back, with no output.
   if (msg.generate === false) {
+    ctx.warmups++;
     const id = newId('resp');
     ctx.conversations.set(id, resolveInput(ctx, msg));
     send({ type: 'response.created', response: { id, object: 'response', status: 'in_progress' } });

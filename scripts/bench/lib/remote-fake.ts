@@ -19,8 +19,9 @@ export class RemoteFake {
     });
   }
 
-  static async start(): Promise<RemoteFake> {
-    const { child } = await forkTs(path.join(__dirname, "fake-chatgpt-child.ts"), {});
+  /** `delayProxy`: put a latency proxy (initially 0 ms) between Codex and the fake. */
+  static async start(opts: { delayProxy?: boolean } = {}): Promise<RemoteFake> {
+    const { child } = await forkTs(path.join(__dirname, "fake-chatgpt-child.ts"), opts.delayProxy ? { BENCH_DELAY_PROXY: "1" } : {});
     return new RemoteFake(child);
   }
 
@@ -38,5 +39,16 @@ export class RemoteFake {
   setScenario = (accountId: string, s: ScenarioName | Scenario) => this.call<void>("setScenario", accountId, s);
   /** Generating model requests the fake has seen for this account. */
   count = (accountId: string) => this.call<number>("count", accountId);
+  /** Counts since start: generating model requests, warm-ups, WebSockets, proxy connections (NaN without a proxy). */
+  counts = () => this.call<FakeCounts>("counts");
+  /** One-way delay of the proxy, for connections opened from now on. */
+  setOneWayMs = (ms: number) => this.call<void>("setOneWayMs", ms);
   close = () => stop(this.child);
+}
+
+export interface FakeCounts {
+  requests: number;
+  warmups: number;
+  webSockets: number;
+  connections: number;
 }

@@ -1,0 +1,111 @@
+// Issue 14: codex lanes on a network with real latency. A delay proxy (lib/delay-proxy.ts) sits
+// between Codex and the fake ChatGPT backend, both in the fake's process; TLS passes through it.
+// For each round trip (0, 25, 100 ms) fresh gateways start, one per path (app-server engine, exec
+// engine, a worker lane running app-server), and each gets the same streamed chat requests in turn.
+// Per request it reports what crossed the network (new connections, model requests, warm-ups) and
+// the time to first token and to the end, as the client saw them.
+
+import { rmSync } from "node:fs";
+import { target, post, type Sample } from "./lib/http-load";
+import { fakeAccountLane, startBenchGateway, type BenchGateway } from "./lib/codex-gateway";
+import { RemoteFake, type FakeCounts } from "./lib/remote-fake";
+import { intFlags, loadLine, machineLine, median, ms, quantile, table } from "./lib/stats";
+import type { TestHome } from "../../test/fakes/codex-run";
+import { codexLane, tempDir } from "../../test/helpers/gateway";
+import { startTestWorker, type TestWorker } from "../../test/helpers/worker";
+
+const flags = intFlags({ requests: 20, rtts: 3 });
+const RTTS = [0, 25, 100].slice(0, flags.rtts);
+const PATHS = ["app-server", "exec", "worker"] as const;
+type PathName = (typeof PATHS)[number];
+
+interface Measured extends Sample {
+  connections: number;
+  requests: number;
+  warmups: number;
+}
+
+async function main(): Promise<void> {
+  console.log(machineLine());
+  console.log(loadLine("at start"));
+  const fake = await RemoteFake.start({ delayProxy: true });
+  const homes: TestHome[] = [];
+  const results: string[][] = [];
+  try {
+    for (const rtt of RTTS) {
+      await fake.setOneWayMs(rtt / 2);
+      const paths = await startPaths(fake, rtt, homes);
+      try {
+        const samples = new Map<PathName, Measured[]>(PATHS.map((p) => [p, []]));
+        // Request 0 is the first after start-up; the rest are the steady state. Paths take turns.
+        for (let i = 0; i <= flags.requests; i++) {
+          for (const p of PATHS) samples.get(p)!.push(await measured(fake, paths.get(p)!.gw, `latency ${p} ${rtt} ${i}`));
+        }
+        for (const p of PATHS) results.push(...rows(rtt, p, samples.get(p)!));
+        console.error(`rtt ${rtt} ms done; ${loadLine("now")}`);
+      } finally {
+        for (const { gw, worker } of paths.values()) {
+          await gw.close();
+          await worker?.close();
+        }
+      }
+    }
+  } finally {
+    await fake.close();
+    for (const h of homes) h.cleanup();
+  }
+  console.log();
+  console.log(
+    table(
+      ["RTT ms", "path", "requests", "new connections / request", "model requests / request", "warm-ups / request", "TTFT p50 ms", "TTFT p90 ms", "total p50 ms", "TTFT p50 minus RTT"],
+      results,
+    ),
+  );
+  console.log(loadLine("at end"));
+}
+
+async function startPaths(fake: RemoteFake, rtt: number, homes: TestHome[]): Promise<Map<PathName, { gw: BenchGateway; worker?: TestWorker }>> {
+  const out = new Map<PathName, { gw: BenchGateway; worker?: TestWorker }>();
+  for (const p of PATHS) {
+    const name = `${p === "worker" ? "w" : p === "exec" ? "x" : "a"}${rtt}`;
+    const lane = await fakeAccountLane(fake, name, p === "exec" ? "exec" : "app-server", homes);
+    if (p !== "worker") {
+      out.set(p, { gw: await startBenchGateway([lane]) });
+      continue;
+    }
+    const dataDir = tempDir("bench-worker-");
+    const worker = await startTestWorker(lane, { dataDir, turnTimeoutMs: 60_000 });
+    const close = worker.close;
+    worker.close = async () => {
+      await close();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    out.set(p, { gw: await startBenchGateway([codexLane(name, { concurrency: 2, worker: { url: worker.url, token: worker.token } })]), worker });
+  }
+  return out;
+}
+
+async function measured(fake: RemoteFake, gw: BenchGateway, text: string): Promise<Measured> {
+  const t = target("gw", `${gw.url}/v1/chat/completions`, { authorization: `Bearer ${gw.key}` });
+  const body = Buffer.from(JSON.stringify({ model: "gpt-5.5", stream: true, messages: [{ role: "user", content: text }] }));
+  const before = await fake.counts();
+  const sample = await post(t, body, true, "[DONE]");
+  const after = await fake.counts();
+  t.agent.destroy();
+  const d = (k: keyof FakeCounts) => after[k] - before[k];
+  return { ...sample, connections: d("connections"), requests: d("requests"), warmups: d("warmups") };
+}
+
+function rows(rtt: number, p: PathName, all: Measured[]): string[][] {
+  const line = (label: string, s: Measured[]) => {
+    const per = (k: "connections" | "requests" | "warmups") => (s.reduce((a, x) => a + x[k], 0) / s.length).toFixed(2);
+    const ttft = s.map((x) => x.firstToken);
+    return [String(rtt), `${p} (${label})`, String(s.length), per("connections"), per("requests"), per("warmups"), ms(median(ttft), 1), ms(quantile(ttft, 0.9), 1), ms(median(s.map((x) => x.total)), 1), ms(median(ttft) - rtt, 1)];
+  };
+  return [line("first after start", all.slice(0, 1)), line("steady", all.slice(1))];
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
