@@ -2,6 +2,8 @@
 // Every line passes through redact(), so a secret registered with registerSecret() (an OpenAI API
 // key, a worker token) cannot reach the logs even when some error message happens to carry it.
 
+import { maskTokens } from "./lanes";
+
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 export type LogFields = Record<string, unknown>;
 
@@ -30,14 +32,11 @@ export function registerSecret(value: string | null | undefined): void {
   if (value && value.length >= 8) secrets.add(value);
 }
 
-// Patterns of credentials we know the shape of, as a net under registerSecret.
-const PATTERNS: RegExp[] = [/\bsk-[A-Za-z0-9_-]{8,}/g, /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi];
-
+/** Registered secrets first, then anything shaped like a key or token (the lane core's patterns), as a net under registerSecret. */
 export function redact(text: string): string {
   let out = text;
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join("[redacted]");
-  out = out.replace(PATTERNS[0]!, "sk-[redacted]").replace(PATTERNS[1]!, "$1[redacted]");
-  return out;
+  return maskTokens(out);
 }
 
 export function createLogger(opts: LoggerOptions = {}, base: LogFields = {}): Logger {

@@ -15,6 +15,7 @@ import { loadConfig } from "../gateway/config";
 import { openStore } from "../gateway/store";
 import { startFakeOpenAI } from "./fakes/openai";
 import { captureLogger, tempDir } from "./helpers/gateway";
+import { waitFor } from "./helpers/wait";
 import { startServer } from "../gateway/server";
 
 const BIN = path.join(__dirname, "..", "gateway", "bin", "codex-lanes.cjs");
@@ -220,10 +221,12 @@ test("logs --follow prints rows as they arrive until interrupted", async (t) => 
   const store = openStore(path.join(dir, "data"));
   t.after(() => store.close());
   const running = main(["logs", "--follow"], { out: out.stream, err: sink().stream, stdin: Readable.from([]), env: {}, cwd: dir, signal: ctl.signal });
-  await new Promise((r) => setTimeout(r, 200));
+  t.after(() => ctl.abort());
+  // The (empty) table's header is out: the first read is done, so the row below can only arrive by following.
+  await waitFor("the first listing", () => /TIME\s+ID/.test(out.text()));
+  assert.doesNotMatch(out.text(), /late-row/);
   store.requests.insert({ id: "late-row", createdAt: Date.now(), keyName: "k", model: "m", stream: false, lane: "api", attempts: [], status: "ok", httpStatus: 200, queueMs: 0, latencyMs: 1 });
-  const deadline = Date.now() + 5_000;
-  while (!out.text().includes("late-row") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await waitFor("the followed row", () => out.text().includes("late-row"));
   ctl.abort();
   assert.equal(await running, 0);
   assert.match(out.text(), /late-row/);

@@ -13,6 +13,7 @@ import { RemoteCodexLane } from "../gateway/upstreams/codex-remote";
 import type { LaneAdapter } from "../gateway/upstreams/types";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome } from "./fakes/codex-run";
+import { waitFor } from "./helpers/wait";
 import { startTestWorker } from "./helpers/worker";
 
 const quiet = { info() {}, warn() {} };
@@ -204,18 +205,19 @@ for (const kind of KINDS) {
     });
 
     test("a client that goes away stops the turn", async () => {
-      fake.setScenario(acct, { name: "slow", deltas: 20, delayMs: 200 });
+      fake.setScenario(acct, "hang");
       const ac = new AbortController();
       const events: TurnEvent[] = [];
-      // exec streams nothing before the end, so the client leaves on a timer as well as on the first delta.
-      const timer = setTimeout(() => ac.abort(), 800);
+      const sent = fake.requestsFor(acct).length;
+      const turn = (async () => {
+        for await (const ev of h.lane.turn(chat([user("long answer")]), { signal: ac.signal })) events.push(ev);
+      })();
       try {
-        for await (const ev of h.lane.turn(chat([user("long answer")]), { signal: ac.signal })) {
-          events.push(ev);
-          if (ev.type === "delta") ac.abort();
-        }
+        // The client leaves once the turn is under way upstream (exec streams nothing before the end).
+        await waitFor("the turn to reach the backend", () => fake.requestsFor(acct).length > sent, 30_000);
       } finally {
-        clearTimeout(timer);
+        ac.abort();
+        await turn;
         fake.setScenario(acct, "ok");
       }
       const last = events.at(-1);

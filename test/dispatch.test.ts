@@ -2,12 +2,14 @@
 // client disconnects and the request log, with lanes played by scripted adapters.
 
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { test } from "node:test";
 import OpenAI from "openai";
 import type { TurnEvent } from "../gateway/chat/types";
 import { openStore } from "../gateway/store";
 import { codexLane, startTestGateway, tempDir, type TestGateway } from "./helpers/gateway";
-import { aborted, answer, failure, ScriptedAdapter } from "./helpers/scripted-adapter";
+import { aborted, answer, failure, ScriptedAdapter, USAGE } from "./helpers/scripted-adapter";
 import { gate, waitFor } from "./helpers/wait";
 
 const hi = { model: "gpt-test", messages: [{ role: "user", content: "hi" }] };
@@ -31,6 +33,7 @@ async function errorOf(res: Response): Promise<{ message: string; type: string; 
 
 test("queue full: 429 queue_full with Retry-After, and the waiting request is served in turn", async (t) => {
   const hold = gate();
+  t.after(hold.open);
   const lane = new ScriptedAdapter("a", {
     script: async function* () {
       await hold.promise;
@@ -272,8 +275,9 @@ test("a client that disconnects before a non-streamed answer cancels the turn", 
 
 test("200 concurrent requests: 200 answers, 200 rows, every id unique", async (t) => {
   const a = new ScriptedAdapter("a", {
-    script: async function* (req) {
-      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5)));
+    script: async function* (req, ctx) {
+      // Turns overlap and end out of order, the same way on every run.
+      for (let i = 0; i < ctx.call % 5; i++) await new Promise((r) => setImmediate(r));
       const text = JSON.stringify(req.messages[0]!.content[0]);
       yield* answer(text);
     },
@@ -370,4 +374,47 @@ test("a request still running when the stop's grace period ends is cancelled and
   } finally {
     store.close();
   }
+});
+
+test("log.bodies off keeps the prompt and the answer out of the row and the database file; on stores both", async (t) => {
+  for (const bodies of [false, true]) {
+    const a = new ScriptedAdapter("a", { script: () => answer("ANSWER-MARKER-5150 here") });
+    const gw = await startTestGateway(t, { adapters: { a }, config: { log: { bodies, retentionDays: 30 } } });
+    for (const stream of [false, true]) {
+      const res = await post(gw, { model: "gpt-test", stream, messages: [{ role: "user", content: "PROMPT-MARKER-8086 please" }] });
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /ANSWER-MARKER-5150/);
+      const row = gw.requests().get(res.headers.get("x-request-id")!)!;
+      if (bodies) {
+        assert.match(row.requestBody ?? "", /PROMPT-MARKER-8086/);
+        assert.equal(row.responseBody, "ANSWER-MARKER-5150 here");
+      } else {
+        assert.equal(row.requestBody, null, `stream: ${stream}`);
+        assert.equal(row.responseBody, null, `stream: ${stream}`);
+      }
+    }
+    await gw.server.close();
+    const db = readdirSync(gw.dataDir).filter((f) => f.startsWith("gateway.db")).map((f) => readFileSync(path.join(gw.dataDir, f)).toString("latin1")).join("");
+    assert.equal(db.includes("PROMPT-MARKER-8086"), bodies, `prompt in the db file with log.bodies ${bodies}`);
+    assert.equal(db.includes("ANSWER-MARKER-5150"), bodies, `answer in the db file with log.bodies ${bodies}`);
+  }
+});
+
+test("streaming: when the closing message extends the deltas, the client still gets the whole answer", async (t) => {
+  const a = new ScriptedAdapter("a", {
+    script: (): TurnEvent[] => [
+      { type: "delta", text: "The answer " },
+      { type: "delta", text: "is" },
+      { type: "message", text: "The answer is 42.", finishReason: "stop" },
+      { type: "usage", usage: USAGE },
+    ],
+  });
+  const gw = await startTestGateway(t, { adapters: { a } });
+  const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
+  const stream = await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "x" }], stream: true });
+  let text = "";
+  for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
+  assert.equal(text, "The answer is 42.");
+  const whole = await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "y" }] });
+  assert.equal(whole.choices[0]!.message.content, "The answer is 42.");
 });

@@ -333,9 +333,21 @@ test("a client that goes away while sending its body leaves a cancelled row and 
   const url = new URL(gw.url);
   const sock = connect(Number(url.port), url.hostname);
   await new Promise((r) => sock.once("connect", r));
-  sock.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${gw.key}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":`);
-  // Give the gateway time to start reading the body before the client vanishes.
-  await new Promise((r) => setTimeout(r, 100));
+  // "Expect: 100-continue": the server answers "100 Continue" as it hands the request to the gateway,
+  // so the client vanishes mid-body only once the gateway has the request.
+  sock.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${gw.key}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\nexpect: 100-continue\r\n\r\n`);
+  await new Promise<void>((resolve) => {
+    let got = "";
+    const onData = (d: Buffer) => {
+      got += d.toString("latin1");
+      if (/^HTTP\/1\.1 100 /.test(got)) {
+        sock.off("data", onData);
+        resolve();
+      }
+    };
+    sock.on("data", onData);
+  });
+  sock.write(`{"model":`);
   sock.destroy();
   const row = await waitFor("the row", () => gw.requests().list().rows[0]);
   assert.equal(row.status, "cancelled");

@@ -16,12 +16,18 @@ const SECRET_PATTERNS: readonly RegExp[] = [
 
 const MAX_MESSAGE_CHARS = 600;
 
+/** Replaces anything shaped like a key or token (Bearer value, `sk-` key, `rt_` refresh token, JWT) with `[redacted]`. */
+export function maskTokens(text: string): string {
+  let out = text;
+  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, "[redacted]");
+  return out;
+}
+
 /**
  * Outcome messages reach clients and logs. Upstream text is not ours, so anything shaped like a
  * key or token is masked and very long bodies are cut.
  */
 export function safeMessage(text: string): string {
-  let out = text;
-  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, "[redacted]");
+  const out = maskTokens(text);
   return out.length > MAX_MESSAGE_CHARS ? `${out.slice(0, MAX_MESSAGE_CHARS - 1)}…` : out;
 }

@@ -7,4 +7,4 @@ cd "$(dirname "$0")/../.."
 bash scripts/browser/install-chromium.sh
 mkdir -p test-artifacts
 # Node 20's --test takes no globs: the shell expands the list.
-exec node --import tsx --test --test-concurrency=1 test/browser/*.browser.ts
+exec node --import tsx --test --test-concurrency=1 --test-timeout=600000 test/browser/*.browser.ts

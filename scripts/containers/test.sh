@@ -20,4 +20,4 @@ if [ "${CODEX_LANES_KEEP_STALE:-0}" != "1" ]; then
   [ -n "$stale" ] && docker volume rm -f $stale >/dev/null
 fi
 
-exec node --import tsx --test --test-concurrency=1 test/containers/*.container.ts
+exec node --import tsx --test --test-concurrency=1 --test-timeout=1800000 test/containers/*.container.ts

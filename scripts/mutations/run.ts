@@ -1,0 +1,183 @@
+// `npm run test:mutations`: puts each one-line bug from list.ts into a scratch copy of the repo, runs
+// the test files named for it, puts the line back, and prints which bugs the tests caught.
+// A mutation whose original text is gone (the code moved) is "stale" and fails the run, so the list
+// keeps up with the code. Not part of `npm test`: it runs the named suites once per mutation.
+
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { MUTATIONS, type Mutation } from "./list";
+
+const ROOT = path.resolve(__dirname, "../..");
+/** A mutation that makes its tests hang longer than this is counted as caught (the suite never passes). */
+const RUN_LIMIT_MS = 10 * 60_000;
+const TEST_TIMEOUT_MS = 120_000;
+
+type Result = "caught" | "survived" | "stale" | "ambiguous";
+
+interface Row {
+  m: Mutation;
+  result: Result;
+  detail: string;
+}
+
+interface Options {
+  only: Set<string> | null;
+  keep: boolean;
+  list: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = { only: null, keep: false, list: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--only") opts.only = new Set((argv[++i] ?? "").split(",").filter(Boolean));
+    else if (a === "--keep") opts.keep = true;
+    else if (a === "--list") opts.list = true;
+    else {
+      process.stderr.write(`unknown argument '${a}'. Usage: npm run test:mutations -- [--only id,id] [--list] [--keep]\n`);
+      process.exit(2);
+    }
+  }
+  return opts;
+}
+
+/** Tracked and untracked-but-not-ignored files: the working tree as it is, uncommitted edits included. */
+function scratchCopy(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "codex-lanes-mutations-"));
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
+    .split("\0")
+    .filter(Boolean);
+  for (const f of files) {
+    const from = path.join(ROOT, f);
+    if (!existsSync(from)) continue; // deleted in the working tree
+    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    cpSync(from, path.join(dir, f));
+  }
+  symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+function occurrences(text: string, needle: string): number {
+  let n = 0;
+  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) n++;
+  return n;
+}
+
+function runTests(dir: string, files: readonly string[]): Promise<{ code: number | null; timedOut: boolean; tail: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "--test", `--test-timeout=${TEST_TIMEOUT_MS}`, "--test-concurrency=2", "--test-reporter=dot", ...files], {
+      cwd: dir,
+      env: { ...process.env, NODE_ENV: "test" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let out = "";
+    const keep = (b: Buffer) => {
+      out = (out + b.toString()).slice(-4000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, RUN_LIMIT_MS);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, timedOut, tail: out });
+    });
+  });
+}
+
+/** The first failing test's name, from the dot reporter's summary. */
+function firstFailure(tail: string): string {
+  const m = /^\s*(?:✖|not ok \d+ -)\s+(.+)$/m.exec(tail.split("Failed tests:")[1] ?? tail);
+  return m ? m[1]!.trim().slice(0, 90) : "";
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const chosen = MUTATIONS.filter((m) => !opts.only || opts.only.has(m.id));
+  if (opts.only) {
+    const unknown = [...opts.only].filter((id) => !MUTATIONS.some((m) => m.id === id));
+    if (unknown.length) {
+      process.stderr.write(`no mutation with id ${unknown.join(", ")}; --list shows them\n`);
+      process.exit(2);
+    }
+  }
+  if (opts.list) {
+    for (const m of chosen) process.stdout.write(`${m.id.padEnd(28)} ${m.file}  (${m.tests.join(", ")})\n  ${m.why}\n`);
+    return;
+  }
+
+  const dir = scratchCopy();
+  process.stdout.write(`scratch copy: ${dir}\n`);
+  const rows: Row[] = [];
+  try {
+    const baseline = [...new Set(chosen.flatMap((m) => m.tests))].filter((t) => existsSync(path.join(dir, t)));
+    process.stdout.write(`baseline: ${baseline.join(" ")} ...\n`);
+    const base = await runTests(dir, baseline);
+    if (base.code !== 0) {
+      process.stderr.write(`the named test files fail without any mutation; fix them first:\n${base.tail}\n`);
+      process.exit(1);
+    }
+    for (const m of chosen) {
+      const file = path.join(dir, m.file);
+      const original = existsSync(file) ? readFileSync(file, "utf8") : "";
+      const missing = m.tests.filter((t) => !existsSync(path.join(dir, t)));
+      if (missing.length) {
+        rows.push({ m, result: "stale", detail: `no test file ${missing.join(", ")}` });
+        process.stdout.write(`${m.id}: stale\n`);
+        continue;
+      }
+      const n = occurrences(original, m.from);
+      if (n !== 1) {
+        rows.push({ m, result: n === 0 ? "stale" : "ambiguous", detail: n === 0 ? "original text not found" : `original text found ${n} times` });
+        process.stdout.write(`${m.id}: ${rows.at(-1)!.result}\n`);
+        continue;
+      }
+      writeFileSync(file, original.replace(m.from, () => m.to));
+      const started = Date.now();
+      try {
+        const r = await runTests(dir, m.tests);
+        const secs = Math.round((Date.now() - started) / 1000);
+        const caught = r.code !== 0;
+        const detail = r.timedOut ? `tests still running after ${RUN_LIMIT_MS / 60_000} min` : caught ? firstFailure(r.tail) : "";
+        rows.push({ m, result: caught ? "caught" : "survived", detail });
+        process.stdout.write(`${m.id}: ${caught ? "caught" : "SURVIVED"} (${secs}s) ${detail}\n`);
+      } finally {
+        writeFileSync(file, original);
+      }
+    }
+  } finally {
+    if (opts.keep) process.stdout.write(`kept ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+  printTable(rows);
+  const bad = rows.filter((r) => r.result !== "caught");
+  process.exitCode = bad.length ? 1 : 0;
+}
+
+function printTable(rows: Row[]): void {
+  const count = (r: Result) => rows.filter((x) => x.result === r).length;
+  const lines = [
+    "",
+    "| mutation | file | result | first failing test |",
+    "|---|---|---|---|",
+    ...rows.map((r) => `| ${r.m.id} | \`${r.m.file}\` | ${r.result} | ${r.detail.replace(/\|/g, "\\|")} |`),
+    "",
+    `${count("caught")} caught, ${count("survived")} survived, ${count("stale") + count("ambiguous")} stale of ${rows.length}`,
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`mutation check failed: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});
