@@ -252,9 +252,10 @@ describe("dashboard", () => {
       for (const raw of ["<script", "<img src=x"]) assert.ok(!joined.includes(raw));
     });
 
-    test("lanes: state, cooling until a time with a countdown rendered as text, the fix command, both windows, in flight and queued", async () => {
+    test("lanes: state, cooling until a time with a countdown rendered as text, the fix command, both windows, in flight and queued", async (t) => {
       // Two held turns on a lane with one slot: one runs, one waits.
       hold = gate();
+      t.after(hold.open);
       const held = [ask("HOLD one"), ask("HOLD two")];
       await waitFor("a turn in flight and one queued", () => {
         const v = gw.server.dispatcher.laneViewsNow().find((l) => l.name === "plus-a")!;

@@ -18,6 +18,7 @@ import { openStore, type NewRequestRow } from "../gateway/store";
 import { FormClient, section } from "./dashboard-client";
 import { codexLane, openaiLane, startTestGateway, tempDir } from "./helpers/gateway";
 import { ScriptedAdapter } from "./helpers/scripted-adapter";
+import { waitFor } from "./helpers/wait";
 
 const DAY = 86_400_000;
 
@@ -139,7 +140,7 @@ test("`codex-lanes backup <file>` makes a consistent copy while the gateway serv
       }
     }),
   );
-  while (sent < 10) await new Promise((r) => setTimeout(r, 5));
+  await waitFor("ten answers while traffic runs", () => sent >= 10, 30_000);
   const file = path.join(dir, "backups-gateway.db");
   const res = await cli(["backup", file], dir);
   stop = true;

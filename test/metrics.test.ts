@@ -246,8 +246,9 @@ describe("GET /metrics", () => {
     assert.equal(r.status, 404, "read-only: nothing but GET");
   });
 
-  test("queue depth and turns in flight per lane", async () => {
+  test("queue depth and turns in flight per lane", async (t) => {
     hold = gate();
+    t.after(hold.open);
     const held = [ask("HOLD 1"), ask("HOLD 2")];
     await waitFor("one turn running and one queued", () => {
       const v = gw.server.dispatcher.laneViewsNow()[0]!;
