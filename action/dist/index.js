@@ -20510,9 +20510,13 @@ var SECRET_PATTERNS = [
   /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g
 ];
 var MAX_MESSAGE_CHARS = 600;
-function safeMessage(text) {
+function maskTokens(text) {
   let out = text;
   for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, "[redacted]");
+  return out;
+}
+function safeMessage(text) {
+  const out = maskTokens(text);
   return out.length > MAX_MESSAGE_CHARS ? `${out.slice(0, MAX_MESSAGE_CHARS - 1)}\u2026` : out;
 }
 
