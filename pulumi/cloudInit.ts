@@ -2,6 +2,9 @@
 // volume (each account's CODEX_HOME, the gateway's database, Caddy's certificates) lives on storage
 // that outlives the server. Hetzner's `docker-ce` image already runs Docker; this only moves storage.
 //
+// It also installs the SSH host key the program generated (so the first connection is already
+// checked) and a swap file (the image builds need more than a 4 GB server's memory at peaks).
+//
 // The server ignores later changes to this text (ignoreChanges: ["userData"]), because a change
 // would otherwise replace the server; see pulumi/README.md "Replacing the server".
 
@@ -36,15 +39,44 @@ systemctl start docker.service
 `;
 }
 
+export const SWAP_MB = 2048;
+
+function swapScript(): string {
+  return `#!/bin/sh
+# A ${SWAP_MB} MB swap file on the root disk. Never fatal: a server without swap still runs.
+if ! swapon --show=NAME --noheadings | grep -q '^/swapfile$'; then
+  if [ ! -f /swapfile ]; then
+    fallocate -l ${SWAP_MB}M /swapfile && chmod 600 /swapfile && mkswap /swapfile >/dev/null || { rm -f /swapfile; echo "codex-lanes: no swap file" >&2; exit 0; }
+  fi
+  grep -q '^/swapfile ' /etc/fstab || echo '/swapfile none swap sw 0 0' >> /etc/fstab
+  swapon /swapfile || echo "codex-lanes: swapon failed; continuing without swap" >&2
+fi
+exit 0
+`;
+}
+
+export interface HostKey {
+  /** OpenSSH private key (secret). */
+  private: string;
+  /** "ssh-ed25519 AAAA..." */
+  public: string;
+}
+
 /** `device` is the volume's Linux device, e.g. /dev/disk/by-id/scsi-0HC_Volume_123. */
-export function cloudInit(opts: { device: string }): string {
+export function cloudInit(opts: { device: string; hostKey: HostKey }): string {
   if (!/^\/dev\/[A-Za-z0-9_./-]+$/.test(opts.device)) throw new Error(`unexpected volume device path: ${opts.device}`);
   const indent = (text: string) =>
     text
       .split("\n")
       .map((l) => (l ? `      ${l}` : l))
       .join("\n");
+  if (!/^ssh-ed25519 [A-Za-z0-9+/=]+$/.test(opts.hostKey.public)) throw new Error("the host key must be a bare ssh-ed25519 public key");
+  // JSON strings are YAML double-quoted scalars: the key's newlines survive exactly.
   return `#cloud-config
+ssh_deletekeys: true
+ssh_keys:
+  ed25519_private: ${JSON.stringify(opts.hostKey.private)}
+  ed25519_public: ${JSON.stringify(opts.hostKey.public)}
 write_files:
   - path: /etc/systemd/system/docker.service.d/10-codex-lanes.conf
     permissions: "0644"
@@ -56,7 +88,12 @@ write_files:
     permissions: "0755"
     content: |
 ${indent(mountScript(opts.device))}
+  - path: /usr/local/sbin/codex-lanes-swap
+    permissions: "0755"
+    content: |
+${indent(swapScript())}
 runcmd:
+  - [/usr/local/sbin/codex-lanes-swap]
   - [/usr/local/sbin/codex-lanes-mount-data]
 `;
 }

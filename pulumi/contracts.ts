@@ -33,3 +33,11 @@ export function workerAlias(account: string): string {
 export function workerTokenEnv(account: string): string {
   return `WORKER_TOKEN_${account.toUpperCase().replace(/-/g, "_")}`;
 }
+
+/** Memory limits (MB) of the gateway and Caddy; each worker's is the workerMemoryMb setting. */
+export const GATEWAY_MEMORY_MB = 512;
+export const CADDY_MEMORY_MB = 256;
+/** Process limits: a worker runs Codex and the commands it starts; the gateway and Caddy far fewer. */
+export const WORKER_PIDS_LIMIT = 512;
+export const GATEWAY_PIDS_LIMIT = 256;
+export const CADDY_PIDS_LIMIT = 128;

@@ -7,19 +7,34 @@ import * as path from "node:path";
 import { cidrProblem } from "./cidr";
 import { GATEWAY_DOCKERFILE, PROJECT, WORKER_DOCKERFILE } from "./contracts";
 import { API_LANE_NAME, PLAN_PRICES_USD, type AccountSpec, type Plan } from "./gatewayConfig";
+import { CADDY_IMAGE, NODE_IMAGE } from "./images";
 
 export interface Settings {
+  /** Empty when sshKeyName names a key already in the Hetzner project. */
   sshPublicKey: string;
+  /** An SSH key already uploaded to the Hetzner project, used instead of creating one. */
+  sshKeyName: string | null;
   serverType: string;
   location: string;
   adminCidrs: string[];
   domain: string | null;
   acmeEmail: string | null;
+  /** ACME directory to use instead of Caddy's defaults (e.g. Let's Encrypt staging, or your own CA). */
+  acmeCa: string | null;
+  /** PEM root certificate of acmeCa, when it is not publicly trusted. */
+  acmeCaRoot: string | null;
   accounts: AccountSpec[];
   /** Whether `openaiApiKey` is set; the key itself is read as a secret by the program. */
   openaiLane: boolean;
   volumeSizeGb: number;
+  /** A retained Hetzner volume (from an earlier stack) to use instead of creating one. */
+  dataVolumeId: number | null;
+  /** Whether `masterKey` is set; the key itself is read as a secret by the program. */
+  masterKeyGiven: boolean;
   workerMemoryMb: number;
+  /** Base of both images (BASE_IMAGE and BUILD_IMAGE of the Dockerfiles). */
+  nodeImage: string;
+  caddyImage: string;
   repoDir: string;
 }
 
@@ -31,6 +46,8 @@ export const DEFAULTS = {
   location: "nbg1",
   volumeSizeGb: 10,
   workerMemoryMb: 1024,
+  nodeImage: NODE_IMAGE,
+  caddyImage: CADDY_IMAGE,
 } as const;
 
 export const ACCOUNT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -100,10 +117,15 @@ function readInteger(p: Problems, raw: RawConfig, key: string, fallback: number,
   return n;
 }
 
-function readSshPublicKey(p: Problems, raw: RawConfig): string {
+function readSshPublicKey(p: Problems, raw: RawConfig, keyName: string | null): string {
   const key = raw.sshPublicKey?.trim();
   if (!key) {
-    p.add("sshPublicKey", 'is not set; run pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"');
+    if (keyName === null) {
+      p.add(
+        "sshPublicKey",
+        'is not set; run pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)", or name a key already in your Hetzner project with pulumi config set sshKeyName <name>',
+      );
+    }
     return "";
   }
   if (!/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) [A-Za-z0-9+/=]+( .*)?$/.test(key)) {
@@ -167,14 +189,83 @@ function readDomain(p: Problems, raw: RawConfig): string | null {
   return host;
 }
 
-function readAcmeEmail(p: Problems, raw: RawConfig): string | null {
-  const v = raw.acmeEmail?.trim();
+function readSshKeyName(p: Problems, raw: RawConfig): string | null {
+  const v = raw.sshKeyName?.trim();
   if (!v) return null;
+  if (v.length > 128 || /[\u0000-\u001f]/.test(v)) {
+    p.add("sshKeyName", "is not an SSH key name; use the name shown in the Hetzner console under Security > SSH keys");
+    return null;
+  }
+  return v;
+}
+
+/**
+ * Without a domain the gateway is served at <ip>.nip.io, and every nip.io user shares one Let's
+ * Encrypt rate-limit bucket. Caddy adds ZeroSSL as a second issuer only when it has an email, so
+ * the default path needs one (or an explicit acmeCa).
+ */
+function readAcmeEmail(p: Problems, raw: RawConfig, needed: boolean): string | null {
+  const v = raw.acmeEmail?.trim();
+  if (!v) {
+    if (needed) {
+      p.add(
+        "acmeEmail",
+        "is required when domain is not set: <ip>.nip.io shares one Let's Encrypt rate limit with every nip.io user, and Caddy falls back to ZeroSSL only with an email. " +
+          "Run pulumi config set acmeEmail you@example.com, or set your own domain (pulumi config set domain ai.example.com)",
+      );
+    }
+    return null;
+  }
   if (!/^[^\s@{}]+@[^\s@{}]+\.[^\s@{}]+$/.test(v)) {
     p.add("acmeEmail", `${JSON.stringify(v)} is not an email address; it is given to Let's Encrypt for expiry notices`);
     return null;
   }
   return v;
+}
+
+function readAcmeCa(p: Problems, raw: RawConfig): { ca: string | null; root: string | null } {
+  const ca = raw.acmeCa?.trim() || null;
+  const root = raw.acmeCaRoot?.trim() || null;
+  if (ca !== null && !/^https:\/\/[^\s{}]+$/.test(ca)) {
+    p.add("acmeCa", `${JSON.stringify(ca)} is not an https URL of an ACME directory, e.g. https://acme-staging-v02.api.letsencrypt.org/directory`);
+  }
+  if (root !== null && !/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/.test(root)) {
+    p.add("acmeCaRoot", "is not a PEM certificate; set the file's contents: pulumi config set acmeCaRoot -- \"$(cat root.pem)\"");
+  }
+  if (root !== null && ca === null) p.add("acmeCaRoot", "is set without acmeCa; it only applies to your own ACME CA");
+  return { ca, root };
+}
+
+/** Image references: name[:tag][@sha256:digest]. The defaults are pinned by digest. */
+function readImage(p: Problems, raw: RawConfig, key: "nodeImage" | "caddyImage", fallback: string): string {
+  const v = raw[key]?.trim();
+  if (!v) return fallback;
+  if (!/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/.test(v)) {
+    p.add(key, `${JSON.stringify(v)} is not an image reference; e.g. ${fallback}`);
+    return fallback;
+  }
+  return v;
+}
+
+function readDataVolumeId(p: Problems, raw: RawConfig): number | null {
+  const v = raw.dataVolumeId;
+  if (blank(v)) return null;
+  const n = toInteger(v);
+  if (n === null || n < 1) {
+    p.add("dataVolumeId", `${JSON.stringify(v)} is not a Hetzner volume id; find it with hcloud volume list (the ID column)`);
+    return null;
+  }
+  return n;
+}
+
+function checkMasterKey(p: Problems, raw: RawConfig): boolean {
+  const v = raw.masterKey?.trim();
+  if (!v) return false;
+  // Never quote the value: it is a secret.
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(v) || Buffer.from(v, "base64").length !== 32) {
+    p.add("masterKey", "is not 32 bytes written as base64 (44 characters); restore the value of pulumi stack output --show-secrets masterKey");
+  }
+  return true;
 }
 
 function readAccount(p: Problems, entry: unknown, i: number, seen: Set<string>): AccountSpec | null {
@@ -258,17 +349,27 @@ function readRepoDir(p: Problems, raw: RawConfig, defaultRepoDir: string, files:
 export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; files: FileProbe }): Settings {
   const p = new Problems();
   checkSshPrivateKey(p, raw);
+  const sshKeyName = readSshKeyName(p, raw);
+  const domain = readDomain(p, raw);
+  const acme = readAcmeCa(p, raw);
   const settings: Settings = {
-    sshPublicKey: readSshPublicKey(p, raw),
+    sshPublicKey: readSshPublicKey(p, raw, sshKeyName),
+    sshKeyName,
     serverType: readName(p, raw, "serverType", DEFAULTS.serverType, /^[a-z0-9]+(-[a-z0-9]+)*$/, "Hetzner server type"),
     location: readName(p, raw, "location", DEFAULTS.location, /^[a-z]+[0-9]*$/, "Hetzner location"),
     adminCidrs: readAdminCidrs(p, raw),
-    domain: readDomain(p, raw),
-    acmeEmail: readAcmeEmail(p, raw),
+    domain,
+    acmeEmail: readAcmeEmail(p, raw, domain === null && acme.ca === null),
+    acmeCa: acme.ca,
+    acmeCaRoot: acme.root,
     accounts: readAccounts(p, raw),
     openaiLane: !blank(raw.openaiApiKey),
     volumeSizeGb: readInteger(p, raw, "volumeSizeGb", DEFAULTS.volumeSizeGb, 10, 10240),
+    dataVolumeId: readDataVolumeId(p, raw),
+    masterKeyGiven: checkMasterKey(p, raw),
     workerMemoryMb: readInteger(p, raw, "workerMemoryMb", DEFAULTS.workerMemoryMb, 256, 65536),
+    nodeImage: readImage(p, raw, "nodeImage", DEFAULTS.nodeImage),
+    caddyImage: readImage(p, raw, "caddyImage", DEFAULTS.caddyImage),
     repoDir: readRepoDir(p, raw, env.defaultRepoDir, env.files),
   };
   if (p.list.length > 0) throw new ConfigError(p.list);
@@ -279,14 +380,21 @@ export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; 
 export const CONFIG_KEYS = [
   "sshPublicKey",
   "sshPrivateKey",
+  "sshKeyName",
   "serverType",
   "location",
   "adminCidrs",
   "domain",
   "acmeEmail",
+  "acmeCa",
+  "acmeCaRoot",
   "accounts",
   "openaiApiKey",
   "volumeSizeGb",
+  "dataVolumeId",
+  "masterKey",
   "workerMemoryMb",
+  "nodeImage",
+  "caddyImage",
   "repoDir",
 ] as const;

@@ -14,8 +14,8 @@ import { workerTokenEnv } from "../pulumi/contracts";
 import { firewallRules } from "../pulumi/firewall";
 import { gatewayConfig, renderGatewayConfig, type AccountSpec } from "../pulumi/gatewayConfig";
 import { CONFIG_KEYS, ConfigError, DEFAULTS, realFiles, validateSettings, type RawConfig } from "../pulumi/settings";
-import { sourceHash } from "../pulumi/sourceHash";
-import { sshKeyFilePath, writeSshKeyFile } from "../pulumi/sshKeyFile";
+import { contextFiles, sourceHash, writeContextArchive } from "../pulumi/sourceHash";
+import { sshDir, writeKnownHosts, writeSshKeyFile } from "../pulumi/sshKeyFile";
 import { FAKE_PRIVATE_KEY, makeRepoFixture, makeTmpDir } from "./pulumi-harness";
 
 // js-yaml ships with @pulumi/pulumi; it parses the cloud-init exactly as YAML, as cloud-init will.
@@ -31,6 +31,7 @@ function raw(overrides: Record<string, unknown> = {}): RawConfig {
     sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITEST me@laptop",
     sshPrivateKey: FAKE_PRIVATE_KEY,
     adminCidrs: ["198.51.100.7/32"],
+    acmeEmail: "ops@example.com",
     accounts: [{ name: "plus-a", plan: "plus" }],
     repoDir: repo,
     ...overrides,
@@ -62,14 +63,44 @@ describe("stack config validation", () => {
     assert.equal(s.volumeSizeGb, 10);
     assert.equal(s.workerMemoryMb, 1024);
     assert.equal(s.domain, null);
-    assert.equal(s.acmeEmail, null);
+    assert.equal(s.acmeEmail, "ops@example.com");
     assert.equal(s.openaiLane, false);
     assert.equal(s.repoDir, repo);
     assert.deepEqual(s.accounts, [{ name: "plus-a", plan: "plus", concurrency: null, planPriceUsd: null }]);
+    assert.deepEqual([s.sshKeyName, s.dataVolumeId, s.masterKeyGiven, s.acmeCa, s.acmeCaRoot], [null, null, false, null, null]);
+    assert.match(s.nodeImage, /^node:24-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    assert.match(s.caddyImage, /^caddy:2\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
+  });
+
+  test("without a domain, acmeEmail is required (nip.io shares one Let's Encrypt bucket; ZeroSSL needs an email)", () => {
+    const [problem] = problemsOf({ acmeEmail: undefined });
+    assert.match(problem, /^codex-lanes:acmeEmail: is required when domain is not set: .*ZeroSSL.*pulumi config set acmeEmail/);
+    assert.equal(validate({ acmeEmail: undefined, domain: "ai.example.com" }).acmeEmail, null);
+    assert.equal(validate({ acmeEmail: undefined, acmeCa: "https://ca.test/directory" }).acmeCa, "https://ca.test/directory");
+  });
+
+  test("sshKeyName replaces sshPublicKey; the new keys are checked and secrets never quoted", () => {
+    assert.equal(validate({ sshPublicKey: undefined, sshKeyName: "laptop" }).sshKeyName, "laptop");
+    assert.match(problemsOf({ sshPublicKey: undefined })[0], /^codex-lanes:sshPublicKey: is not set; .* sshKeyName/);
+    assert.equal(validate({ dataVolumeId: "101" }).dataVolumeId, 101);
+    assert.match(problemsOf({ dataVolumeId: "vol-1" })[0], /^codex-lanes:dataVolumeId: "vol-1" is not a Hetzner volume id/);
+    const key = Buffer.alloc(32, 7).toString("base64");
+    assert.equal(validate({ masterKey: key }).masterKeyGiven, true);
+    const [bad] = problemsOf({ masterKey: "not-a-key-but-secret" });
+    assert.match(bad, /^codex-lanes:masterKey: is not 32 bytes written as base64/);
+    assert.ok(!bad.includes("not-a-key-but-secret"));
+    assert.match(problemsOf({ nodeImage: "Node 24" })[0], /^codex-lanes:nodeImage: "Node 24" is not an image reference/);
+    assert.match(problemsOf({ acmeCa: "http://ca.test" })[0], /^codex-lanes:acmeCa: /);
+    assert.match(problemsOf({ acmeCaRoot: "x" }).join("\n"), /codex-lanes:acmeCaRoot: is not a PEM certificate/);
   });
 
   test("empty strings (the Pulumi.yaml defaults of optional keys) count as unset", () => {
-    const s = validate({ domain: "", acmeEmail: "", openaiApiKey: "", repoDir: "", serverType: "", volumeSizeGb: "" });
+    const s = validate({
+      domain: "", openaiApiKey: "", repoDir: "", serverType: "", volumeSizeGb: "",
+      sshKeyName: "", dataVolumeId: "", masterKey: "", nodeImage: "", caddyImage: "", acmeCa: "", acmeCaRoot: "",
+    });
+    assert.deepEqual([s.sshKeyName, s.dataVolumeId, s.masterKeyGiven, s.acmeCa], [null, null, false, null]);
+    assert.equal(s.caddyImage, DEFAULTS.caddyImage);
     assert.equal(s.domain, null);
     assert.equal(s.openaiLane, false);
     assert.equal(s.repoDir, repo);
@@ -259,9 +290,22 @@ describe("Caddy and host name", () => {
   test("the Caddyfile serves the host and proxies to the gateway container, streaming", () => {
     const text = caddyfile({ host: "ai.example.com", acmeEmail: "ops@example.com" });
     assert.match(text, /^\{\n\temail ops@example\.com\n/);
-    assert.match(text, /\nai\.example\.com \{\n\treverse_proxy codex-lanes-gateway:8787 \{\n\t\tflush_interval -1\n/);
+    assert.match(text, /\nai\.example\.com \{\n/);
+    assert.match(text, /\n\treverse_proxy codex-lanes-gateway:8787 \{\n\t\tflush_interval -1\n/);
     assert.match(text, /protocols h1 h2/);
-    assert.ok(!caddyfile({ host: "h.nip.io", acmeEmail: null }).includes("email"));
+    assert.ok(!caddyfile({ host: "ai.example.com", acmeEmail: null }).includes("email"));
+    assert.ok(!text.includes("acme_ca"));
+  });
+
+  test("the Caddyfile caps request bodies and sends HSTS", () => {
+    const text = caddyfile({ host: "ai.example.com", acmeEmail: null });
+    assert.match(text, /\trequest_body \{\n\t\tmax_size 64MB\n\t\}/);
+    assert.match(text, /\theader Strict-Transport-Security "max-age=31536000"\n/);
+  });
+
+  test("a private ACME CA and its root go into the global options", () => {
+    const text = caddyfile({ host: "h.example", acmeEmail: null, acmeCa: "https://ca.test/acme/local/directory", acmeCaRoot: true });
+    assert.match(text, /^\{\n\tacme_ca https:\/\/ca\.test\/acme\/local\/directory\n\tacme_ca_root \/etc\/caddy\/acme-ca-root\.pem\n/);
   });
 });
 
@@ -289,12 +333,31 @@ describe("firewall and CIDRs", () => {
 
 describe("cloud-init", () => {
   const device = "/dev/disk/by-id/scsi-0HC_Volume_4242";
-  const text = cloudInit({ device });
+  const hostKey = { private: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\nBBBB\n-----END OPENSSH PRIVATE KEY-----\n", public: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST" };
+  const text = cloudInit({ device, hostKey });
+  type Doc = { write_files: Array<{ path: string; content: string; permissions: string }>; runcmd: string[][]; ssh_keys: Record<string, string> };
+
+  test("installs the program's host key exactly, so the first SSH connection is checked", () => {
+    const doc = yaml.load(text) as Doc;
+    assert.deepEqual(doc.ssh_keys, { ed25519_private: hostKey.private, ed25519_public: hostKey.public });
+    assert.throws(() => cloudInit({ device, hostKey: { ...hostKey, public: "ssh-ed25519 AAAA\nssh_keys: x" } }), /bare ssh-ed25519/);
+  });
+
+  test("adds a swap file first and never fails the boot over it", () => {
+    const doc = yaml.load(text) as Doc;
+    const swap = doc.write_files.find((f) => f.path === "/usr/local/sbin/codex-lanes-swap");
+    assert.ok(swap);
+    assert.match(swap.content, /fallocate -l 2048M \/swapfile/);
+    assert.match(swap.content, /exit 0\n$/);
+    const file = path.join(tmp, "swap.sh");
+    fs.writeFileSync(file, swap.content);
+    execFileSync("sh", ["-n", file]);
+  });
 
   test("is valid cloud-config that installs and runs the mount script", () => {
     assert.ok(text.startsWith("#cloud-config\n"));
-    const doc = yaml.load(text) as { write_files: Array<{ path: string; content: string; permissions: string }>; runcmd: string[][] };
-    assert.deepEqual(doc.runcmd, [["/usr/local/sbin/codex-lanes-mount-data"]]);
+    const doc = yaml.load(text) as Doc;
+    assert.deepEqual(doc.runcmd, [["/usr/local/sbin/codex-lanes-swap"], ["/usr/local/sbin/codex-lanes-mount-data"]]);
     const script = doc.write_files.find((f) => f.path === "/usr/local/sbin/codex-lanes-mount-data");
     assert.ok(script);
     assert.equal(script.permissions, "0755");
@@ -312,7 +375,7 @@ describe("cloud-init", () => {
   });
 
   test("rejects a device path that could inject shell", () => {
-    assert.throws(() => cloudInit({ device: "/dev/x'; rm -rf /; '" }), /unexpected volume device path/);
+    assert.throws(() => cloudInit({ device: "/dev/x'; rm -rf /; '", hostKey }), /unexpected volume device path/);
   });
 
   test("the Docker wait script parses as sh and refuses to go on without the data volume", () => {
@@ -324,12 +387,20 @@ describe("cloud-init", () => {
 });
 
 describe("SSH key file for the Docker provider", () => {
-  test("is written 0600 with a final newline under the given temp dir", () => {
-    const file = sshKeyFilePath("codex-lanes", "prod", tmp);
-    assert.equal(file, path.join(tmp, "codex-lanes-prod.ssh-key"));
+  test("lives under PULUMI_HOME (default ~/.pulumi), not the temp dir, so destroy and refresh find it after a reboot", () => {
+    assert.equal(sshDir("codex-lanes", "prod", { PULUMI_HOME: tmp }), path.join(tmp, "codex-lanes", "codex-lanes-prod"));
+    assert.equal(sshDir("codex-lanes", "prod", { HOME: "/x" }), path.join(require("node:os").homedir(), ".pulumi", "codex-lanes", "codex-lanes-prod"));
+  });
+
+  test("is written 0600 with a final newline, creating its 0700 directory", () => {
+    const dir = path.join(sshDir("codex-lanes", "prod", { PULUMI_HOME: tmp }));
+    const file = path.join(dir, "id");
     writeSshKeyFile(file, FAKE_PRIVATE_KEY);
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
     assert.equal(fs.readFileSync(file, "utf8"), `${FAKE_PRIVATE_KEY}\n`);
+    const hosts = writeKnownHosts(path.join(dir, "known_hosts"), "203.0.113.10", "ssh-ed25519 AAAAHOST\n");
+    assert.equal(fs.readFileSync(hosts, "utf8"), "203.0.113.10 ssh-ed25519 AAAAHOST\n");
   });
 
   test("replaces an existing file or symlink instead of writing through it", () => {
@@ -365,6 +436,26 @@ describe("image source hash", () => {
     fs.writeFileSync(path.join(dir, "scripts", "containers", "healthcheck.cjs"), "// probe\n");
     assert.notEqual(sourceHash(dir), third);
   });
+
+  test("follows .dockerignore: what the build never sees changes nothing", () => {
+    const dir = makeRepoFixture(fs.mkdtempSync(path.join(tmp, "ignore-")));
+    const first = sourceHash(dir);
+    fs.writeFileSync(path.join(dir, "gateway", "local.db"), "a request log");
+    fs.writeFileSync(path.join(dir, "gateway", ".env"), "SECRET=1");
+    assert.equal(sourceHash(dir), first);
+    assert.ok(!contextFiles(dir).some((f) => f.endsWith(".db") || f.endsWith(".env")));
+    fs.appendFileSync(path.join(dir, ".dockerignore"), "gateway/server.ts\n");
+    assert.ok(!contextFiles(dir).includes("gateway/server.ts"));
+  });
+
+  test("the context archive holds exactly the hashed files and is byte-identical across writes", () => {
+    const dir = makeRepoFixture(fs.mkdtempSync(path.join(tmp, "archive-")));
+    const a = writeContextArchive(dir, path.join(tmp, "ctx-a.tgz"));
+    const b = writeContextArchive(dir, path.join(tmp, "ctx-b.tgz"));
+    assert.deepEqual(fs.readFileSync(a), fs.readFileSync(b));
+    const listed = execFileSync("tar", ["-tzf", a], { encoding: "utf8" }).trim().split("\n").sort();
+    assert.deepEqual(listed, contextFiles(dir));
+  });
 });
 
 describe("Pulumi.yaml", () => {
@@ -390,8 +481,8 @@ describe("Pulumi.yaml", () => {
     const c = project.config;
     for (const [key, decl] of Object.entries(c)) assert.ok(decl.description && decl.description.length > 20, `${key} has no description`);
     // Keys without a default are required by the CLI itself.
-    assert.deepEqual(Object.keys(c).filter((k) => !("default" in c[k])).sort(), ["sshPrivateKey", "sshPublicKey"]);
-    assert.deepEqual(Object.keys(c).filter((k) => c[k].secret === true).sort(), ["openaiApiKey", "sshPrivateKey"]);
+    assert.deepEqual(Object.keys(c).filter((k) => !("default" in c[k])).sort(), ["sshPrivateKey"]);
+    assert.deepEqual(Object.keys(c).filter((k) => c[k].secret === true).sort(), ["masterKey", "openaiApiKey", "sshPrivateKey"]);
     assert.equal(c.serverType.default, DEFAULTS.serverType);
     assert.equal(c.location.default, DEFAULTS.location);
     assert.equal(c.volumeSizeGb.default, DEFAULTS.volumeSizeGb);
@@ -406,8 +497,25 @@ describe("Pulumi.yaml", () => {
         .map(([k, d]) => [k, typeof d.default === "string" ? d.default : JSON.stringify(d.default)]),
     );
     const problems = problemsOf({ ...defaults, accounts: undefined, adminCidrs: undefined });
-    assert.deepEqual(problems.map((p) => p.slice(0, p.indexOf(": "))), ["codex-lanes:adminCidrs", "codex-lanes:accounts"]);
-    const s = validate({ ...defaults, accounts: ["a"], adminCidrs: ["198.51.100.7/32"] });
-    assert.deepEqual([s.domain, s.acmeEmail, s.openaiLane, s.repoDir], [null, null, false, repo]);
+    assert.deepEqual(problems.map((p) => p.slice(0, p.indexOf(": "))), [
+      "codex-lanes:sshPublicKey",
+      "codex-lanes:adminCidrs",
+      "codex-lanes:acmeEmail",
+      "codex-lanes:accounts",
+    ]);
+    const s = validate({ ...defaults, sshKeyName: "laptop", accounts: ["a"], adminCidrs: ["198.51.100.7/32"], acmeEmail: "ops@example.com" });
+    assert.deepEqual([s.domain, s.openaiLane, s.repoDir, s.dataVolumeId, s.masterKeyGiven], [null, false, repo, null, false]);
+    assert.equal(s.nodeImage, DEFAULTS.nodeImage);
+  });
+});
+
+describe("base images", () => {
+  test("the program's Node base is the Dockerfiles' default: Node 24, pinned by digest", () => {
+    const { NODE_IMAGE } = require("../pulumi/images") as typeof import("../pulumi/images");
+    for (const file of ["gateway/Dockerfile", "gateway/worker/Dockerfile"]) {
+      const text = fs.readFileSync(path.join(__dirname, "..", file), "utf8");
+      assert.equal(/^ARG BASE_IMAGE=(.+)$/m.exec(text)?.[1], NODE_IMAGE, file);
+    }
+    assert.match(NODE_IMAGE, /^node:24-bookworm-slim@sha256:[0-9a-f]{64}$/);
   });
 });

@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 export const PROJECT = "codex-lanes";
 export const STACK = "test";
 export const MOCK_IP = "203.0.113.10";
+export const MOCK_HOST_KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIMOCKHOSTKEY";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -33,6 +34,7 @@ export interface Registration {
   ignoreChanges: string[];
   retainOnDelete: boolean;
   deleteBeforeReplace: boolean;
+  protect: boolean;
 }
 
 export interface RunResult {
@@ -45,8 +47,40 @@ export interface RunOptions {
   config: Record<string, unknown>;
   /** Keys (without prefix) to mark secret. */
   secretKeys?: string[];
-  /** Where the program writes its SSH key file (TMPDIR for the run). */
+  /** The program's local directory goes under here (PULUMI_HOME for the run). */
   tmpDir: string;
+  /** What the mocked Hetzner API reports (server types, SSH keys, volumes); default: defaultHetzner(). */
+  hetzner?: HetznerFixture;
+}
+
+export interface HetznerFixture {
+  serverTypes: Array<{ name: string; architecture: string; locations: Array<{ name: string; available: boolean; isDeprecated: boolean }> }>;
+  sshKeys: Array<{ id: number; name: string; publicKey: string; fingerprint: string; labels: Record<string, string> }>;
+  volumes: Array<{ id: number; name: string; location: string; serverId?: number; linuxDevice: string; size: number }>;
+}
+
+const EU = ["fsn1", "nbg1", "hel1"];
+const EVERYWHERE = [...EU, "ash", "hil", "sin"];
+const at = (names: string[]) => names.map((name) => ({ name, available: true, isDeprecated: false }));
+
+/** A Hetzner project as the API describes it: cx/cax only in the EU, cpx everywhere, no keys or volumes. */
+export function defaultHetzner(): HetznerFixture {
+  return {
+    serverTypes: [
+      { name: "cx23", architecture: "x86", locations: at(EU) },
+      { name: "cx33", architecture: "x86", locations: at(EU) },
+      { name: "cax11", architecture: "arm", locations: at(EU) },
+      { name: "cpx22", architecture: "x86", locations: at(EVERYWHERE) },
+      { name: "cpx32", architecture: "x86", locations: at(EVERYWHERE) },
+    ],
+    sshKeys: [],
+    volumes: [],
+  };
+}
+
+/** The program's local directory for the test stack under a run's tmpDir. */
+export function stackDir(tmpDir: string): string {
+  return path.join(tmpDir, "codex-lanes", `${PROJECT}-${STACK}`);
 }
 
 function digest(text: string): string {
@@ -80,7 +114,12 @@ function mockState(type: string, name: string, id: string, inputs: Record<string
       state.imageId = `sha256:${digest(`${name}/${inputs.name}`)}`;
       break;
     case "command:remote:Command":
-      state.stdout = "27.3.1";
+      // The image builds print the image id; the Docker check prints the server's version.
+      state.stdout = name.endsWith("-image") ? `sha256:${digest(`${name}/${inputs.create}`)}\n` : "27.3.1";
+      break;
+    case "tls:index/privateKey:PrivateKey":
+      state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\nbW9jay1ob3N0LWtleQ==\n-----END OPENSSH PRIVATE KEY-----\n`;
+      state.publicKeyOpenssh = `ssh-ed25519 ${MOCK_HOST_KEY}\n`;
       break;
   }
   return state;
@@ -126,14 +165,34 @@ function setConfig(config: Record<string, unknown>, secretKeys: string[] = []): 
 }
 
 /** Installs the mocks and a recorder on the mock monitor; returns the live list of registrations. */
+function invoke(token: string, inputs: Record<string, any>, hetzner: HetznerFixture): Record<string, any> {
+  switch (token) {
+    case "hcloud:index/getServerTypes:getServerTypes":
+      return { id: "server-types", serverTypes: hetzner.serverTypes };
+    case "hcloud:index/getSshKeys:getSshKeys":
+      return { id: "ssh-keys", sshKeys: hetzner.sshKeys };
+    case "hcloud:index/getVolumes:getVolumes":
+      return { id: "volumes", volumes: hetzner.volumes };
+    default:
+      return inputs;
+  }
+}
+
+/** Invokes made by the program, in order (token only). */
+export const invokes: string[] = [];
+let hetznerFixture: HetznerFixture = defaultHetzner();
+
 async function installMocks(): Promise<Registration[]> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        const id = mockId(args.type, args.name);
+        const id = args.id && args.id !== "" ? args.id : mockId(args.type, args.name);
         return { id, state: mockState(args.type, args.name, id, args.inputs) };
       },
-      call: (args) => args.inputs,
+      call: (args) => {
+        invokes.push(args.token);
+        return invoke(args.token, args.inputs, hetznerFixture);
+      },
     },
     PROJECT,
     STACK,
@@ -157,6 +216,7 @@ async function installMocks(): Promise<Registration[]> {
       ignoreChanges: req.getIgnorechangesList(),
       retainOnDelete: req.getRetainondelete() === true,
       deleteBeforeReplace: req.getDeletebeforereplace(),
+      protect: req.getProtect() === true,
     });
     return original(req, callback);
   };
@@ -164,16 +224,23 @@ async function installMocks(): Promise<Registration[]> {
 }
 
 /** Sets config and mocks, imports the program, waits until every registration is in. Once per process. */
+/** The program's entry exports one async function (Pulumi awaits it; its result is the outputs). */
+function loadProgram(): () => Promise<Record<string, pulumi.Output<unknown>>> {
+  // Loaded only now, after config and mocks (a static import would read config too early).
+  return require("../pulumi/index") as () => Promise<Record<string, pulumi.Output<unknown>>>;
+}
+
 export async function runProgram(opts: RunOptions): Promise<RunResult> {
-  // os.tmpdir() honours TMPDIR: the program's key file lands in the test's own directory.
-  process.env.TMPDIR = opts.tmpDir;
+  // The program keeps its SSH files and build context under PULUMI_HOME: the test's own directory.
+  process.env.PULUMI_HOME = opts.tmpDir;
+  hetznerFixture = opts.hetzner ?? defaultHetzner();
   setConfig(opts.config, opts.secretKeys);
   const registrations = await installMocks();
   let outputs: Record<string, pulumi.Output<unknown>>;
   try {
-    // Loaded only now, after config and mocks (a static import would run the program too early).
-    outputs = require("../pulumi/index") as Record<string, pulumi.Output<unknown>>;
+    outputs = await loadProgram()();
   } catch (err) {
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     throw new ProgramError(err, registrations.length);
   }
   // Every registration is an RPC; disconnect() waits until the queue is empty.
@@ -182,19 +249,20 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
 }
 
 /**
- * For config errors: loads the program once per call with new config. A CommonJS module that throws
- * while loading is dropped from the require cache, so each call evaluates the program afresh.
- * Fails the caller if the program loads (it would then have registered resources).
+ * For config errors: runs the program once per call with new config (and Hetzner facts).
+ * Fails the caller if the program runs through (it would then have registered resources).
  */
 export async function programConfigError(
   config: Record<string, unknown>,
   secretKeys: string[] = SECRET_KEYS,
+  hetzner: HetznerFixture = defaultHetzner(),
 ): Promise<{ message: string; registered: number; isRunError: boolean }> {
   registrationsForErrors ??= await installMocks();
+  hetznerFixture = hetzner;
   const before = registrationsForErrors.length;
   setConfig(config, secretKeys);
   try {
-    require("../pulumi/index");
+    await loadProgram()();
   } catch (err) {
     // Let any registration the program started before throwing reach the monitor, then count.
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
@@ -204,7 +272,7 @@ export async function programConfigError(
       isRunError: pulumi.RunError.isInstance(err),
     };
   }
-  throw new Error("the program loaded; expected a config error");
+  throw new Error("the program ran; expected a config error");
 }
 let registrationsForErrors: Registration[] | undefined;
 
@@ -221,6 +289,7 @@ export function makeRepoFixture(dir: string): string {
   fs.writeFileSync(path.join(repo, "gateway", "Dockerfile"), "FROM scratch\n");
   fs.writeFileSync(path.join(repo, "gateway", "worker", "Dockerfile"), "FROM scratch\n");
   fs.writeFileSync(path.join(repo, "gateway", "server.ts"), "export {};\n");
+  fs.writeFileSync(path.join(repo, ".dockerignore"), "**/node_modules\n**/*.db\n**/.env\n");
   return repo;
 }
 
@@ -232,6 +301,7 @@ export function baseConfig(repoDir: string): Record<string, unknown> {
     sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITEST test@example",
     sshPrivateKey: FAKE_PRIVATE_KEY,
     adminCidrs: ["198.51.100.7/32", "2001:db8::/48"],
+    acmeEmail: "ops@example.com",
     accounts: [{ name: "plus-a", plan: "plus", concurrency: 2 }, { name: "pro-b", plan: "pro" }],
     repoDir,
   };

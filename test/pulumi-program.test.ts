@@ -7,16 +7,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { gatewayConfig, renderGatewayConfig } from "../pulumi/gatewayConfig";
-import { sourceHash } from "../pulumi/sourceHash";
+import { contextFiles, sourceHash } from "../pulumi/sourceHash";
+import { execFileSync } from "node:child_process";
 import {
   baseConfig,
   FAKE_PRIVATE_KEY,
   makeRepoFixture,
   makeTmpDir,
+  MOCK_HOST_KEY,
   MOCK_IP,
   mockId,
   runProgram,
   SECRET_KEYS,
+  stackDir,
   valueOf,
   type Registration,
   type RunResult,
@@ -135,16 +138,21 @@ describe("host", () => {
     }
   });
 
-  test("the Docker provider goes over SSH with a 0600 key file and waits for the Docker check", () => {
+  test("the Docker provider goes over SSH with a 0600 key file that outlives the run, and checks the host key", () => {
     const provider = one("host-docker");
     const wait = one("host-wait-docker");
     assert.equal(provider.type, "pulumi:providers:docker");
     assert.equal(provider.inputs.host, `ssh://root@${MOCK_IP}`);
     const sshOpts = JSON.parse(provider.inputs.sshOpts) as string[];
     const keyFile = sshOpts[sshOpts.indexOf("-i") + 1];
-    assert.equal(path.dirname(keyFile), tmp);
+    // Under PULUMI_HOME, not the temp dir: destroy and refresh (which do not run the program) need it.
+    assert.equal(keyFile, path.join(stackDir(tmp), "id"));
     assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
     assert.equal(fs.readFileSync(keyFile, "utf8"), `${FAKE_PRIVATE_KEY}\n`);
+    assert.ok(sshOpts.includes("StrictHostKeyChecking=yes"));
+    assert.ok(!sshOpts.some((o) => o.includes("StrictHostKeyChecking=no") || o.includes("/dev/null")));
+    const knownHosts = sshOpts.find((o) => o.startsWith("UserKnownHostsFile="))!.split("=")[1];
+    assert.equal(fs.readFileSync(knownHosts, "utf8"), `${MOCK_IP} ssh-ed25519 ${MOCK_HOST_KEY}\n`);
     assert.ok(provider.dependencies.includes(wait.urn), "provider must depend on the wait command");
     // Every docker resource goes through this provider.
     for (const r of run.registrations.filter((x) => x.type.startsWith("docker:"))) {
@@ -152,13 +160,33 @@ describe("host", () => {
     }
   });
 
-  test("the wait command connects as root with the private key, which stays secret", () => {
+  test("the server gets the program's host key through cloud-init, as a secret", () => {
+    const server = one("host-server");
+    assert.ok(server.secretInputs.includes("userData"));
+    assert.ok(server.inputs.userData.includes(`ed25519_public: "ssh-ed25519 ${MOCK_HOST_KEY}"`));
+    assert.equal(one("host-host-key").inputs.algorithm, "ED25519");
+  });
+
+  test("every remote command connects as root with the private key and the pinned host key, all secret", () => {
+    const commands = run.registrations.filter((r) => r.type.startsWith("command:remote:"));
+    assert.ok(commands.length >= 8);
+    for (const c of commands) {
+      assert.equal(c.inputs.connection.host, MOCK_IP, c.name);
+      assert.equal(c.inputs.connection.user, "root");
+      assert.equal(c.inputs.connection.privateKey, FAKE_PRIVATE_KEY);
+      assert.equal(c.inputs.connection.hostKey, `ssh-ed25519 ${MOCK_HOST_KEY}`);
+      assert.ok(c.secretInputs.includes("connection"), c.name);
+    }
     const wait = one("host-wait-docker");
-    assert.equal(wait.inputs.connection.host, MOCK_IP);
-    assert.equal(wait.inputs.connection.user, "root");
-    assert.ok(wait.secretInputs.includes("connection"));
     assert.ok(wait.dependencies.includes(one("host-data-attachment").urn));
     assert.match(wait.inputs.create, /docker info/);
+  });
+
+  test("a new SSH key is uploaded, labelled with the stack", () => {
+    const key = one("host-ssh-key");
+    assert.equal(key.inputs.publicKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITEST test@example");
+    assert.deepEqual(key.inputs.labels, { app: "codex-lanes", stack: "test" });
+    assert.deepEqual(one("host-server").inputs.sshKeys, [idOf(key)]);
   });
 });
 
@@ -196,13 +224,53 @@ describe("workers", () => {
     assert.equal(tokens.size, 2);
   });
 
-  test("workers run the worker image built on the server from this checkout", () => {
-    const image = one("worker-image");
+  test("workers run the worker image built on the server, from the uploaded context", () => {
+    const build = one("worker-image");
+    const upload = one("image-context");
     const hash = sourceHash(repo);
-    assert.deepEqual(image.inputs.build, { context: repo, dockerfile: "gateway/worker/Dockerfile" });
-    assert.deepEqual(image.inputs.triggers, { sources: hash });
-    assert.equal(image.inputs.name, `codex-lanes-worker:${hash.slice(0, 12)}`);
-    for (const w of workers()) assert.ok(w.dependencies.includes(image.urn));
+    assert.equal(build.type, "command:remote:Command");
+    assert.equal(upload.type, "command:remote:CopyToRemote");
+    assert.equal(upload.inputs.remotePath, `/root/codex-lanes-context-${hash.slice(0, 12)}.tgz`);
+    assert.ok(build.dependencies.includes(upload.urn));
+    assert.ok(build.inputs.triggers.includes(hash));
+    assert.ok(build.inputs.create.includes(`tag='codex-lanes-worker:${hash.slice(0, 12)}'`));
+    assert.ok(build.inputs.create.includes('-f "$dir/gateway/worker/Dockerfile"'));
+    assert.ok(build.inputs.create.includes("--build-arg BASE_IMAGE='node:24-bookworm-slim@sha256:"));
+    for (const w of workers()) {
+      assert.ok(w.dependencies.includes(build.urn));
+      assert.match(w.inputs.image, /^sha256:[0-9a-f]{64}$/);
+    }
+  });
+
+  test("the uploaded context is this checkout's build context, .dockerignore applied", () => {
+    const upload = one("image-context");
+    const archive = path.join(stackDir(tmp), "build-context.tgz");
+    assert.ok(fs.existsSync(archive));
+    const listed = execFileSync("tar", ["-tzf", archive], { encoding: "utf8" }).trim().split("\n").sort();
+    assert.deepEqual(listed, contextFiles(repo));
+    assert.ok(upload.dependencies.includes(one("host-wait-docker").urn));
+  });
+
+  test("containers: no second init, no capabilities, no privilege gain, memory and pids limits", () => {
+    const limits: Record<string, [number, number]> = {
+      "codex-lanes-worker-plus-a": [1024, 512],
+      "codex-lanes-worker-pro-b": [1024, 512],
+      "codex-lanes-gateway": [512, 256],
+      "codex-lanes-caddy": [256, 128],
+    };
+    const pids = run.registrations.filter((r) => r.type === "command:remote:Command" && r.name.endsWith("-pids"));
+    for (const c of all(CONTAINER)) {
+      const [memory, pidsLimit] = limits[c.inputs.name];
+      assert.equal(c.inputs.init, undefined, c.name);
+      assert.deepEqual(c.inputs.securityOpts, ["no-new-privileges:true"]);
+      assert.deepEqual(c.inputs.capabilities.drops, ["ALL"]);
+      assert.deepEqual(c.inputs.capabilities.adds, c.inputs.name === "codex-lanes-caddy" ? ["NET_BIND_SERVICE"] : undefined);
+      assert.equal(c.inputs.memory, memory, c.name);
+      assert.equal(c.inputs.memorySwap, memory, c.name);
+      const limit = pids.filter((p) => p.dependencies.includes(c.urn));
+      assert.equal(limit.length, 1, `${c.name} has no pids limit`);
+      assert.equal(limit[0].inputs.create, `docker update --pids-limit ${pidsLimit} ${c.inputs.name} >/dev/null`);
+    }
   });
 });
 
@@ -270,15 +338,28 @@ describe("gateway and Caddy", () => {
     assert.deepEqual(caddy.inputs.volumes.map((v: { containerPath: string }) => v.containerPath), ["/data", "/config"]);
     const [upload] = caddy.inputs.uploads as Array<{ file: string; content: string }>;
     assert.equal(upload.file, "/etc/caddy/Caddyfile");
-    assert.match(upload.content, /\n203-0-113-10\.nip\.io \{\n\treverse_proxy codex-lanes-gateway:8787 /);
+    assert.match(upload.content, /\n203-0-113-10\.nip\.io \{\n/);
+    assert.match(upload.content, /\n\treverse_proxy codex-lanes-gateway:8787 /);
     assert.deepEqual(caddy.inputs.networksAdvanced, [{ name: "codex-lanes" }]);
-    assert.equal(one("gateway-caddy-image").inputs.name, "caddy:2");
+    assert.match(one("gateway-caddy-image").inputs.name, /^caddy:2\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
+    assert.match(upload.content, /max_size 64MB/);
+    assert.match(upload.content, /Strict-Transport-Security/);
   });
 
-  test("the gateway image is built from gateway/Dockerfile with the same source trigger", () => {
+  test("the gateway image is built after the worker image, from gateway/Dockerfile with the same trigger", () => {
     const image = one("gateway-image");
-    assert.deepEqual(image.inputs.build, { context: repo, dockerfile: "gateway/Dockerfile" });
-    assert.deepEqual(image.inputs.triggers, { sources: sourceHash(repo) });
+    assert.ok(image.inputs.create.includes('-f "$dir/gateway/Dockerfile"'));
+    assert.ok(image.inputs.triggers.includes(sourceHash(repo)));
+    assert.ok(image.dependencies.includes(one("worker-image").urn));
+    assert.ok(one("gateway-container").dependencies.includes(image.urn));
+  });
+
+  test("the master key is protected (a replacement would make stored secrets unreadable) and is a secret output", async () => {
+    assert.equal(one("gateway-master-key").protect, true);
+    const masterKey = run.outputs.masterKey as pulumi.Output<string>;
+    assert.equal(await pulumi.isSecret(masterKey), true);
+    assert.equal(await valueOf(masterKey), envMap(one("gateway-container")).CODEX_LANES_MASTER_KEY);
+    assert.equal(await valueOf(run.outputs.dataVolumeId), Number(idOf(one("host-data"))));
   });
 });
 

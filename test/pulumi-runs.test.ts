@@ -7,7 +7,16 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { baseConfig, makeRepoFixture, makeTmpDir, SECRET_KEYS, type Registration, type RunOptions } from "./pulumi-harness";
+import {
+  baseConfig,
+  defaultHetzner,
+  makeRepoFixture,
+  makeTmpDir,
+  SECRET_KEYS,
+  type HetznerFixture,
+  type Registration,
+  type RunOptions,
+} from "./pulumi-harness";
 
 const run = promisify(execFile);
 const tmp = makeTmpDir();
@@ -17,8 +26,12 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 type Outcome = { registrations: Registration[] } | { error: string; registered: number };
 
 /** `tmpDir` holds the run's SSH key file; runs that must compare equal share one. */
-async function mockedRun(config: Record<string, unknown>, tmpDir = fs.mkdtempSync(path.join(tmp, "run-"))): Promise<Outcome> {
-  const opts: RunOptions = { config, secretKeys: SECRET_KEYS, tmpDir };
+async function mockedRun(
+  config: Record<string, unknown>,
+  tmpDir = fs.mkdtempSync(path.join(tmp, "run-")),
+  hetzner?: HetznerFixture,
+): Promise<Outcome> {
+  const opts: RunOptions = { config, secretKeys: SECRET_KEYS, tmpDir, hetzner };
   const { stdout } = await run(
     process.execPath,
     ["--import", "tsx", path.join(__dirname, "pulumi-harness.ts"), JSON.stringify(opts)],
@@ -27,8 +40,8 @@ async function mockedRun(config: Record<string, unknown>, tmpDir = fs.mkdtempSyn
   return JSON.parse(stdout) as Outcome;
 }
 
-async function registrations(config: Record<string, unknown>, tmpDir?: string): Promise<Registration[]> {
-  const outcome = await mockedRun(config, tmpDir);
+async function registrations(config: Record<string, unknown>, tmpDir?: string, hetzner?: HetznerFixture): Promise<Registration[]> {
+  const outcome = await mockedRun(config, tmpDir, hetzner);
   if ("error" in outcome) assert.fail(`program failed: ${outcome.error}`);
   return outcome.registrations;
 }
@@ -53,6 +66,7 @@ describe("adding a third account", () => {
     assert.deepEqual(added.map((r) => r.name).sort(), [
       "account-team-c",
       "account-team-c-home",
+      "account-team-c-pids",
       "account-team-c-token",
       "account-team-c-worker",
     ]);
@@ -86,7 +100,7 @@ describe("variants", { concurrency: true }, () => {
       ...baseConfig(repo),
       domain: "ai.example.com",
       acmeEmail: "ops@example.com",
-      serverType: "cpx21",
+      serverType: "cpx22",
       location: "hel1",
       volumeSizeGb: 25,
       workerMemoryMb: 1536,
@@ -96,9 +110,26 @@ describe("variants", { concurrency: true }, () => {
     assert.match(caddyfile, /\nai\.example\.com \{\n/);
     assert.ok(!caddyfile.includes("nip.io"));
     const server = byName(regs, "host-server");
-    assert.equal(server.inputs.serverType, "cpx21");
+    assert.equal(server.inputs.serverType, "cpx22");
     assert.equal(server.inputs.location, "hel1");
     assert.equal(byName(regs, "host-data").inputs.size, 25);
     assert.equal(byName(regs, "account-plus-a-worker").inputs.memory, 1536);
+  });
+
+  test("a new stack adopts a retained volume, an uploaded SSH key and the old master key", async () => {
+    const hetzner = defaultHetzner();
+    hetzner.sshKeys.push({ id: 77, name: "laptop", publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITEST me", fingerprint: "f", labels: {} });
+    hetzner.volumes.push({ id: 4242, name: "host-data-1a2b", location: "nbg1", linuxDevice: "/dev/disk/by-id/scsi-0HC_Volume_4242", size: 10 });
+    const masterKey = Buffer.alloc(32, 9).toString("base64");
+    const { sshPublicKey: _unused, ...rest } = baseConfig(repo);
+    const regs = await registrations({ ...rest, sshKeyName: "laptop", dataVolumeId: 4242, masterKey }, undefined, hetzner);
+    assert.ok(!regs.some((r) => r.type === "hcloud:index/sshKey:SshKey"), "no SSH key is created");
+    assert.deepEqual(byName(regs, "host-server").inputs.sshKeys, ["77"]);
+    // The volume is only read: nothing of this stack owns it, so no destroy can delete it.
+    assert.ok(!regs.some((r) => r.type === "hcloud:index/volume:Volume" && r.custom && Object.keys(r.inputs).includes("size")));
+    assert.equal(byName(regs, "host-data-attachment").inputs.volumeId, 4242);
+    assert.ok(byName(regs, "host-server").inputs.userData.includes("DEV='/dev/disk/by-id/scsi-0HC_Volume_4242'"));
+    const env = byName(regs, "gateway-container").inputs.envs as string[];
+    assert.ok(env.includes(`CODEX_LANES_MASTER_KEY=${masterKey}`));
   });
 });

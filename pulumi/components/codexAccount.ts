@@ -8,11 +8,14 @@ import * as random from "@pulumi/random";
 import {
   HEALTHCHECK_SCRIPT,
   WORKER_CODEX_HOME,
+  WORKER_PIDS_LIMIT,
   WORKER_PORT,
   workerAlias,
   workerContainerName,
   workerTokenEnv,
 } from "../contracts";
+import { hardened, pidsLimit } from "./hardening";
+import type { Connection } from "./host";
 import { containerLogs } from "./logging";
 
 export interface CodexAccountArgs {
@@ -21,6 +24,7 @@ export interface CodexAccountArgs {
   network: pulumi.Input<string>;
   memoryMb: number;
   provider: docker.Provider;
+  connection: pulumi.Input<Connection>;
 }
 
 // The image's own probe (scripts/containers/healthcheck.cjs). The worker answers /health whether or
@@ -62,8 +66,8 @@ export class CodexAccount extends pulumi.ComponentResource {
         name: workerContainerName(args.account),
         image: args.image,
         restart: "unless-stopped",
-        init: true,
-        memory: args.memoryMb,
+        // No `init`: the image's entrypoint is tini already.
+        ...hardened({ memoryMb: args.memoryMb }),
         envs: [pulumi.interpolate`CODEX_LANES_WORKER_TOKEN=${this.token}`, `CODEX_HOME=${WORKER_CODEX_HOME}`],
         volumes: [{ volumeName: this.home.name, containerPath: WORKER_CODEX_HOME }],
         networksAdvanced: [{ name: args.network, aliases: [workerAlias(args.account)] }],
@@ -80,6 +84,7 @@ export class CodexAccount extends pulumi.ComponentResource {
       // The container name is fixed, so the old one must go before its replacement starts.
       { ...children, deleteBeforeReplace: true },
     );
+    pidsLimit(`${name}-pids`, { container: this.worker, limit: WORKER_PIDS_LIMIT, connection: args.connection }, { parent: this });
 
     this.registerOutputs({ account: args.account, tokenEnv: this.tokenEnv, worker: this.worker.name });
   }

@@ -3,7 +3,7 @@
 # test) from the repository root, with BuildKit. Prints "gateway=<tag>", "worker=<tag>" (and "fake=<tag>").
 #
 # Environment:
-#   BASE_IMAGE                 runtime base (default node:20-bookworm-slim); prepare.sh prints a local one
+#   BASE_IMAGE                 runtime base (default: the Dockerfiles' own, Node 24 pinned by digest); prepare.sh prints a local one
 #   BUILD_IMAGE                build-stage base, same Debian as BASE_IMAGE (default: BASE_IMAGE)
 #   CODEX_LANES_GATEWAY_IMAGE  tag (default codex-lanes-gateway:local)
 #   CODEX_LANES_WORKER_IMAGE   tag (default codex-lanes-worker:local)
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/containers/lib.sh
 
-base="${BASE_IMAGE:-node:20-bookworm-slim}"
+base="${BASE_IMAGE:-$(sed -n 's/^ARG BASE_IMAGE=//p' gateway/Dockerfile)}"
 build="${BUILD_IMAGE:-$base}"
 gateway_tag="${CODEX_LANES_GATEWAY_IMAGE:-codex-lanes-gateway:local}"
 worker_tag="${CODEX_LANES_WORKER_IMAGE:-codex-lanes-worker:local}"

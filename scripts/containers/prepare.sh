@@ -6,13 +6,13 @@
 #
 # Choice of base, first that applies:
 #   1. BASE_IMAGE (and optionally BUILD_IMAGE) already set in the environment: used as they are;
-#   2. the official node:20-bookworm-slim, when present locally or pullable within
+#   2. the official Node 24 image pinned by digest (as in the Dockerfiles), when present locally or pullable within
 #      $CODEX_LANES_PULL_TIMEOUT seconds (default 60), unless CODEX_LANES_LOCAL_BASE=1;
 #   3. otherwise the local images from build-base-image.sh (debootstrap, no registry needed).
 # Everything else goes to stderr.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-official="node:20-bookworm-slim"
+official="node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d"
 
 "$here/ensure-docker.sh"
 
