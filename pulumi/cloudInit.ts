@@ -11,33 +11,61 @@
 export const DATA_MOUNT = "/mnt/codex-lanes";
 export const DOCKER_VOLUMES_DIR = "/var/lib/docker/volumes";
 
+export const DATA_SERVICE = "codex-lanes-data.service";
+
+/**
+ * Mounts the data volume and binds its docker-volumes over Docker's volume store. Idempotent. Runs
+ * at every boot as DATA_SERVICE, before Docker. It waits for the device file itself rather than
+ * relying on fstab and udev's device units: the volume can appear seconds after boot (right after
+ * the server is created, it is attached only then).
+ */
 function mountScript(device: string): string {
   return `#!/bin/sh
-# Mounts the codex-lanes data volume and binds ${DATA_MOUNT}/docker-volumes over ${DOCKER_VOLUMES_DIR}.
+# Mounts the codex-lanes data volume on ${DATA_MOUNT} and binds ${DATA_MOUNT}/docker-volumes over ${DOCKER_VOLUMES_DIR}.
 set -eu
 DEV='${device}'
 MNT='${DATA_MOUNT}'
 i=0
-# The volume is attached right after the server is created; wait for it (at most 10 minutes).
+# Wait for the volume (at most 10 minutes).
 while [ ! -b "$DEV" ]; do
   i=$((i + 1))
   if [ "$i" -gt 300 ]; then echo "codex-lanes: data volume $DEV never appeared" >&2; exit 1; fi
   sleep 2
 done
 mkdir -p "$MNT" ${DOCKER_VOLUMES_DIR}
-grep -q " $MNT " /etc/fstab || echo "$DEV $MNT ext4 discard,nofail,defaults 0 2" >> /etc/fstab
-grep -q " ${DOCKER_VOLUMES_DIR} " /etc/fstab || \\
-  echo "$MNT/docker-volumes ${DOCKER_VOLUMES_DIR} none bind,nofail,x-systemd.requires-mounts-for=$MNT 0 0" >> /etc/fstab
-systemctl daemon-reload
-mountpoint -q "$MNT" || mount "$MNT"
+mountpoint -q "$MNT" || mount -t ext4 -o discard,defaults "$DEV" "$MNT"
 mkdir -p "$MNT/docker-volumes"
-if ! mountpoint -q ${DOCKER_VOLUMES_DIR}; then
-  systemctl stop docker.socket docker.service
-  mount ${DOCKER_VOLUMES_DIR}
-fi
-systemctl start docker.service
+mountpoint -q ${DOCKER_VOLUMES_DIR} || mount --bind "$MNT/docker-volumes" ${DOCKER_VOLUMES_DIR}
 `;
 }
+
+const DATA_UNIT = `[Unit]
+Description=codex-lanes data volume (every Docker volume lives on it)
+Before=docker.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/codex-lanes-mount-data
+TimeoutStartSec=11min
+[Install]
+WantedBy=multi-user.target
+`;
+
+// Docker must never start without the data volume: accounts would sign in onto the root disk.
+const DOCKER_DROP_IN = `[Unit]
+Requires=${DATA_SERVICE}
+After=${DATA_SERVICE}
+`;
+
+/** First boot only (runcmd): Docker is already running on the image; restart it on the volume. */
+const FIRST_BOOT = `#!/bin/sh
+set -eu
+systemctl daemon-reload
+systemctl enable ${DATA_SERVICE}
+systemctl stop docker.socket docker.service
+systemctl start ${DATA_SERVICE}
+systemctl start docker.socket docker.service
+`;
 
 export const SWAP_MB = 2048;
 
@@ -81,20 +109,26 @@ write_files:
   - path: /etc/systemd/system/docker.service.d/10-codex-lanes.conf
     permissions: "0644"
     content: |
-      # Docker must never start without the data volume: accounts would sign in onto the root disk.
-      [Unit]
-      RequiresMountsFor=${DOCKER_VOLUMES_DIR}
+${indent(DOCKER_DROP_IN)}
+  - path: /etc/systemd/system/${DATA_SERVICE}
+    permissions: "0644"
+    content: |
+${indent(DATA_UNIT)}
   - path: /usr/local/sbin/codex-lanes-mount-data
     permissions: "0755"
     content: |
 ${indent(mountScript(opts.device))}
+  - path: /usr/local/sbin/codex-lanes-first-boot
+    permissions: "0755"
+    content: |
+${indent(FIRST_BOOT)}
   - path: /usr/local/sbin/codex-lanes-swap
     permissions: "0755"
     content: |
 ${indent(swapScript())}
 runcmd:
   - [/usr/local/sbin/codex-lanes-swap]
-  - [/usr/local/sbin/codex-lanes-mount-data]
+  - [/usr/local/sbin/codex-lanes-first-boot]
 `;
 }
 

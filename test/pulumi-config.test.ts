@@ -354,16 +354,21 @@ describe("cloud-init", () => {
     execFileSync("sh", ["-n", file]);
   });
 
-  test("is valid cloud-config that installs and runs the mount script", () => {
+  test("is valid cloud-config: a boot service mounts the volume before Docker, which requires it", () => {
     assert.ok(text.startsWith("#cloud-config\n"));
     const doc = yaml.load(text) as Doc;
-    assert.deepEqual(doc.runcmd, [["/usr/local/sbin/codex-lanes-swap"], ["/usr/local/sbin/codex-lanes-mount-data"]]);
+    assert.deepEqual(doc.runcmd, [["/usr/local/sbin/codex-lanes-swap"], ["/usr/local/sbin/codex-lanes-first-boot"]]);
+    const unit = doc.write_files.find((f) => f.path === "/etc/systemd/system/codex-lanes-data.service");
+    assert.match(unit?.content ?? "", /Before=docker\.service\n/);
+    assert.match(unit?.content ?? "", /ExecStart=\/usr\/local\/sbin\/codex-lanes-mount-data\n/);
+    const firstBoot = doc.write_files.find((f) => f.path === "/usr/local/sbin/codex-lanes-first-boot");
+    assert.match(firstBoot?.content ?? "", /systemctl enable codex-lanes-data\.service\n/);
     const script = doc.write_files.find((f) => f.path === "/usr/local/sbin/codex-lanes-mount-data");
     assert.ok(script);
     assert.equal(script.permissions, "0755");
     assert.ok(script.content.includes(`DEV='${device}'`));
     const dropIn = doc.write_files.find((f) => f.path.startsWith("/etc/systemd/system/docker.service.d/"));
-    assert.match(dropIn?.content ?? "", /RequiresMountsFor=\/var\/lib\/docker\/volumes/);
+    assert.match(dropIn?.content ?? "", /Requires=codex-lanes-data\.service\nAfter=codex-lanes-data\.service\n/);
     // The script must at least parse as POSIX sh.
     const file = path.join(tmp, "mount.sh");
     fs.writeFileSync(file, script.content);
