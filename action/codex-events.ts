@@ -1,9 +1,11 @@
 // Reads `codex exec --json` output line by line: prints progress to the log (agent messages,
 // commands, file edits, reconnects) and keeps what the outcome needs (the turn's failure text,
 // the token usage of turn.completed, the last agent message). `type:"error"` lines are progress,
-// not the final failure: only turn.failed and the exit code are final (reference §3.2).
+// not the final failure: only turn.failed and the exit code are final (reference §3.2). The event
+// types are the gateway's exec engine's (gateway/codex/exec-events.ts).
 
 import type { Usage } from "../gateway/chat/types";
+import { execUsage, parseExecEvent, type ExecItem } from "../gateway/codex/exec-events";
 
 export class ExecEvents {
   failedMessage: string | null = null;
@@ -15,29 +17,33 @@ export class ExecEvents {
   constructor(private readonly print: (line: string) => void) {}
 
   line(raw: string): void {
-    const ev = parse(raw);
+    const ev = parseExecEvent(raw);
     if (!ev) {
       if (raw.trim()) this.print(raw);
       return;
     }
     switch (ev.type) {
       case "turn.failed":
-        this.failedMessage = str(ev.error?.message) ?? "codex exec reported a failed turn";
+        this.failedMessage = str(ev.error.message) ?? "codex exec reported a failed turn";
         break;
       case "turn.completed":
-        this.usage = toUsage(ev.usage);
+        this.usage = execUsage(ev.usage);
         break;
       case "error":
-        this.lastProblem = str(ev.message);
-        if (this.lastProblem) this.print(`codex: ${this.lastProblem}`);
+        this.problem(ev.message);
         break;
       case "item.completed":
-        this.item(ev.item ?? {});
+        this.item(ev.item);
         break;
     }
   }
 
-  private item(item: Record<string, any>): void {
+  private problem(message: string): void {
+    this.lastProblem = str(message);
+    if (this.lastProblem) this.print(`codex: ${this.lastProblem}`);
+  }
+
+  private item(item: ExecItem): void {
     switch (item.type) {
       case "agent_message":
         this.lastAgentMessage = str(item.text);
@@ -50,7 +56,7 @@ export class ExecEvents {
         this.print(`$ ${str(item.command) ?? "(command)"}${typeof item.exit_code === "number" ? `  (exit ${item.exit_code})` : ""}`);
         break;
       case "file_change":
-        for (const c of (item.changes as Array<{ path?: string; kind?: string }> | undefined) ?? []) this.print(`${c.kind ?? "changed"}: ${c.path ?? "?"}`);
+        for (const c of Array.isArray(item.changes) ? item.changes : []) this.print(`${c.kind ?? "changed"}: ${c.path ?? "?"}`);
         break;
       case "mcp_tool_call":
         this.print(`tool: ${str(item.server) ?? "?"}.${str(item.tool) ?? "?"}`);
@@ -59,20 +65,9 @@ export class ExecEvents {
         this.print(`web search: ${str(item.query) ?? ""}`);
         break;
       case "error":
-        this.lastProblem = str(item.message);
-        if (this.lastProblem) this.print(`codex: ${this.lastProblem}`);
+        this.problem(item.message);
         break;
     }
-  }
-}
-
-function parse(raw: string): Record<string, any> | null {
-  if (!raw.startsWith("{")) return null;
-  try {
-    const v = JSON.parse(raw) as unknown;
-    return v && typeof v === "object" ? (v as Record<string, any>) : null;
-  } catch {
-    return null;
   }
 }
 
@@ -83,15 +78,4 @@ function str(v: unknown): string | null {
 function firstLine(s: string): string {
   const l = s.trim().split("\n")[0] ?? "";
   return l.length > 200 ? `${l.slice(0, 199)}…` : l;
-}
-
-function toUsage(u: Record<string, unknown> | undefined): Usage | null {
-  if (!u) return null;
-  const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
-  return {
-    input_tokens: n(u.input_tokens),
-    cached_input_tokens: n(u.cached_input_tokens),
-    output_tokens: n(u.output_tokens),
-    reasoning_tokens: n(u.reasoning_output_tokens),
-  };
 }

@@ -21150,6 +21150,59 @@ function lastLines(text) {
   return lines.slice(-3).join(" / ") || "no output";
 }
 
+// gateway/codex/exec-events.ts
+function parseExecEvent(line) {
+  if (!line.startsWith("{")) return null;
+  let v;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!isObject(v) || typeof v.type !== "string") return null;
+  switch (v.type) {
+    case "thread.started":
+      return typeof v.thread_id === "string" ? v : null;
+    case "turn.started":
+      return v;
+    case "turn.completed":
+      return isObject(v.usage) ? v : null;
+    case "turn.failed":
+      return isObject(v.error) && typeof v.error.message === "string" ? v : null;
+    case "item.started":
+    case "item.updated":
+    case "item.completed":
+      return isObject(v.item) && itemOk(v.item) ? v : null;
+    case "error":
+      return typeof v.message === "string" ? v : null;
+    default:
+      return null;
+  }
+}
+function execUsage(u) {
+  const n = (v) => typeof v === "number" && Number.isFinite(v) ? v : 0;
+  return {
+    input_tokens: n(u.input_tokens),
+    cached_input_tokens: n(u.cached_input_tokens),
+    output_tokens: n(u.output_tokens),
+    reasoning_tokens: n(u.reasoning_output_tokens)
+  };
+}
+function itemOk(item) {
+  switch (item.type) {
+    case "agent_message":
+    case "reasoning":
+      return typeof item.text === "string";
+    case "error":
+      return typeof item.message === "string";
+    default:
+      return typeof item.type === "string";
+  }
+}
+function isObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 // action/codex-events.ts
 var ExecEvents = class {
   constructor(print) {
@@ -21162,26 +21215,29 @@ var ExecEvents = class {
   /** The latest `error` event or error item, to explain a crash. */
   lastProblem = null;
   line(raw) {
-    const ev = parse(raw);
+    const ev = parseExecEvent(raw);
     if (!ev) {
       if (raw.trim()) this.print(raw);
       return;
     }
     switch (ev.type) {
       case "turn.failed":
-        this.failedMessage = str(ev.error?.message) ?? "codex exec reported a failed turn";
+        this.failedMessage = str(ev.error.message) ?? "codex exec reported a failed turn";
         break;
       case "turn.completed":
-        this.usage = toUsage(ev.usage);
+        this.usage = execUsage(ev.usage);
         break;
       case "error":
-        this.lastProblem = str(ev.message);
-        if (this.lastProblem) this.print(`codex: ${this.lastProblem}`);
+        this.problem(ev.message);
         break;
       case "item.completed":
-        this.item(ev.item ?? {});
+        this.item(ev.item);
         break;
     }
+  }
+  problem(message) {
+    this.lastProblem = str(message);
+    if (this.lastProblem) this.print(`codex: ${this.lastProblem}`);
   }
   item(item) {
     switch (item.type) {
@@ -21196,7 +21252,7 @@ var ExecEvents = class {
         this.print(`$ ${str(item.command) ?? "(command)"}${typeof item.exit_code === "number" ? `  (exit ${item.exit_code})` : ""}`);
         break;
       case "file_change":
-        for (const c of item.changes ?? []) this.print(`${c.kind ?? "changed"}: ${c.path ?? "?"}`);
+        for (const c of Array.isArray(item.changes) ? item.changes : []) this.print(`${c.kind ?? "changed"}: ${c.path ?? "?"}`);
         break;
       case "mcp_tool_call":
         this.print(`tool: ${str(item.server) ?? "?"}.${str(item.tool) ?? "?"}`);
@@ -21205,37 +21261,17 @@ var ExecEvents = class {
         this.print(`web search: ${str(item.query) ?? ""}`);
         break;
       case "error":
-        this.lastProblem = str(item.message);
-        if (this.lastProblem) this.print(`codex: ${this.lastProblem}`);
+        this.problem(item.message);
         break;
     }
   }
 };
-function parse(raw) {
-  if (!raw.startsWith("{")) return null;
-  try {
-    const v = JSON.parse(raw);
-    return v && typeof v === "object" ? v : null;
-  } catch {
-    return null;
-  }
-}
 function str(v) {
   return typeof v === "string" && v !== "" ? v : null;
 }
 function firstLine(s) {
   const l = s.trim().split("\n")[0] ?? "";
   return l.length > 200 ? `${l.slice(0, 199)}\u2026` : l;
-}
-function toUsage(u) {
-  if (!u) return null;
-  const n = (v) => typeof v === "number" && Number.isFinite(v) ? v : 0;
-  return {
-    input_tokens: n(u.input_tokens),
-    cached_input_tokens: n(u.cached_input_tokens),
-    output_tokens: n(u.output_tokens),
-    reasoning_tokens: n(u.reasoning_output_tokens)
-  };
 }
 
 // action/served.ts
@@ -21523,7 +21559,7 @@ async function readStream(res, log, now) {
       text += delta;
       lines.push(delta);
     }
-    if (chunk.usage) usage = toUsage2(chunk.usage);
+    if (chunk.usage) usage = toUsage(chunk.usage);
     return void 0;
   };
   try {
@@ -21558,7 +21594,7 @@ async function readJson(res, log) {
   }
   new LineBuffer((l) => log.info(l)).push(`${content}
 `);
-  return { text: content, usage: body?.usage ? toUsage2(body.usage) : null };
+  return { text: content, usage: body?.usage ? toUsage(body.usage) : null };
 }
 function streamError(err, now) {
   const e = err ?? {};
@@ -21570,7 +21606,7 @@ function unreachable(url, err) {
   const why = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
   return failure("transient", "unreachable", `Cannot reach the gateway at ${new URL(url).origin} (${why}).`);
 }
-function toUsage2(u) {
+function toUsage(u) {
   return {
     input_tokens: num(u.prompt_tokens),
     cached_input_tokens: num(u.prompt_tokens_details?.cached_tokens),

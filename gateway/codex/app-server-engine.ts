@@ -10,10 +10,17 @@ import { Channel, nextOrStop } from "./channel";
 import { childEnv, configArgs } from "./hardening";
 import { ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";
 import { historyItems, planTurn, type TurnPlan } from "./mapping";
-import { RpcClient, RpcClosedError, RpcError } from "./rpc";
+import type { JsonValue } from "./protocol/serde_json/JsonValue";
+import type { CodexErrorInfo, RateLimitSnapshot as WireRateLimits, RateLimitWindow as WireWindow, TokenUsageBreakdown, TurnError } from "./protocol/v2";
+import { RpcAbortedError, RpcClient, RpcClosedError, RpcTimeoutError } from "./rpc";
 import type { AccountInfo, CodexEngine, EngineOptions, LoginHandle } from "./types";
+import { responseItemsJson, type Notification } from "./wire";
 
-type Note = { method: string; params: any };
+/** What a turn waits on: its thread's notifications, and the engine's own signals. */
+type ThreadSignal =
+  | { kind: "notification"; note: Notification }
+  | { kind: "closed"; reason: string }
+  | { kind: "rate_limits"; snapshot: RateLimitSnapshot };
 
 /** How long a hung app-server gets to answer turn/interrupt before it is killed and restarted. */
 const INTERRUPT_GRACE_MS = 5_000;
@@ -27,7 +34,7 @@ export class AppServerEngine implements CodexEngine {
   readonly kind = "app-server" as const;
   private client: RpcClient | null = null;
   private starting: Promise<RpcClient> | null = null;
-  private readonly sinks = new Map<string, Channel<Note>>();
+  private readonly sinks = new Map<string, Channel<ThreadSignal>>();
   private readonly listeners = new Set<(s: RateLimitSnapshot) => void>();
   private readonly logins = new Map<string, (r: { success: boolean; error: string | null }) => void>();
   private latest: RateLimitSnapshot | null = null;
@@ -56,23 +63,21 @@ export class AppServerEngine implements CodexEngine {
       const plan = planTurn(req);
       files = writeTurnImages(this.turnsDir, plan.input.images);
       client = await this.rpc();
-      if (signal.aborted) return yield cancelledEvent();
-      const sink = new Channel<Note>();
-      threadId = await this.startThread(client, plan, deadline);
+      const sink = new Channel<ThreadSignal>();
+      threadId = await this.startThread(client, plan, deadline, signal);
       this.sinks.set(threadId, sink);
       if (plan.history.length > 0) {
-        await client.request("thread/inject_items", { threadId, items: historyItems(plan.history) }, this.left(deadline));
+        await client.request("thread/inject_items", { threadId, items: responseItemsJson(historyItems(plan.history)) }, { timeoutMs: this.left(deadline), signal });
       }
-      if (signal.aborted) return yield cancelledEvent();
-      const started = await client.request<{ turn: { id: string } }>(
+      const started = await client.request(
         "turn/start",
         {
           threadId,
-          input: [{ type: "text", text: plan.input.text, text_elements: [] }, ...files.images.map((p) => ({ type: "localImage", path: p }))],
+          input: [{ type: "text", text: plan.input.text, text_elements: [] }, ...files.images.map((p) => ({ type: "localImage" as const, path: p }))],
           ...(plan.effort ? { effort: plan.effort } : {}),
-          ...(plan.outputSchema ? { outputSchema: plan.outputSchema } : {}),
+          ...(plan.outputSchema ? { outputSchema: plan.outputSchema as JsonValue } : {}),
         },
-        this.left(deadline),
+        { timeoutMs: this.left(deadline), signal },
       );
       yield* this.follow(client, sink, threadId, started.turn.id, deadline, signal);
     } catch (err) {
@@ -80,14 +85,14 @@ export class AppServerEngine implements CodexEngine {
     } finally {
       if (threadId) {
         this.sinks.delete(threadId);
-        if (client && !client.isClosed) client.request("thread/unsubscribe", { threadId }, 10_000).catch(() => {});
+        if (client && !client.isClosed) client.request("thread/unsubscribe", { threadId }, { timeoutMs: 10_000 }).catch(() => {});
       }
       files?.cleanup();
     }
   }
 
-  private async startThread(client: RpcClient, plan: TurnPlan, deadline: number): Promise<string> {
-    const res = await client.request<{ thread: { id: string } }>(
+  private async startThread(client: RpcClient, plan: TurnPlan, deadline: number, signal: AbortSignal): Promise<string> {
+    const res = await client.request(
       "thread/start",
       {
         model: plan.model,
@@ -97,7 +102,7 @@ export class AppServerEngine implements CodexEngine {
         ephemeral: true,
         ...(plan.developerInstructions ? { developerInstructions: plan.developerInstructions } : {}),
       },
-      this.left(deadline),
+      { timeoutMs: this.left(deadline), signal },
     );
     return res.thread.id;
   }
@@ -105,7 +110,7 @@ export class AppServerEngine implements CodexEngine {
   /** Turns the thread's notifications into events until the turn completes, fails, times out or is cancelled. */
   private async *follow(
     client: RpcClient,
-    sink: Channel<Note>,
+    sink: Channel<ThreadSignal>,
     threadId: string,
     turnId: string,
     deadline: number,
@@ -114,7 +119,7 @@ export class AppServerEngine implements CodexEngine {
     let streamed = "";
     let finalText: string | null = null;
     let usage: Usage | null = null;
-    let lastError: any = null;
+    let lastError: TurnError | null = null;
     for (;;) {
       const next = await nextOrStop(sink, signal, this.left(deadline));
       if (next === "aborted") {
@@ -125,46 +130,44 @@ export class AppServerEngine implements CodexEngine {
         this.interrupt(client, threadId, turnId);
         return yield { type: "error", class: "transient", code: "timeout", message: `Codex did not finish the turn within ${this.o.turnTimeoutMs} ms.` };
       }
-      const p = next.params;
-      switch (next.method) {
-        case "__closed":
-          return yield engineCrashed(p.reason);
-        case "__rate_limits":
-          yield { type: "rate_limits", rateLimits: p.snapshot };
-          break;
+      if (next.kind === "closed") return yield engineCrashed(next.reason);
+      if (next.kind === "rate_limits") {
+        yield { type: "rate_limits", rateLimits: next.snapshot };
+        continue;
+      }
+      const note = next.note;
+      switch (note.method) {
         case "item/agentMessage/delta":
-          if (p.turnId === turnId && p.delta) {
-            streamed += p.delta;
-            yield { type: "delta", text: p.delta };
+          if (note.params.turnId === turnId && note.params.delta) {
+            streamed += note.params.delta;
+            yield { type: "delta", text: note.params.delta };
           }
           break;
         case "item/completed":
-          if (p.item?.type === "agentMessage") finalText = p.item.text;
+          if (note.params.item.type === "agentMessage") finalText = note.params.item.text;
           break;
         case "thread/tokenUsage/updated":
-          usage = toUsage(p.tokenUsage?.last);
+          usage = toUsage(note.params.tokenUsage.last);
           break;
         case "error":
-          if (!p.willRetry) lastError = p.error;
+          if (!note.params.willRetry) lastError = note.params.error;
           break;
         case "turn/completed": {
-          const turn = p.turn;
+          const turn = note.params.turn;
           if (turn.status === "completed") {
             yield { type: "message", text: finalText ?? streamed, finishReason: "stop" };
             return yield { type: "usage", usage: usage ?? ZERO_USAGE };
           }
           if (turn.status === "interrupted") return yield cancelledEvent();
-          const err = turn.error ?? lastError ?? { message: "Codex reported a failed turn without a reason." };
-          return yield this.classified(err);
+          return yield this.classified(turn.error ?? lastError ?? { message: "Codex reported a failed turn without a reason.", codexErrorInfo: null });
         }
       }
     }
   }
 
-  private classified(err: { message?: string; codexErrorInfo?: unknown }): TurnEvent {
-    const info = err.codexErrorInfo ?? null;
-    const status = info && typeof info === "object" ? (Object.values(info as object)[0] as any)?.httpStatusCode ?? null : null;
-    const o = classifyCodexError({ codexErrorInfo: info, message: err.message ?? "", httpStatusCode: status }, this.now());
+  private classified(err: Pick<TurnError, "message" | "codexErrorInfo">): TurnEvent {
+    const info = err.codexErrorInfo;
+    const o = classifyCodexError({ codexErrorInfo: info, message: err.message, httpStatusCode: httpStatusOf(info) }, this.now());
     if (o.class === "usage_limit") {
       // The message gives the reset to the minute (rounded up); the pushed snapshot has the second.
       const exact = spentWindowReset(this.latest, this.now());
@@ -175,8 +178,8 @@ export class AppServerEngine implements CodexEngine {
 
   /** Asks the turn to stop; an app-server that does not answer in time is hung, so it is replaced. */
   private interrupt(client: RpcClient, threadId: string, turnId: string): void {
-    client.request("turn/interrupt", { threadId, turnId }, INTERRUPT_GRACE_MS).catch((err) => {
-      if (err instanceof RpcError && !client.isClosed) {
+    client.request("turn/interrupt", { threadId, turnId }, { timeoutMs: INTERRUPT_GRACE_MS }).catch((err) => {
+      if (err instanceof RpcTimeoutError && !client.isClosed) {
         this.o.log.warn("codex app-server did not answer turn/interrupt; restarting it", { lane: this.o.lane });
         void client.kill();
       }
@@ -185,8 +188,9 @@ export class AppServerEngine implements CodexEngine {
 
   private failure(err: unknown, client: RpcClient | null): TurnEvent {
     if (err instanceof ImageError) return { type: "error", class: "client_error", code: "invalid_image", message: err.message };
+    if (err instanceof RpcAbortedError) return cancelledEvent();
     if (err instanceof RpcClosedError) return engineCrashed(err.message);
-    if (err instanceof RpcError && err.code === null && client && !client.isClosed) {
+    if (err instanceof RpcTimeoutError && client && !client.isClosed) {
       // A request timed out: the process is not answering. Replace it for the next turn.
       this.o.log.warn("codex app-server stopped answering; restarting it", { lane: this.o.lane });
       void client.kill();
@@ -222,13 +226,13 @@ export class AppServerEngine implements CodexEngine {
       env: childEnv({ home: this.o.home, config: this.o.config, env: this.o.env }),
       cwd: this.cwd,
     });
-    client.on("notification", (method: string, params: any) => this.route(method, params));
+    client.on("notification", (note: Notification) => this.route(note));
     client.on("exit", (_code: number | null, _signal: string | null, stderrTail: string) => this.onExit(client, stderrTail));
     try {
       await client.request(
         "initialize",
         { clientInfo: { name: "codex_lanes", title: "codex-lanes", version: codexVersion() }, capabilities: { experimentalApi: true, requestAttestation: false } },
-        30_000,
+        { timeoutMs: 30_000 },
       );
     } catch (err) {
       await client.kill();
@@ -245,14 +249,17 @@ export class AppServerEngine implements CodexEngine {
     if (this.closed) return;
     const tail = stderrTail.trim().split("\n").slice(-3).join(" | ");
     this.o.log.warn("codex app-server exited; it will be restarted on the next request", { lane: this.o.lane, stderr: tail });
-    for (const sink of this.sinks.values()) sink.push({ method: "__closed", params: { reason: "codex app-server exited during the turn" } });
+    for (const sink of this.sinks.values()) sink.push({ kind: "closed", reason: "codex app-server exited during the turn" });
   }
 
-  private route(method: string, params: any): void {
-    if (method === "account/rateLimits/updated") return this.mergeRateLimits(params?.rateLimits);
-    if (method === "account/login/completed") return this.finishLogin(params?.loginId, { success: !!params?.success, error: params?.error ?? null });
-    const threadId = params?.threadId;
-    if (typeof threadId === "string") this.sinks.get(threadId)?.push({ method, params });
+  private route(note: Notification): void {
+    if (note.method === "account/rateLimits/updated") return this.mergeRateLimits(note.params.rateLimits);
+    if (note.method === "account/login/completed") {
+      if (note.params.loginId) this.finishLogin(note.params.loginId, { success: note.params.success, error: note.params.error });
+      return;
+    }
+    const threadId = "threadId" in note.params ? note.params.threadId : undefined;
+    if (typeof threadId === "string") this.sinks.get(threadId)?.push({ kind: "notification", note });
   }
 
   // --- account, models, usage windows ------------------------------------------------------
@@ -261,7 +268,7 @@ export class AppServerEngine implements CodexEngine {
     if (this.modelsCache && this.now() - this.modelsCache.at < MODELS_TTL_MS) return this.modelsCache.ids;
     try {
       const client = await this.rpc();
-      const res = await client.request<{ data: Array<{ model: string; hidden: boolean }> }>("model/list", { includeHidden: false, limit: 200 });
+      const res = await client.request("model/list", { includeHidden: false, limit: 200 });
       const ids = [...new Set(res.data.filter((m) => !m.hidden).map((m) => m.model))];
       this.modelsCache = { at: this.now(), ids };
       return ids;
@@ -273,15 +280,15 @@ export class AppServerEngine implements CodexEngine {
 
   async account(): Promise<AccountInfo> {
     const client = await this.rpc();
-    const res = await client.request<{ account: { type: string; email?: string | null; planType?: string | null } | null }>("account/read", { refreshToken: false });
-    const a = res.account;
+    const { account: a } = await client.request("account/read", { refreshToken: false });
     if (!a) return { signedIn: false, email: null, plan: null };
-    return { signedIn: true, email: a.email ?? null, plan: a.type === "chatgpt" ? a.planType ?? null : a.type };
+    return a.type === "chatgpt" ? { signedIn: true, email: a.email, plan: a.planType } : { signedIn: true, email: null, plan: a.type };
   }
 
   async login(): Promise<LoginHandle> {
     const client = await this.rpc();
-    const res = await client.request<{ loginId: string; verificationUrl: string; userCode: string }>("account/login/start", { type: "chatgptDeviceCode" });
+    const res = await client.request("account/login/start", { type: "chatgptDeviceCode" });
+    if (res.type !== "chatgptDeviceCode") throw new Error(`codex answered a device-code sign-in with a ${res.type} one`);
     const done = new Promise<{ success: boolean; error: string | null }>((resolve) => this.logins.set(res.loginId, resolve));
     void done.then((r) => {
       if (r.success) this.modelsCache = null;
@@ -311,7 +318,7 @@ export class AppServerEngine implements CodexEngine {
 
   async rateLimits(): Promise<RateLimitSnapshot | null> {
     const client = await this.rpc();
-    const res = await client.request<{ rateLimits: any }>("account/rateLimits/read", { excludeResetCreditDetails: true });
+    const res = await client.request("account/rateLimits/read", { excludeResetCreditDetails: true });
     this.mergeRateLimits(res.rateLimits);
     return this.latest;
   }
@@ -330,8 +337,7 @@ export class AppServerEngine implements CodexEngine {
     setTimeout(poll, 0).unref();
   }
 
-  private mergeRateLimits(raw: any): void {
-    if (!raw) return;
+  private mergeRateLimits(raw: WireRateLimits): void {
     const next = toSnapshot(raw, this.now());
     // Updates are sparse: a missing window keeps the last value we saw (protocol doc).
     this.latest = {
@@ -342,7 +348,7 @@ export class AppServerEngine implements CodexEngine {
     };
     const snapshot = this.latest;
     for (const l of this.listeners) l(snapshot);
-    for (const sink of this.sinks.values()) sink.push({ method: "__rate_limits", params: { snapshot } });
+    for (const sink of this.sinks.values()) sink.push({ kind: "rate_limits", snapshot });
   }
 
   async reload(): Promise<void> {
@@ -365,23 +371,29 @@ function spentWindowReset(s: RateLimitSnapshot | null, now: number): number | nu
   return spent.length ? Math.max(...spent.map((w) => w.resetsAt!)) : null;
 }
 
-function toWindow(w: any): RateLimitWindow | null {
-  if (!w || typeof w.usedPercent !== "number") return null;
-  return { usedPercent: w.usedPercent, windowMinutes: w.windowDurationMins ?? null, resetsAt: typeof w.resetsAt === "number" ? w.resetsAt * 1000 : null };
+function toWindow(w: WireWindow | null): RateLimitWindow | null {
+  if (!w) return null;
+  return { usedPercent: w.usedPercent, windowMinutes: w.windowDurationMins, resetsAt: w.resetsAt === null ? null : w.resetsAt * 1000 };
 }
 
-export function toSnapshot(raw: any, now: number): RateLimitSnapshot {
-  return { primary: toWindow(raw.primary), secondary: toWindow(raw.secondary), planType: raw.planType ?? null, observedAt: now };
+export function toSnapshot(raw: WireRateLimits, now: number): RateLimitSnapshot {
+  return { primary: toWindow(raw.primary), secondary: toWindow(raw.secondary), planType: raw.planType, observedAt: now };
 }
 
-function toUsage(b: any): Usage | null {
-  if (!b) return null;
+function toUsage(b: TokenUsageBreakdown): Usage {
   return {
-    input_tokens: b.inputTokens ?? 0,
-    cached_input_tokens: b.cachedInputTokens ?? 0,
-    output_tokens: b.outputTokens ?? 0,
-    reasoning_tokens: b.reasoningOutputTokens ?? 0,
+    input_tokens: b.inputTokens,
+    cached_input_tokens: b.cachedInputTokens,
+    output_tokens: b.outputTokens,
+    reasoning_tokens: b.reasoningOutputTokens,
   };
+}
+
+/** The HTTP status some error kinds carry, e.g. `{responseTooManyFailedAttempts: {httpStatusCode: 429}}`. */
+function httpStatusOf(info: CodexErrorInfo | null): number | null {
+  if (!info || typeof info !== "object") return null;
+  const detail = Object.values(info)[0] as { httpStatusCode?: number | null } | undefined;
+  return detail?.httpStatusCode ?? null;
 }
 
 function cancelledEvent(): TurnEvent {

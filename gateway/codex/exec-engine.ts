@@ -11,12 +11,13 @@ import { classifyExecFailure } from "../lanes/classify";
 import { AppServerEngine } from "./app-server-engine";
 import { codexBinary } from "./binary";
 import { Channel, nextOrStop } from "./channel";
+import { execUsage, parseExecEvent, type ExecEvent } from "./exec-events";
 import { childEnv, configArgs, tomlValue } from "./hardening";
 import { ensureDir, ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";
 import { execPrompt, planTurn, type TurnPlan } from "./mapping";
 import type { AccountInfo, CodexEngine, EngineOptions, LoginHandle } from "./types";
 
-type Line = { kind: "line"; json: any } | { kind: "exit"; code: number | null; stderr: string };
+type Line = { kind: "event"; event: ExecEvent } | { kind: "exit"; code: number | null; stderr: string };
 
 /** The metadata app-server exits after this long without use. */
 const META_IDLE_MS = 60_000;
@@ -65,11 +66,8 @@ export class ExecEngine implements CodexEngine {
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString("utf8")).slice(-4000)));
     createInterface({ input: child.stdout }).on("line", (l) => {
-      try {
-        lines.push({ kind: "line", json: JSON.parse(l) });
-      } catch {
-        // not an event line
-      }
+      const event = parseExecEvent(l);
+      if (event) lines.push({ kind: "event", event });
     });
     child.on("close", (code) => lines.push({ kind: "exit", code, stderr }));
     child.on("error", (err) => lines.push({ kind: "exit", code: null, stderr: err.message }));
@@ -87,11 +85,11 @@ export class ExecEngine implements CodexEngine {
         if (next === "aborted") return yield { type: "error", class: "cancelled", code: "cancelled", message: "The client went away; the turn was stopped." };
         if (next === "deadline") return yield { type: "error", class: "transient", code: "timeout", message: `Codex did not finish the turn within ${this.o.turnTimeoutMs} ms.` };
         if (next.kind === "exit") return yield* this.finish(next, text, usage, failed, lastProgress);
-        const ev = next.json;
-        if (ev.type === "item.completed" && ev.item?.type === "agent_message") text = ev.item.text;
-        else if (ev.type === "turn.completed") usage = toUsage(ev.usage);
-        else if (ev.type === "turn.failed") failed = ev.error?.message ?? "codex exec reported a failed turn";
-        else if (ev.type === "error" && typeof ev.message === "string") lastProgress = ev.message; // "Reconnecting…": progress, not final
+        const ev = next.event;
+        if (ev.type === "item.completed" && ev.item.type === "agent_message") text = ev.item.text;
+        else if (ev.type === "turn.completed") usage = execUsage(ev.usage);
+        else if (ev.type === "turn.failed") failed = ev.error.message || "codex exec reported a failed turn";
+        else if (ev.type === "error") lastProgress = ev.message; // "Reconnecting…": progress, not final
       }
     } finally {
       stop(child);
@@ -203,14 +201,4 @@ function stop(child: ReturnType<typeof spawn>): void {
   setTimeout(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }, KILL_GRACE_MS).unref();
-}
-
-function toUsage(u: any): Usage | null {
-  if (!u) return null;
-  return {
-    input_tokens: u.input_tokens ?? 0,
-    cached_input_tokens: u.cached_input_tokens ?? 0,
-    output_tokens: u.output_tokens ?? 0,
-    reasoning_tokens: u.reasoning_output_tokens ?? 0,
-  };
 }

@@ -2,6 +2,8 @@
 // earlier user/assistant messages become history, the last user message is the turn's input.
 
 import type { ChatMessage, ChatRequest, ContentPart } from "../chat/types";
+import type { ContentItem } from "./protocol/ContentItem";
+import type { ResponseItem } from "./protocol/ResponseItem";
 
 export interface HistoryEntry {
   role: "user" | "assistant";
@@ -56,19 +58,13 @@ function imagesOf(parts: ContentPart[]): string[] {
 }
 
 /** History as Responses API items, for app-server `thread/inject_items`. */
-export function historyItems(history: HistoryEntry[]): unknown[] {
-  return history.map((h) =>
-    h.role === "user"
-      ? {
-          type: "message",
-          role: "user",
-          content: [
-            ...(h.text ? [{ type: "input_text", text: h.text }] : []),
-            ...h.images.map((url) => ({ type: "input_image", image_url: url })),
-          ],
-        }
-      : { type: "message", role: "assistant", content: [{ type: "output_text", text: h.text }] },
-  );
+export function historyItems(history: HistoryEntry[]): ResponseItem[] {
+  return history.map((h): ResponseItem => {
+    if (h.role === "assistant") return { type: "message", role: "assistant", content: [{ type: "output_text", text: h.text }] };
+    const content: ContentItem[] = h.images.map((url) => ({ type: "input_image", image_url: url }));
+    if (h.text) content.unshift({ type: "input_text", text: h.text });
+    return { type: "message", role: "user", content };
+  });
 }
 
 /**

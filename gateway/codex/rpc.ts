@@ -1,18 +1,40 @@
 // A JSON-RPC client for `codex app-server` over stdio: newline-delimited JSON, no "jsonrpc" field
-// (reference §5.4). It knows nothing about turns; app-server-engine.ts builds on it.
+// (reference §5.4). Typed by the generated protocol (wire.ts). It knows nothing about turns;
+// app-server-engine.ts builds on it.
 
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { createInterface } from "node:readline";
+import type { Method, Notification, ParamsOf, Responses, ServerCall } from "./wire";
 
+/** The server answered with a JSON-RPC error: it is alive and refused this one request. */
 export class RpcError extends Error {
   constructor(
     message: string,
-    readonly code: number | null,
+    readonly code: number,
     readonly data: unknown = null,
   ) {
     super(message);
     this.name = "RpcError";
+  }
+}
+
+/** No answer within the request's timeout: the server may be hung. */
+export class RpcTimeoutError extends Error {
+  constructor(
+    readonly method: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${method} timed out after ${timeoutMs} ms`);
+    this.name = "RpcTimeoutError";
+  }
+}
+
+/** The caller's signal aborted before the answer came; says nothing about the server. */
+export class RpcAbortedError extends Error {
+  constructor(readonly method: string) {
+    super(`${method} was abandoned: the caller went away`);
+    this.name = "RpcAbortedError";
   }
 }
 
@@ -24,10 +46,15 @@ export class RpcClosedError extends Error {
   }
 }
 
+export interface RequestOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
-  timer: NodeJS.Timeout;
+  done(): void;
 }
 
 export interface RpcClientOptions {
@@ -35,13 +62,23 @@ export interface RpcClientOptions {
   args: string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Answer server→client requests (approvals and the like); we decline them all by default. */
-  onServerRequest?(method: string, params: unknown): unknown;
+  /** Answers a server→client request (approvals, dynamic tool calls); `undefined` declines it. */
+  onServerRequest?(call: ServerCall): unknown;
 }
 
+interface WireMessage {
+  id?: number | string;
+  method?: string;
+  params?: unknown;
+  result?: unknown;
+  error?: { code?: number; message?: string; data?: unknown };
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
 /**
- * Emits `notification` (method, params) and `exit` (code, signal, stderrTail). After `exit`, every
- * pending and future request rejects with RpcClosedError.
+ * Emits `notification` (a typed server notification) and `exit` (code, signal, stderrTail). After
+ * `exit`, every pending and future request rejects with RpcClosedError.
  */
 export class RpcClient extends EventEmitter {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -70,21 +107,32 @@ export class RpcClient extends EventEmitter {
     return this.closed !== null;
   }
 
-  request<T = unknown>(method: string, params: unknown, timeoutMs = 30_000): Promise<T> {
+  request<M extends Method>(method: M, params: ParamsOf<M>, opts: RequestOptions = {}): Promise<Responses[M]> {
     if (this.closed) return Promise.reject(new RpcClosedError(this.closed));
+    const { signal, timeoutMs = DEFAULT_TIMEOUT_MS } = opts;
+    if (signal?.aborted) return Promise.reject(new RpcAbortedError(method));
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
+    return new Promise<Responses[M]>((resolve, reject) => {
+      const timer = setTimeout(() => settle(new RpcTimeoutError(method, timeoutMs)), timeoutMs);
+      const onAbort = () => settle(new RpcAbortedError(method));
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         this.pending.delete(id);
-        reject(new RpcError(`${method} timed out after ${timeoutMs} ms`, null));
-      }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      this.write({ id, method, params });
+      };
+      // A late answer to an abandoned request finds no pending entry and is dropped.
+      const settle = (err: Error) => {
+        done();
+        reject(err);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, done });
+      this.write(params === undefined ? { id, method } : { id, method, params });
     });
   }
 
-  notify(method: string, params?: unknown): void {
-    this.write(params === undefined ? { method } : { method, params });
+  notify(method: "initialized"): void {
+    this.write({ method });
   }
 
   /** Ends the process: SIGTERM, then SIGKILL if it lingers. */
@@ -106,41 +154,38 @@ export class RpcClient extends EventEmitter {
   }
 
   private onLine(line: string): void {
-    let msg: { id?: number | string; method?: string; params?: unknown; result?: unknown; error?: { code?: number; message?: string; data?: unknown } };
+    let msg: WireMessage;
     try {
-      msg = JSON.parse(line);
+      msg = JSON.parse(line) as WireMessage;
     } catch {
       return; // not protocol output
     }
-    if (msg.method !== undefined && msg.id !== undefined) return this.answerServerRequest(msg.id, msg.method, msg.params);
-    if (msg.method !== undefined) {
-      this.emit("notification", msg.method, msg.params);
-      return;
-    }
+    if (msg.method !== undefined && msg.id !== undefined) return void this.answerServerRequest(msg.id, { method: msg.method, params: msg.params } as ServerCall);
+    // The pinned binary generated these types: its messages are what they say.
+    if (msg.method !== undefined) return void this.emit("notification", { method: msg.method, params: msg.params } as Notification);
     const pending = typeof msg.id === "number" ? this.pending.get(msg.id) : undefined;
     if (!pending) return;
-    this.pending.delete(msg.id as number);
-    clearTimeout(pending.timer);
-    if (msg.error) pending.reject(new RpcError(msg.error.message ?? "app-server error", msg.error.code ?? null, msg.error.data));
+    pending.done();
+    if (msg.error) pending.reject(new RpcError(msg.error.message ?? "app-server error", msg.error.code ?? -32603, msg.error.data));
     else pending.resolve(msg.result);
   }
 
-  private answerServerRequest(id: number | string, method: string, params: unknown): void {
-    const result = this.opts.onServerRequest?.(method, params);
-    if (result === undefined) {
-      this.write({ id, error: { code: -32601, message: `codex-lanes does not serve ${method}` } });
-    } else {
-      this.write({ id, result });
+  private async answerServerRequest(id: number | string, call: ServerCall): Promise<void> {
+    try {
+      const result = await this.opts.onServerRequest?.(call);
+      if (result === undefined) this.write({ id, error: { code: -32601, message: `codex-lanes does not serve ${call.method}` } });
+      else this.write({ id, result });
+    } catch (err) {
+      this.write({ id, error: { code: -32603, message: err instanceof Error ? err.message : String(err) } });
     }
   }
 
   private shutDown(reason: string, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.closed) return;
     this.closed = reason;
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
+    for (const p of [...this.pending.values()]) {
+      p.done();
       p.reject(new RpcClosedError(reason));
-      this.pending.delete(id);
     }
     this.emit("exit", code, signal, this.stderrTail);
   }
