@@ -45,6 +45,28 @@ test("non-streaming through the API-key lane: the client's body goes upstream wi
   assert.ok(row.apiCostUsd > 0, "gpt-4o-mini has a price");
 });
 
+test("a non-streamed answer reaches the client as the upstream sent it: its id, model and fields", async (t) => {
+  const up = await fake(t);
+  const gw = await startTestGateway(t, { lanes: [openaiLane("api", up.baseUrl, API_KEY)] });
+  const data = await client(gw.baseURL, gw.key).chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "as is" }] });
+  assert.match(data.id, /^chatcmpl-fake/, "the upstream's own completion id");
+  assert.equal(data.system_fingerprint, "fp_fake");
+  assert.equal(data.choices[0]!.message.refusal, null);
+  assert.equal(data.choices[0]!.message.content, "echo: as is");
+});
+
+test("a stream that keeps arriving is not timed out, however long it lasts; only silence is", async (t) => {
+  const up = await fake(t);
+  const gw = await startTestGateway(t, { lanes: [openaiLane("api", up.baseUrl, API_KEY, { timeoutMs: 1_500 })] });
+  // 20 chunks 100 ms apart: over 2 s in all, never 1.5 s without a byte.
+  up.setScenario({ name: "slow", delayMs: 100, chunks: 20 });
+  const stream = await client(gw.baseURL, gw.key).chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "a long answer to stream" }], stream: true });
+  let text = "";
+  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+  assert.equal(text, "echo: a long answer to stream");
+  assert.equal(gw.requests().list().rows[0]!.status, "ok");
+});
+
 test("streaming through the API-key lane: deltas pass through; usage is always asked upstream and logged", async (t) => {
   const up = await fake(t);
   const gw = await startTestGateway(t, { lanes: [openaiLane("api", up.baseUrl, API_KEY)] });

@@ -232,6 +232,24 @@ describe("request log", () => {
     assert.equal(s.requests.get("nope"), null);
   });
 
+  test("many rows at once: every good row is written as insert() would; bad and duplicate rows come back with their errors", () => {
+    const s = open(freshDir());
+    s.requests.insert(row({ id: "taken" }));
+    const rows = Array.from({ length: 120 }, (_, i) => row({ id: `many_${i}`, inputTokens: i, createdAt: T0 + i }));
+    const bad = row({ id: "bad", latencyMs: -1 });
+    const dup = row({ id: "taken" });
+    // The duplicate sits inside the second batch of rows: the rest of that batch must still land.
+    const failed = s.requests.insertMany([...rows.slice(0, 60), dup, bad, ...rows.slice(60)]);
+    assert.deepEqual(failed.map((f) => f.row.id).sort(), ["bad", "taken"]);
+    assert.ok(failed.find((f) => f.row.id === "taken")!.error instanceof DuplicateRequestIdError);
+    assert.ok(failed.find((f) => f.row.id === "bad")!.error instanceof InvalidRequestRowError);
+    assert.equal(s.requests.count(), 121);
+    const one = row({ id: "single", inputTokens: 77, createdAt: T0 + 500 });
+    s.requests.insert(one);
+    assert.deepEqual({ ...s.requests.get("many_77")!, id: "x", createdAt: "t" }, { ...s.requests.get("single")!, id: "x", createdAt: "t" });
+    assert.deepEqual(s.requests.insertMany([]), []);
+  });
+
   test("bad rows and duplicate ids are typed errors and write nothing", () => {
     const s = open(freshDir());
     s.requests.insert(row({ id: "dup" }));

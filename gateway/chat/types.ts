@@ -72,7 +72,8 @@ export type TurnError = Outcome;
  */
 export type TurnEvent =
   | { type: "delta"; text: string }
-  | { type: "message"; text: string; finishReason?: "stop" | "length" }
+  /** `body`: an API-key lane's whole non-streamed chat.completion, which the client gets byte for byte. */
+  | { type: "message"; text: string; finishReason?: "stop" | "length"; body?: Uint8Array }
   | { type: "usage"; usage: Usage }
   | { type: "rate_limits"; rateLimits: RateLimitSnapshot }
   | ({ type: "error" } & TurnError);

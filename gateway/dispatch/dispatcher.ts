@@ -36,6 +36,8 @@ export interface Completion {
   text: string;
   finishReason: FinishReason;
   usage: Usage;
+  /** The lane's answer as it sent it, when it is already an OpenAI chat.completion (API-key lanes). */
+  body?: Uint8Array;
 }
 
 /**
@@ -103,6 +105,7 @@ interface Answer {
   text: string;
   finishReason: FinishReason;
   usage: Usage | null;
+  body?: Uint8Array;
 }
 
 interface Sink {
@@ -172,7 +175,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         track.attempts = res.attempts;
         if (res.ok) {
           if (streaming && track.committedLane === null) commit(res.lane, sink, track);
-          return { ok: true, completion: { lane: res.lane, text: res.result.text, finishReason: res.result.finishReason, usage: res.result.usage ?? NO_USAGE } };
+          const { text, finishReason, usage, body } = res.result;
+          return { ok: true, completion: { lane: res.lane, text, finishReason, usage: usage ?? NO_USAGE, ...(body ? { body } : {}) } };
         }
         if (res.outcome.class === "cancelled" && closing && !input.signal.aborted) return fail(new ShuttingDownError());
         return fail(new LanesFailedError(explain(res.outcome, input.req.model), res.retryAt, res.attempts));
@@ -266,7 +270,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     return {
       outcome: { class: "ok", code: "ok", message: "" },
-      result: { text: message.text, finishReason: message.finishReason ?? "stop", usage },
+      result: { text: message.text, finishReason: message.finishReason ?? "stop", usage, ...(message.body ? { body: message.body } : {}) },
       committed: committed(),
     };
   }
@@ -372,28 +376,25 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (rows.length === 0) return;
     try {
       store.transaction(() => {
-        for (const row of rows) insertRow(row);
+        for (const { row, error } of store.requests.insertMany(rows)) insertFailed(row, error);
       });
     } catch (err) {
       log.error("could not write request-log rows", { rows: rows.length, err });
     }
   }
 
-  function insertRow(row: NewRequestRow): void {
-    try {
-      store.requests.insert(row);
-    } catch (err) {
-      if (err instanceof DuplicateRequestIdError) {
-        // A client reused its x-request-id: keep both rows, the second under a suffixed id.
-        try {
-          store.requests.insert({ ...row, id: `${row.id}.${Math.random().toString(36).slice(2, 8)}` });
-          return;
-        } catch (err2) {
-          err = err2;
-        }
+  function insertFailed(row: NewRequestRow, error: unknown): void {
+    let err = error;
+    if (err instanceof DuplicateRequestIdError) {
+      // A client reused its x-request-id: keep both rows, the second under a suffixed id.
+      try {
+        store.requests.insert({ ...row, id: `${row.id}.${Math.random().toString(36).slice(2, 8)}` });
+        return;
+      } catch (err2) {
+        err = err2;
       }
-      log.error("could not write the request-log row", { requestId: row.id, err });
     }
+    log.error("could not write the request-log row", { requestId: row.id, err });
   }
 
   function stream(input: DispatchInput): AsyncIterable<DispatchEvent> {
@@ -401,7 +402,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const stop = linkedAbort(input.signal);
     const signal = stop.signal;
     const sink: Sink = { start: (lane) => ch.push({ type: "start", lane }), delta: (text) => ch.push({ type: "delta", text }) };
+    let ended = false;
     const done = run({ ...input, signal }, true, sink).then((end) => {
+      ended = true;
       ch.push(end.ok ? { type: "end", finishReason: end.completion.finishReason, usage: end.completion.usage } : { type: "error", error: end.api });
       ch.close();
     });
@@ -409,8 +412,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       try {
         yield* ch;
       } finally {
-        // The consumer stopped early (the client went away): end the turn, then let the row be written.
-        stop.abort();
+        // Only a consumer that stopped early (the client went away) has a turn to end; aborting a
+        // finished one would build an AbortError and run its listeners for nothing.
+        if (!ended) stop.abort();
         await done;
         stop.dispose();
       }

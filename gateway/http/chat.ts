@@ -26,6 +26,8 @@ export function chatHandler(dispatcher: Dispatcher, maxBodyBytes: number, now: (
     const meta: CompletionMeta = { id: completionId(), created: Math.floor(now() / 1000), model: req.model };
     if (!req.stream) {
       const done = await dispatcher.complete(input);
+      // An API-key lane's answer is already a chat.completion: sent as the bytes it came in.
+      if (done.body) return new Response(done.body as Uint8Array<ArrayBuffer>, { status: 200, headers: { "content-type": "application/json", [LANE_HEADER]: done.lane } });
       return c.json(chatCompletion(meta, done.text, done.finishReason, done.usage), 200, { [LANE_HEADER]: done.lane });
     }
     return streamResponse(dispatcher.stream(input), meta, req.includeUsage);

@@ -209,8 +209,22 @@ function pageLimit(limit: unknown): number {
 
 // ---------- the API ----------
 
+/** Rows per multi-row INSERT: ~20 columns × 50 rows stays far below SQLite's limit of bound variables. */
+const INSERT_CHUNK = 50;
+const COLUMN_NAMES = COLUMNS.split(",").map((c) => c.trim()) as Array<keyof DbRow>;
+
 export function createRequestsApi(db: Database.Database): RequestsApi {
-  const insert = db.prepare(`INSERT INTO requests (${COLUMNS}) VALUES (${COLUMNS.split(",").map((c) => `@${c.trim()}`).join(", ")})`);
+  const insert = db.prepare(`INSERT INTO requests (${COLUMNS}) VALUES (${COLUMN_NAMES.map((c) => `@${c}`).join(", ")})`);
+  const multi = new Map<number, Database.Statement>();
+  const insertRows = (n: number): Database.Statement => {
+    let stmt = multi.get(n);
+    if (!stmt) {
+      const tuple = `(${COLUMN_NAMES.map(() => "?").join(", ")})`;
+      stmt = db.prepare(`INSERT INTO requests (${COLUMNS}) VALUES ${Array.from({ length: n }, () => tuple).join(", ")}`);
+      multi.set(n, stmt);
+    }
+    return stmt;
+  };
   const getOne = db.prepare(`SELECT ${COLUMNS} FROM requests WHERE id = ?`);
   const spend = db.prepare(
     `SELECT coalesce(sum(api_cost_usd), 0) AS usd FROM request_hourly WHERE lane = ? AND hour >= ? AND hour < ?`,
@@ -227,6 +241,34 @@ export function createRequestsApi(db: Database.Database): RequestsApi {
         if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") throw new DuplicateRequestIdError(row.id);
         throw err;
       }
+    },
+
+    insertMany(rows) {
+      const failed: Array<{ row: NewRequestRow; error: unknown }> = [];
+      const valid: Array<{ row: NewRequestRow; db: DbRow }> = [];
+      for (const row of rows) {
+        try {
+          valid.push({ row, db: toDb(row) });
+        } catch (error) {
+          failed.push({ row, error });
+        }
+      }
+      for (let i = 0; i < valid.length; i += INSERT_CHUNK) {
+        const chunk = valid.slice(i, i + INSERT_CHUNK);
+        try {
+          insertRows(chunk.length).run(chunk.flatMap(({ db }) => COLUMN_NAMES.map((c) => db[c])));
+        } catch {
+          // One bad row (a reused id) fails the whole statement, which then wrote nothing: row by row.
+          for (const { row } of chunk) {
+            try {
+              this.insert(row);
+            } catch (error) {
+              failed.push({ row, error });
+            }
+          }
+        }
+      }
+      return failed;
     },
 
     list(query = {}): RequestPage {

@@ -167,6 +167,11 @@ export interface TimelinePoint {
 export interface RequestsApi {
   /** Throws InvalidRequestRowError for a bad row, DuplicateRequestIdError when the id exists. */
   insert(row: NewRequestRow): void;
+  /**
+   * Writes many rows with multi-row INSERTs (far fewer statements than one insert per row). Returns
+   * the rows it could not write, each with the error insert() would have thrown for it.
+   */
+  insertMany(rows: NewRequestRow[]): Array<{ row: NewRequestRow; error: unknown }>;
   list(query?: RequestListQuery): RequestPage;
   get(id: string): RequestRow | null;
   count(filter?: RequestFilter): number;

@@ -13,7 +13,16 @@ export interface UpstreamResponse {
   body: AsyncIterable<Buffer>;
   /** The body as text, at most maxBytes of it. */
   text(maxBytes?: number): Promise<string>;
+  /** The whole body, as bytes. */
+  bytes(): Promise<Buffer>;
   discard(): void;
+}
+
+export class UpstreamTimeoutError extends Error {
+  constructor(readonly idleMs: number) {
+    super(`no data from the upstream for ${idleMs} ms`);
+    this.name = "UpstreamTimeoutError";
+  }
 }
 
 export class HttpClient {
@@ -26,14 +35,28 @@ export class HttpClient {
     this.agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   }
 
-  post(headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamResponse> {
+  /**
+   * `idleMs` is the socket's own idle timeout: it restarts with every byte, so no timer of ours is
+   * armed or refreshed per request or per chunk. When it fires, the request and any response body
+   * fail with an UpstreamTimeoutError.
+   */
+  post(headers: Record<string, string>, body: string, signal: AbortSignal, idleMs: number): Promise<UpstreamResponse> {
     const payload = Buffer.from(body);
     return new Promise((resolve, reject) => {
+      let response: IncomingMessage | null = null;
       const req = this.lib.request(
         this.url,
-        { method: "POST", agent: this.agent, signal, headers: { ...headers, "content-length": String(payload.length) } },
-        (res) => resolve(wrap(res)),
+        { method: "POST", agent: this.agent, signal, timeout: idleMs, headers: { ...headers, "content-length": String(payload.length) } },
+        (res) => {
+          response = res;
+          resolve(wrap(res));
+        },
       );
+      req.once("timeout", () => {
+        const err = new UpstreamTimeoutError(idleMs);
+        response?.destroy(err);
+        req.destroy(err);
+      });
       req.on("error", reject);
       req.end(payload);
     });
@@ -66,6 +89,11 @@ function wrap(res: IncomingMessage): UpstreamResponse {
       }
       const all = Buffer.concat(chunks, total);
       return (total > maxBytes ? all.subarray(0, maxBytes) : all).toString("utf8");
+    },
+    async bytes() {
+      const chunks: Buffer[] = [];
+      for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
+      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     },
     discard() {
       res.resume();

@@ -11,8 +11,8 @@ import { classifyHttp, parseRetryAfter } from "../lanes/classify-http";
 import { safeMessage } from "../lanes/format";
 import type { OutcomeClass } from "../lanes/types";
 import type { LaneAdapter, LaneStatus, TurnOptions } from "./types";
-import { HttpClient, type UpstreamResponse } from "./http-client";
-import { readSseData } from "./sse";
+import { HttpClient, UpstreamTimeoutError, type UpstreamResponse } from "./http-client";
+import { readSseBatches } from "./sse";
 
 export interface OpenAIAdapterDeps {
   now?: () => number;
@@ -37,27 +37,23 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
       yield fail("unauthorized", "no_api_key", `Lane '${lane.name}' has no API key: set ${lane.apiKeyEnv}, or store one with \`codex-lanes secrets set ${lane.name}\`.`);
       return;
     }
-    const deadline = new IdleDeadline(lane.timeoutMs, opts.signal);
-    const signal = deadline.signal;
     try {
       const res = await client.post(
         { authorization: `Bearer ${lane.apiKey}`, "content-type": "application/json", accept: req.stream ? "text/event-stream" : "application/json" },
         JSON.stringify(upstreamBody(req)),
-        signal,
+        opts.signal,
+        lane.timeoutMs,
       );
-      deadline.touch();
       if (res.status < 200 || res.status >= 300) {
         yield await httpFailure(res);
         return;
       }
-      if (req.stream) yield* readStream(res, deadline);
+      if (req.stream) yield* readStream(res);
       else yield* readJson(res);
     } catch (err) {
       if (opts.signal.aborted) yield fail("cancelled", "cancelled", "The client went away.");
-      else if (deadline.timedOut) yield fail("transient", "timeout", `Lane '${lane.name}' got no answer within ${lane.timeoutMs} ms.`);
+      else if (err instanceof UpstreamTimeoutError) yield fail("transient", "timeout", `Lane '${lane.name}' got no answer within ${lane.timeoutMs} ms.`);
       else yield fail("transient", "connection_failed", `Could not reach ${hostOf(lane.baseUrl)}: ${describe(err)}.`);
-    } finally {
-      deadline.clear();
     }
   }
 
@@ -72,9 +68,10 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
   }
 
   async function* readJson(res: UpstreamResponse): AsyncGenerator<TurnEvent> {
+    const bytes = await res.bytes();
     let body: unknown;
     try {
-      body = JSON.parse(await res.text());
+      body = JSON.parse(bytes.toString("utf8"));
     } catch {
       yield fail("transient", "bad_upstream_response", `Lane '${lane.name}' answered with a body that is not JSON.`);
       return;
@@ -86,36 +83,44 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
       return;
     }
     const text = typeof msg.content === "string" ? msg.content : typeof msg.refusal === "string" ? msg.refusal : "";
-    yield { type: "message", text, finishReason: finishReason(choice.finish_reason) };
+    yield { type: "message", text, finishReason: finishReason(choice.finish_reason), body: bytes };
     yield { type: "usage", usage: toUsage(asObj(body)?.usage) };
   }
 
-  async function* readStream(res: UpstreamResponse, deadline: IdleDeadline): AsyncGenerator<TurnEvent> {
+  // The text of all the events one network read brought is passed on as one delta: the same answer
+  // in fewer, larger chunks, so one write to the client per read instead of one per event.
+  async function* readStream(res: UpstreamResponse): AsyncGenerator<TurnEvent> {
     let text = "";
     let finish: unknown = null;
     let usage: Usage | null = null;
     let done = false;
-    for await (const data of readSseData(res.body, () => deadline.touch())) {
-      if (data === "[DONE]") {
-        done = true;
-        break;
+    for await (const batch of readSseBatches(res.body)) {
+      let delta = "";
+      for (const data of batch) {
+        if (data === "[DONE]") {
+          done = true;
+          break;
+        }
+        const chunk = parseJson(data);
+        if (!chunk) continue;
+        if (chunk.error) {
+          const o = classifyHttp(500, { error: chunk.error }, {}, now());
+          res.discard();
+          if (delta) yield { type: "delta", text: delta };
+          yield fail(o.class === "ok" ? "transient" : o.class, o.code, o.message);
+          return;
+        }
+        const choice = firstChoice(chunk);
+        const content = asObj(choice?.delta)?.content;
+        if (typeof content === "string") delta += content;
+        if (choice?.finish_reason != null) finish = choice.finish_reason;
+        if (chunk.usage) usage = toUsage(chunk.usage);
       }
-      const chunk = parseJson(data);
-      if (!chunk) continue;
-      if (chunk.error) {
-        const o = classifyHttp(500, { error: chunk.error }, {}, now());
-        res.discard();
-        yield fail(o.class === "ok" ? "transient" : o.class, o.code, o.message);
-        return;
+      if (delta) {
+        text += delta;
+        yield { type: "delta", text: delta };
       }
-      const choice = firstChoice(chunk);
-      const delta = asObj(choice?.delta);
-      if (delta && typeof delta.content === "string" && delta.content !== "") {
-        text += delta.content;
-        yield { type: "delta", text: delta.content };
-      }
-      if (choice?.finish_reason != null) finish = choice.finish_reason;
-      if (chunk.usage) usage = toUsage(chunk.usage);
+      if (done) break;
     }
     res.discard();
     if (!done && finish === null) {
@@ -229,41 +234,4 @@ function describe(err: unknown): string {
   const code = (cause as { code?: unknown })?.code;
   if (typeof code === "string") return code;
   return cause instanceof Error ? cause.message : "connection failed";
-}
-
-/**
- * Aborts when nothing arrived for `ms` (a long answer that keeps streaming is not a timeout), or
- * when the client's signal aborts.
- */
-class IdleDeadline {
-  private readonly ctl = new AbortController();
-  private readonly timer: NodeJS.Timeout;
-  private readonly onParentAbort = () => this.ctl.abort(this.parent.reason);
-  timedOut = false;
-
-  constructor(
-    ms: number,
-    private readonly parent: AbortSignal,
-  ) {
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.ctl.abort(new Error("timeout"));
-    }, ms);
-    this.timer.unref();
-    if (parent.aborted) this.ctl.abort(parent.reason);
-    else parent.addEventListener("abort", this.onParentAbort, { once: true });
-  }
-
-  get signal(): AbortSignal {
-    return this.ctl.signal;
-  }
-
-  touch(): void {
-    this.timer.refresh();
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-    this.parent.removeEventListener("abort", this.onParentAbort);
-  }
 }
