@@ -7,7 +7,11 @@
 // CPU per request = the gateway process's utime+stime (/proc/<pid>/stat) over its rounds, divided
 // by the requests it served. Prints Markdown tables for scripts/bench/README.md.
 //
-//   node --import tsx scripts/bench/api-lane-overhead.ts [--rounds 10] [--c1 300] [--c16 1600] [--stream 300] [--warmup 500]
+//   node --import tsx scripts/bench/api-lane-overhead.ts [--rounds 10] [--c1 300] [--c16 1600] [--stream 300] [--paced 100] [--wrk 10] [--warmup 500]
+//
+// "Paced" streams are answered in 20 chunks 2 ms apart, as a real model streams (the fake's
+// `SCENARIO=slow CHUNKS=20 DELAY_MS=2`). They are also sent by wrk, for --wrk seconds per path at
+// concurrency 1 and 16, when wrk is installed (Debian: apt-get install wrk).
 //
 // BENCH_CPU_PROF=<dir> runs the codex-lanes process under `node --cpu-prof` (profile written on
 // exit; summarize with scripts/bench/lib/profile-top.ts). PORTKEY_DIR: where Portkey is installed.
@@ -17,8 +21,10 @@ import path from "node:path";
 import { burst, post, target, type Sample, type Target } from "./lib/http-load";
 import { cpuMs, forkTs, startPortkey, stop } from "./lib/procs";
 import { intFlags, loadLine, machineLine, median, ms, plus, quantile, table } from "./lib/stats";
+import { wrk, wrkAvailable, type WrkResult } from "./lib/wrk";
 
-const flags = intFlags({ rounds: 10, c1: 300, c16: 1600, stream: 300, warmup: 500 });
+const flags = intFlags({ rounds: 10, c1: 300, c16: 1600, stream: 300, paced: 100, wrk: 10, warmup: 500 });
+const PACED = "SCENARIO=slow CHUNKS=20 DELAY_MS=2";
 const UPSTREAM_KEY = "sk-bench-direct-0123456789";
 const MODEL = "gpt-4o-mini";
 const PROMPT = "Say hello in one short sentence.";
@@ -28,6 +34,7 @@ interface Scenario {
   concurrency: number;
   perRound: number;
   stream: boolean;
+  prompt?: string;
 }
 
 interface Series {
@@ -38,13 +45,13 @@ interface Series {
   requests: number;
 }
 
-function body(stream: boolean): Buffer {
+function body(stream: boolean, prompt = PROMPT): Buffer {
   return Buffer.from(
     JSON.stringify({
       model: MODEL,
       messages: [
         { role: "system", content: "You are terse." },
-        { role: "user", content: PROMPT },
+        { role: "user", content: prompt },
       ],
       ...(stream ? { stream: true } : {}),
     }),
@@ -107,8 +114,10 @@ async function main(): Promise<void> {
       { label: "non-streaming, concurrency 1", concurrency: 1, perRound: flags.c1, stream: false },
       { label: "non-streaming, concurrency 16", concurrency: 16, perRound: flags.c16, stream: false },
       { label: "stream: true, concurrency 1", concurrency: 1, perRound: flags.stream, stream: true },
+      { label: "paced stream (20 chunks 2 ms apart), concurrency 1", concurrency: 1, perRound: flags.paced, stream: true, prompt: PACED },
     ];
     for (const s of scenarios) report(s, await measure(s, targets, pids), targets);
+    if (flags.wrk > 0) await wrkRuns(targets, pids);
     console.log(loadLine("at end"));
   } finally {
     for (const c of children.reverse()) await stop(c);
@@ -117,7 +126,7 @@ async function main(): Promise<void> {
 
 async function measure(s: Scenario, targets: Target[], pids: Map<string, number>): Promise<Map<string, Series>> {
   const series = new Map<string, Series>(targets.map((t) => [t.name, { samples: [], roundMedians: [], cpuMs: 0, requests: 0 }]));
-  const b = body(s.stream);
+  const b = body(s.stream, s.prompt);
   const expect = s.stream ? "[DONE]" : "echo: ";
   for (let r = 0; r < flags.rounds; r++) {
     // Rotate the order each round so no target always runs right after another.
@@ -136,6 +145,30 @@ async function measure(s: Scenario, targets: Target[], pids: Map<string, number>
     }
   }
   return series;
+}
+
+/** The paced stream through wrk, each path in turn, at concurrency 1 and 16. */
+async function wrkRuns(targets: Target[], pids: Map<string, number>): Promise<void> {
+  if (!(await wrkAvailable())) {
+    console.log("wrk is not installed: the wrk rows are left out (Debian: apt-get install wrk).\n");
+    return;
+  }
+  const b = body(true, PACED);
+  for (const c of [1, 16]) {
+    const rows: string[][] = [];
+    let direct: WrkResult | null = null;
+    for (const t of targets) {
+      const pid = pids.get(t.name);
+      const cpu0 = pid ? cpuMs(pid) : 0;
+      const r = await wrk(t, b, c, flags.wrk);
+      const cpu = pid ? (cpuMs(pid) - cpu0) / r.requests : NaN;
+      if (t.name === "direct") direct = r;
+      const added = (k: "p50" | "p99") => (direct && t.name !== "direct" ? plus(r[k] - direct[k], 3) : "");
+      rows.push([t.name, String(r.requests), String(r.errors), ms(r.p50, 3), ms(r.p99, 3), added("p50"), added("p99"), pid ? ms(cpu, 3) : "(fake upstream not counted)"]);
+    }
+    console.log(`## wrk: paced stream, concurrency ${c}, ${flags.wrk} s per path (latency = request written to last byte)\n`);
+    console.log(table(["path", "requests", "errors", "p50 ms", "p99 ms", "added p50 ms", "added p99 ms", "gateway CPU ms/request"], rows) + "\n");
+  }
 }
 
 function report(s: Scenario, series: Map<string, Series>, targets: Target[]): void {

@@ -103,7 +103,13 @@ function lastUserText(body: Record<string, unknown>): string {
 
 function pickScenario(state: State, text: string): OpenAIScenario {
   const marker = /SCENARIO=([a-z_]+)/.exec(text)?.[1] as OpenAIScenarioName | undefined;
-  if (marker && OPENAI_SCENARIO_NAMES.includes(marker) && marker !== state.scenario.name) return { name: marker };
+  if (marker && OPENAI_SCENARIO_NAMES.includes(marker) && marker !== state.scenario.name) {
+    // `SCENARIO=slow CHUNKS=20 DELAY_MS=2`: a paced stream chosen by the request alone (benchmarks).
+    const num = (key: string) => Number(new RegExp(`${key}=(\\d+)`).exec(text)?.[1] ?? NaN);
+    const chunks = num('CHUNKS');
+    const delayMs = num('DELAY_MS');
+    return { name: marker, ...(Number.isInteger(chunks) ? { chunks } : {}), ...(Number.isInteger(delayMs) ? { delayMs } : {}) };
+  }
   const current = state.scenario;
   if (current.times !== undefined) {
     state.scenario = current.times <= 1 ? { name: 'ok' } : { ...current, times: current.times - 1 };
