@@ -146,6 +146,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     return remoteCommand(command, values.gateway, parsed.positionals, { json: values.json === true }, io);
   }
   const config = loadConfig({ path: values.config as string | undefined, env: io.env, cwd: io.cwd });
+  for (const note of config.deprecations ?? []) io.err.write(`codex-lanes: ${note}\n`);
   return runCommand(command, config, parsed.positionals, values, io);
 }
 

@@ -9,13 +9,10 @@ import {
   workerTokenEnv,
 } from "./contracts";
 
-/** Monthly list prices in USD, used for the savings ledger unless an account overrides them. */
-export const PLAN_PRICES_USD = { plus: 20, pro: 200, team: 30 } as const;
-export type Plan = keyof typeof PLAN_PRICES_USD;
-
 export interface AccountSpec {
   name: string;
-  plan: Plan | null;
+  /** A key of the gateway's plan table (gateway/calc/plans.ts), deprecated names already mapped. */
+  plan: string | null;
   concurrency: number | null;
   /** Overrides the plan's list price. */
   planPriceUsd: number | null;
@@ -26,6 +23,8 @@ export interface CodexWorkerLane {
   type: "codex";
   worker: { url: string; tokenEnv: string };
   concurrency?: number;
+  /** The gateway prices the plan from its plan table unless planPriceUsd is set. */
+  plan?: string;
   planPriceUsd?: number;
 }
 
@@ -43,11 +42,6 @@ export interface GatewayConfigFile {
 
 export const API_LANE_NAME = "api";
 
-export function planPrice(account: AccountSpec): number | null {
-  if (account.planPriceUsd !== null) return account.planPriceUsd;
-  return account.plan === null ? null : PLAN_PRICES_USD[account.plan];
-}
-
 function workerLane(account: AccountSpec): CodexWorkerLane {
   const lane: CodexWorkerLane = {
     name: account.name,
@@ -58,8 +52,8 @@ function workerLane(account: AccountSpec): CodexWorkerLane {
     },
   };
   if (account.concurrency !== null) lane.concurrency = account.concurrency;
-  const price = planPrice(account);
-  if (price !== null) lane.planPriceUsd = price;
+  if (account.plan !== null) lane.plan = account.plan;
+  if (account.planPriceUsd !== null) lane.planPriceUsd = account.planPriceUsd;
   return lane;
 }
 

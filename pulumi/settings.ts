@@ -6,7 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { cidrProblem } from "./cidr";
 import { GATEWAY_DOCKERFILE, PROJECT, WORKER_DOCKERFILE } from "./contracts";
-import { API_LANE_NAME, PLAN_PRICES_USD, type AccountSpec, type Plan } from "./gatewayConfig";
+// The gateway's plan table (pure data, no imports): the one list of plan names.
+import { PLAN_NAMES, resolvePlanName } from "../gateway/calc/plans";
+import { API_LANE_NAME, type AccountSpec } from "./gatewayConfig";
 import { CADDY_IMAGE, NODE_IMAGE } from "./images";
 
 export interface Settings {
@@ -36,6 +38,8 @@ export interface Settings {
   nodeImage: string;
   caddyImage: string;
   repoDir: string;
+  /** Deprecated values the stack uses (`plan: team`), one sentence each; present only when there are some. */
+  deprecations?: string[];
 }
 
 /** Config values as Pulumi hands them to the program: strings, lists and objects as JSON text. */
@@ -78,8 +82,12 @@ export const realFiles: FileProbe = {
 
 class Problems {
   readonly list: string[] = [];
+  readonly deprecations: string[] = [];
   add(key: string, message: string): void {
     this.list.push(`${PROJECT}:${key}: ${message}`);
+  }
+  deprecated(key: string, message: string): void {
+    this.deprecations.push(`${PROJECT}:${key}: ${message}`);
   }
 }
 
@@ -293,10 +301,12 @@ function readAccount(p: Problems, entry: unknown, i: number, seen: Set<string>):
   } else {
     seen.add(name);
   }
-  const plans = Object.keys(PLAN_PRICES_USD);
-  if (plan !== undefined && plan !== null && !(typeof plan === "string" && plans.includes(plan))) {
-    p.add(`${key}.plan`, `${JSON.stringify(plan)} is not a known plan; use one of ${plans.join(", ")} (or leave it out and set planPriceUsd)`);
+  const planKey = typeof plan === "string" ? resolvePlanName(plan) : null;
+  if (plan !== undefined && plan !== null && !(planKey && (PLAN_NAMES as readonly string[]).includes(planKey.plan))) {
+    p.add(`${key}.plan`, `${JSON.stringify(plan)} is not a known plan; use one of ${PLAN_NAMES.join(", ")} (or leave it out and set planPriceUsd)`);
     ok = false;
+  } else if (planKey?.deprecation) {
+    p.deprecated(`${key}.plan`, planKey.deprecation);
   }
   const conc = concurrency == null ? null : toInteger(concurrency);
   // Same bounds as the gateway's config schema, so a bad value fails here and not at gateway start.
@@ -310,7 +320,7 @@ function readAccount(p: Problems, entry: unknown, i: number, seen: Set<string>):
     ok = false;
   }
   if (!ok) return null;
-  return { name: name as string, plan: (plan as Plan | undefined) ?? null, concurrency: conc, planPriceUsd: price };
+  return { name: name as string, plan: planKey?.plan ?? null, concurrency: conc, planPriceUsd: price };
 }
 
 function readAccounts(p: Problems, raw: RawConfig): AccountSpec[] {
@@ -373,6 +383,7 @@ export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; 
     repoDir: readRepoDir(p, raw, env.defaultRepoDir, env.files),
   };
   if (p.list.length > 0) throw new ConfigError(p.list);
+  if (p.deprecations.length > 0) settings.deprecations = p.deprecations;
   return settings;
 }
 

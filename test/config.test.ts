@@ -325,7 +325,7 @@ describe("bad input: a ConfigError naming the file, the field and what to do", (
     const lines = badFile({ lanes: [{ name: "a", type: "codex", concurrency: 0 }, { name: "a", type: "codex", colour: "red" }] });
     assert.deepEqual(lines, [
       "codex-lanes.json: lanes[0].concurrency: must be an integer from 1 to 64 (got 0)",
-      "codex-lanes.json: lanes[1].colour: unknown key; allowed here: name, type, home, worker, engine, concurrency, maxUsedPercent, config, env, models, planPriceUsd",
+      "codex-lanes.json: lanes[1].colour: unknown key; allowed here: name, type, home, worker, engine, concurrency, maxUsedPercent, config, env, models, plan, planPriceUsd",
       "codex-lanes.json: lanes[1].name: duplicate lane name (lanes[0] has it too); lane names must be unique",
     ]);
   });

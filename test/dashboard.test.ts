@@ -65,8 +65,9 @@ describe("dashboard", () => {
         ],
         adapters: {
           "plus-a": plusA,
-          "plus-b": new ScriptedAdapter("plus-b"),
-          "login-me": new ScriptedAdapter("login-me", { status: { signedIn: false, email: null } }),
+          // Codex's name for ChatGPT Pro 5x: the ledger prices this lane from the account's own plan.
+          "plus-b": new ScriptedAdapter("plus-b", { status: { plan: "prolite" } }),
+          "login-me": new ScriptedAdapter("login-me", { status: { signedIn: false, email: null, plan: null } }),
           api: new ScriptedAdapter("api", { kind: "openai" }),
         },
         config: {
@@ -385,17 +386,28 @@ describe("dashboard", () => {
         const t = expected.totals;
         assert.ok(t.apiEquivalentUsd > 20, "the bulk rows on plus-a count");
         assert.ok(t.meteredUsd > 10, "the bulk rows on api count");
-        assert.match(ledger, new RegExp(`<td>plus-a</td><td>subscription</td><td class="num">\\${usd(expected.subscription[0]!.apiEquivalentUsd)}</td><td class="num">\\$20.00</td>`));
-        assert.match(ledger, new RegExp(`<td>api</td><td>API key</td><td class="num">–</td><td class="num">–</td><td class="num">\\${usd(t.meteredUsd)}</td>`));
-        assert.ok(ledger.includes(`${usd(t.netUsd)} saved`), `net ${usd(t.netUsd)}`);
-        assert.match(ledger, /No plan price set for plus-b, login-me/);
+        const plusA = `<td>plus-a</td><td>subscription</td><td data-plan="plus">ChatGPT Plus <span class="small muted">reported by the account \\(plus\\)</span></td>`;
+        assert.match(ledger, new RegExp(`${plusA}<td class="num">\\${usd(expected.subscription[0]!.apiEquivalentUsd)}</td><td class="num">about \\$700</td><td class="num">\\$20.00 \\(lane\\)</td>`));
+        // plus-b's account reports "prolite": ChatGPT Pro 5x, priced from the plan table, its capacity estimate next to its traffic.
+        assert.match(ledger, /<td>plus-b<\/td><td>subscription<\/td><td data-plan="pro-5x">ChatGPT Pro 5x <span class="small muted">reported by the account \(prolite\)<\/span><\/td><td class="num">[^<]+<\/td><td class="num">about \$3,500<\/td><td class="num">\$100.00<\/td>/);
+        assert.match(ledger, new RegExp(`<td>api</td><td>API key</td><td>–</td><td class="num">–</td><td class="num">–</td><td class="num">–</td><td class="num">\\${usd(t.meteredUsd)}</td>`));
+        const shown = savingsLedger({ lanes: configLanes() }, gw.requests(), Date.now(), { "plus-a": "plus", "plus-b": "prolite", "login-me": null });
+        const net = shown.totals.netUsd;
+        assert.equal(shown.totals.planPricesUsd, 120);
+        assert.ok(ledger.includes(net >= 0 ? `${usd(net)} saved` : `${usd(-net)} more than the API`), `net ${usd(net)}`);
+        assert.match(ledger, /No plan price for login-me: add <code>&quot;plan&quot;: &quot;plus&quot;<\/code>/);
       });
     });
 
     test("calculator panel: estimates for the spend asked, says they are estimates, names a bad amount", async () => {
       const page = await b.get("/dashboard?spend=3500");
       const calc = section(page.text, "calc");
-      assert.match(calc, /Estimate for \$3,500 a month: <strong>1 × ChatGPT Pro \+ 4 × ChatGPT Plus<\/strong> for \$280 a month/);
+      assert.match(calc, /Estimate for \$3,500 a month: <strong>1 × ChatGPT Pro 5x: \$100 a month for about \$3,500 of API-equivalent capacity/);
+      assert.match(calc, /<li id="calc-best" data-cover="pro-5x:1"><strong>1 × ChatGPT Pro 5x<\/strong>: \$100 a month/);
+      const seven = section((await b.get("/dashboard?spend=7000")).text, "calc");
+      assert.match(seven, /<li id="calc-best" data-cover="pro-20x:1"><strong>1 × ChatGPT Pro 20x<\/strong>: \$200 a month, covering about \$14,000\. <span class="small">one account: the simplest to run/);
+      assert.match(seven, /<li id="calc-alt-0" data-cover="pro-5x:2"><strong>2 × ChatGPT Pro 5x<\/strong>: \$200 a month, covering about \$7,000\. <span class="small">2 independent windows/);
+      assert.match(section((await b.get("/dashboard?spend=90")).text, "calc"), /Keep your API key: below about \$150 a month of API spend it is the cheaper answer/);
       assert.match(calc, /These figures are estimates/);
       const bad = section((await b.get("/dashboard?spend=-3")).text, "calc");
       assert.match(bad, /spend: must be a positive amount/);

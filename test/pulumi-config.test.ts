@@ -127,9 +127,19 @@ describe("stack config validation", () => {
     assert.equal(s.volumeSizeGb, 50);
     assert.equal(s.workerMemoryMb, 2048);
     assert.deepEqual(s.accounts, [
-      { name: "plus-a", plan: "team", concurrency: 3, planPriceUsd: 25 },
+      { name: "plus-a", plan: "business", concurrency: 3, planPriceUsd: 25 },
       { name: "b2", plan: null, concurrency: null, planPriceUsd: null },
     ]);
+  });
+
+  test("plans take the gateway's names; the old names pro and team still work, with a deprecation note", () => {
+    const s = validate({ accounts: [{ name: "a", plan: "pro-5x" }, { name: "b", plan: "pro" }, { name: "c", plan: "team" }, { name: "d", plan: "enterprise" }] });
+    assert.deepEqual(s.accounts.map((a) => a.plan), ["pro-5x", "pro-20x", "business", "enterprise"]);
+    assert.deepEqual(s.deprecations, [
+      'codex-lanes:accounts[1].plan: "pro" is deprecated and means "pro-20x" (ChatGPT Pro 20x); write "pro-20x"',
+      'codex-lanes:accounts[2].plan: "team" is deprecated and means "business" (ChatGPT Business (per seat)); write "business"',
+    ]);
+    assert.equal(validate({ accounts: [{ name: "a", plan: "plus" }] }).deprecations, undefined);
   });
 
   test("no accounts: unset and empty both name the key and say how to add one", () => {
@@ -172,6 +182,10 @@ describe("stack config validation", () => {
         "codex-lanes:accounts[0].concurrency",
         "codex-lanes:accounts[0].planPriceUsd",
       ],
+    );
+    assert.equal(
+      problems[1],
+      'codex-lanes:accounts[0].plan: "ultra" is not a known plan; use one of free, go, plus, pro-5x, pro-20x, business, edu, enterprise (or leave it out and set planPriceUsd)',
     );
   });
 
@@ -224,8 +238,8 @@ describe("stack config validation", () => {
 describe("gateway config generator", () => {
   const accounts: AccountSpec[] = [
     { name: "plus-a", plan: "plus", concurrency: 2, planPriceUsd: null },
-    { name: "pro-b", plan: "pro", concurrency: null, planPriceUsd: null },
-    { name: "team-c", plan: "team", concurrency: null, planPriceUsd: 25 },
+    { name: "pro-b", plan: "pro-5x", concurrency: null, planPriceUsd: null },
+    { name: "team-c", plan: "business", concurrency: null, planPriceUsd: 25 },
     { name: "d", plan: null, concurrency: null, planPriceUsd: null },
   ];
 
@@ -235,9 +249,9 @@ describe("gateway config generator", () => {
       listen: { host: "0.0.0.0", port: 8787 },
       dataDir: "/data",
       lanes: [
-        { name: "plus-a", type: "codex", worker: { url: "http://worker-plus-a:8790", tokenEnv: "WORKER_TOKEN_PLUS_A" }, concurrency: 2, planPriceUsd: 20 },
-        { name: "pro-b", type: "codex", worker: { url: "http://worker-pro-b:8790", tokenEnv: "WORKER_TOKEN_PRO_B" }, planPriceUsd: 200 },
-        { name: "team-c", type: "codex", worker: { url: "http://worker-team-c:8790", tokenEnv: "WORKER_TOKEN_TEAM_C" }, planPriceUsd: 25 },
+        { name: "plus-a", type: "codex", worker: { url: "http://worker-plus-a:8790", tokenEnv: "WORKER_TOKEN_PLUS_A" }, concurrency: 2, plan: "plus" },
+        { name: "pro-b", type: "codex", worker: { url: "http://worker-pro-b:8790", tokenEnv: "WORKER_TOKEN_PRO_B" }, plan: "pro-5x" },
+        { name: "team-c", type: "codex", worker: { url: "http://worker-team-c:8790", tokenEnv: "WORKER_TOKEN_TEAM_C" }, plan: "business", planPriceUsd: 25 },
         { name: "d", type: "codex", worker: { url: "http://worker-d:8790", tokenEnv: "WORKER_TOKEN_D" } },
       ],
     });
@@ -266,7 +280,8 @@ describe("gateway config generator", () => {
     const first = loaded.lanes[0];
     assert.ok(first.type === "codex" && first.worker);
     assert.deepEqual(first.worker, { url: "http://worker-plus-a:8790", token: "token-for-plus-a-0123456789" });
-    assert.equal(first.planPriceUsd, 20);
+    assert.deepEqual(loaded.lanes.map((l) => (l.type === "codex" ? [l.plan ?? null, l.planPriceUsd] : null)), [["plus", null], ["pro-5x", null], ["business", 25], [null, null], null]);
+    assert.equal(loaded.deprecations, undefined);
   });
 
   test("the rendered file is the JSON of the generated config, no secrets in it", () => {

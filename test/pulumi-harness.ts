@@ -302,7 +302,7 @@ export function baseConfig(repoDir: string): Record<string, unknown> {
     sshPrivateKey: FAKE_PRIVATE_KEY,
     adminCidrs: ["198.51.100.7/32", "2001:db8::/48"],
     acmeEmail: "ops@example.com",
-    accounts: [{ name: "plus-a", plan: "plus", concurrency: 2 }, { name: "pro-b", plan: "pro" }],
+    accounts: [{ name: "plus-a", plan: "plus", concurrency: 2 }, { name: "pro-b", plan: "pro-5x" }],
     repoDir,
   };
 }

@@ -302,7 +302,7 @@ describe("gateway and Caddy", () => {
     const expected = gatewayConfig(
       [
         { name: "plus-a", plan: "plus", concurrency: 2, planPriceUsd: null },
-        { name: "pro-b", plan: "pro", concurrency: null, planPriceUsd: null },
+        { name: "pro-b", plan: "pro-5x", concurrency: null, planPriceUsd: null },
       ],
       { openaiLane: true },
     );

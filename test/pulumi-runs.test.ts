@@ -55,7 +55,7 @@ const byName = (regs: Registration[], name: string) => {
 describe("adding a third account", () => {
   test("adds only that account's resources and leaves the others' names and inputs unchanged", async () => {
     const two = baseConfig(repo);
-    const three = { ...two, accounts: [...(two.accounts as unknown[]), { name: "team-c", plan: "team" }] };
+    const three = { ...two, accounts: [...(two.accounts as unknown[]), { name: "team-c", plan: "business" }] };
     // One after the other: both runs write the same key file, as two `pulumi up`s on one machine would.
     const shared = fs.mkdtempSync(path.join(tmp, "shared-"));
     const before = await registrations(two, shared);

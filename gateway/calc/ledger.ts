@@ -1,16 +1,29 @@
 // The savings ledger of the current UTC calendar month: what the subscription (codex) lanes'
-// traffic would have cost on the metered API (sum of api_cost_usd), what their plans cost (the
-// owner's planPriceUsd), what the API-key lanes actually spent, and the net.
+// traffic would have cost on the metered API (sum of api_cost_usd), what their plans cost, what
+// the API-key lanes actually spent, and the net. A codex lane's plan is the one its account
+// reports, else the one its config names; its price is the lane's planPriceUsd, else the plan's.
 
-import type { Config } from "../config/types";
+import type { CodexLaneConfig, Config } from "../config/types";
 import type { RequestsApi } from "../store";
+import { planFromCodex, planTable, type PlanRow } from "./plans";
 
 export interface SubscriptionLine {
   lane: string;
   /** API-equivalent cost of the requests this lane served this month. */
   apiEquivalentUsd: number;
-  /** Null when the config does not say what the plan costs. */
+  /** Null when neither the lane nor its plan says what the plan costs. */
   planPriceUsd: number | null;
+  /** "lane": the lane's planPriceUsd; "plan": the plan table's price. */
+  priceFrom: "lane" | "plan" | null;
+  /** Key in the plan table, or null when unknown. */
+  plan: string | null;
+  planLabel: string | null;
+  /** "account": what Codex reports for the signed-in account; "config": the lane's `plan`. */
+  planFrom: "account" | "config" | null;
+  /** The plan type as Codex reported it (e.g. "prolite"), when it did. */
+  reportedPlanType: string | null;
+  /** The plan's capacity estimate, API-equivalent USD a month (a planning figure). */
+  capacityUsd: number | null;
 }
 
 export interface MeteredLine {
@@ -41,22 +54,31 @@ export interface Ledger {
     /** apiOnlyUsd extrapolated to the whole month, for the calculator. */
     projectedApiOnlyUsd: number;
   };
-  /** Codex lanes without planPriceUsd: their plans are left out of the net. */
+  /** Codex lanes with no price (no planPriceUsd and no priced plan): left out of the net. */
   lanesWithoutPrice: string[];
 }
+
+/** Lane name -> the plan type its account reports (LaneView.plan), null when not known. */
+export type AccountPlans = Readonly<Record<string, string | null | undefined>>;
 
 export function monthBounds(now: number): [number, number] {
   const d = new Date(now);
   return [Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)];
 }
 
-export function savingsLedger(config: Pick<Config, "lanes">, requests: Pick<RequestsApi, "monthSpend">, now: number): Ledger {
+export function savingsLedger(
+  config: Pick<Config, "lanes" | "calc">,
+  requests: Pick<RequestsApi, "monthSpend">,
+  now: number,
+  accountPlans: AccountPlans = {},
+): Ledger {
   const [since, until] = monthBounds(now);
+  const table = planTable(config.calc?.plans);
   const subscription: SubscriptionLine[] = [];
   const metered: MeteredLine[] = [];
   for (const lane of config.lanes) {
     const usd = round(requests.monthSpend(lane.name, now));
-    if (lane.type === "codex") subscription.push({ lane: lane.name, apiEquivalentUsd: usd, planPriceUsd: lane.planPriceUsd });
+    if (lane.type === "codex") subscription.push(subscriptionLine(lane, usd, table, accountPlans[lane.name] ?? null));
     else metered.push({ lane: lane.name, spendUsd: usd, capUsd: lane.monthlySpendCapUsd });
   }
   const apiEquivalentUsd = round(subscription.reduce((s, l) => s + l.apiEquivalentUsd, 0));
@@ -81,6 +103,24 @@ export function savingsLedger(config: Pick<Config, "lanes">, requests: Pick<Requ
       projectedApiOnlyUsd: round(now - since < 86_400_000 ? apiOnlyUsd : apiOnlyUsd / elapsed),
     },
     lanesWithoutPrice: subscription.filter((l) => l.planPriceUsd === null).map((l) => l.lane),
+  };
+}
+
+function subscriptionLine(lane: CodexLaneConfig, apiEquivalentUsd: number, table: PlanRow[], reported: string | null): SubscriptionLine {
+  const fromAccount = planFromCodex(reported);
+  const key = fromAccount ?? lane.plan ?? null;
+  const row = key === null ? undefined : table.find((p) => p.plan === key);
+  const planPriceUsd = lane.planPriceUsd ?? row?.priceUsd ?? null;
+  return {
+    lane: lane.name,
+    apiEquivalentUsd,
+    planPriceUsd,
+    priceFrom: lane.planPriceUsd !== null ? "lane" : planPriceUsd !== null ? "plan" : null,
+    plan: row?.plan ?? null,
+    planLabel: row?.label ?? null,
+    planFrom: row === undefined ? null : fromAccount !== null ? "account" : "config",
+    reportedPlanType: reported,
+    capacityUsd: row?.capacityUsd ?? null,
   };
 }
 

@@ -1,8 +1,9 @@
 // `codex-lanes calc --monthly-api-spend 3500 [--json]`: which ChatGPT plans, and how many accounts,
-// would cover that much metered-API spend a month, from the capacity table (built-in estimates,
-// config `calc.plans` over them). Says plainly that the figures are estimates.
+// would cover that much metered-API spend a month, from the plan table (built-in planning
+// estimates, config `calc.plans` over them). Says plainly that the figures are estimates, and when
+// the API key is the cheaper answer.
 
-import { estimate, InvalidSpendError, parseSpend, planTable, type CoverOption, type PlanCapacity } from "../calc";
+import { describeCover, estimate, messageRange, InvalidSpendError, parseSpend, planTable, wholeUsd, type CoverOption, type Estimate, type PlanRow } from "../calc";
 import type { Config } from "../config/types";
 import { EXIT_OK, UsageError, type CliIO } from "./io";
 import { table } from "./table";
@@ -18,40 +19,51 @@ export function calcCommand(config: Config, flags: { monthlyApiSpend?: string; j
     if (err instanceof InvalidSpendError) throw new UsageError(`--monthly-api-spend ${err.message} (got "${flags.monthlyApiSpend.slice(0, 40)}")`);
     throw err;
   }
-  const overrides = config.calc?.plans ?? {};
-  const plans = planTable(overrides);
+  const plans = planTable(config.calc?.plans);
   const result = estimate(spend, plans);
+  const overridden = plans.filter((p) => p.fromConfig).map((p) => p.plan);
   if (flags.json) {
-    io.out.write(JSON.stringify({ ...result, plans, overridden: Object.keys(overrides) }, null, 2) + "\n");
+    io.out.write(JSON.stringify({ ...result, plans, overridden }, null, 2) + "\n");
     return EXIT_OK;
   }
-  io.out.write(render(result, plans, Object.keys(overrides), config.source));
+  io.out.write(render(result, plans, overridden.length > 0, config.source));
   return EXIT_OK;
 }
 
-const money = (n: number) => `${n < 0 ? "-" : ""}$${Math.abs(n).toLocaleString("en-US", { maximumFractionDigits: 0 })}`;
+const orDash = (n: number | null, f: (n: number) => string) => (n === null ? "-" : f(n));
 
-function describe(o: CoverOption): string {
-  return o.parts.map((p) => `${p.accounts} x ${p.label}`).join(" + ");
+
+function coverLine(o: CoverOption): string {
+  return `  ${describeCover(o)}: ${wholeUsd(o.monthlyCostUsd)} a month, covering about ${wholeUsd(o.capacityUsd)}.\n    What it buys: ${o.tradeoff}.\n`;
 }
 
-function render(e: ReturnType<typeof estimate>, plans: PlanCapacity[], overridden: string[], source: string): string {
-  const best = e.best;
-  const verdict = best.savingUsd >= 0 ? `about ${money(best.savingUsd)} a month less than the API` : `about ${money(-best.savingUsd)} a month MORE than the API`;
+function render(e: Estimate, plans: PlanRow[], overridden: boolean, source: string): string {
   const single = table(
     ["ONE PLAN ONLY", "ACCOUNTS", "COST/MONTH", "COVERS ABOUT", "SAVING VS API"],
-    e.single.map((o) => [o.parts[0]!.label, String(o.accounts), money(o.monthlyCostUsd), money(o.capacityUsd), money(o.savingUsd)]),
+    e.single.map((o) => [o.parts[0]!.label, String(o.accounts), wholeUsd(o.monthlyCostUsd), wholeUsd(o.capacityUsd), wholeUsd(o.savingUsd)]),
   );
   const capacity = table(
-    ["PLAN", "PRICE/MONTH", "ESTIMATED API-EQUIVALENT/MONTH"],
-    plans.map((p) => [`${p.label}${overridden.includes(p.plan) ? " (from config)" : ""}`, money(p.priceUsd), money(p.capacityUsd)]),
+    ["PLAN", "NAME", "PRICE/MONTH", "ESTIMATED API-EQUIVALENT/MONTH", "LOCAL MESSAGES/5H (GPT-5.5)"],
+    plans.map((p) => [
+      `${p.label}${p.fromConfig ? " (from config)" : ""}`,
+      p.plan,
+      p.priceUsd === null ? "by agreement" : wholeUsd(p.priceUsd),
+      orDash(p.capacityUsd, wholeUsd),
+      p.messagesPer5h ? messageRange(p.messagesPer5h) : "-",
+    ]),
   );
+  const alternatives = e.alternatives.length ? `\nThe same money, another shape:\n${e.alternatives.map(coverLine).join("")}` : "";
+  const leftOut = e.leftOut.length ? `Not in the estimate: ${e.leftOut.map((l) => `${l.label}: ${l.reason}`).join("; ")}.\n` : "";
   return (
-    `ESTIMATE for ${money(e.monthlyApiSpendUsd)} of metered API spend a month:\n\n` +
-    `  ${describe(best)}: ${money(best.monthlyCostUsd)} a month, covering about ${money(best.capacityUsd)}; ${verdict}.\n\n` +
+    `ESTIMATE for ${wholeUsd(e.monthlyApiSpendUsd)} of metered API spend a month:\n\n` +
+    `  ${e.verdict}\n` +
+    (e.apiKeyCheaper ? "" : `    What it buys: ${e.best.tradeoff}.\n`) +
+    alternatives +
+    "\n" +
     single +
-    `\nCapacity table (${overridden.length ? `built-in estimates with overrides from ${source}` : "built-in estimates"}):\n` +
+    `\nPlan table (${overridden ? `built-in planning estimates with overrides from ${source}` : "built-in planning estimates"}):\n` +
     capacity +
+    leftOut +
     `\n${e.note}\n`
   );
 }

@@ -86,16 +86,24 @@ function renderLedger(l: Ledger): string {
   const t = l.totals;
   const usd = (n: number) => `$${n.toFixed(2)}`;
   const rows = [
-    ...l.subscription.map((s) => [s.lane, "subscription", usd(s.apiEquivalentUsd), s.planPriceUsd === null ? "not set" : usd(s.planPriceUsd), "-"]),
-    ...l.metered.map((m) => [m.lane, "API key", "-", "-", usd(m.spendUsd) + (m.capUsd === null ? "" : ` of ${usd(m.capUsd)} cap`)]),
-    ["total", "", usd(t.apiEquivalentUsd), usd(t.planPricesUsd), usd(t.meteredUsd)],
+    ...l.subscription.map((s) => [
+      s.lane,
+      "subscription",
+      s.plan === null ? "-" : `${s.plan}${s.planFrom === "account" ? " (account)" : ""}`,
+      usd(s.apiEquivalentUsd),
+      s.capacityUsd === null ? "-" : `~$${s.capacityUsd.toLocaleString("en-US")}`,
+      s.planPriceUsd === null ? "not set" : usd(s.planPriceUsd),
+      "-",
+    ]),
+    ...l.metered.map((m) => [m.lane, "API key", "-", "-", "-", "-", usd(m.spendUsd) + (m.capUsd === null ? "" : ` of ${usd(m.capUsd)} cap`)]),
+    ["total", "", "", usd(t.apiEquivalentUsd), "", usd(t.planPricesUsd), usd(t.meteredUsd)],
   ];
   const net = t.netUsd >= 0 ? `${usd(t.netUsd)} saved` : `${usd(-t.netUsd)} more than the API`;
   let out =
     `Savings in ${l.month} so far (${Math.round(l.elapsed * 100)}% of the month; plan prices are whole-month):\n` +
-    table(["LANE", "KIND", "API-EQUIVALENT", "PLAN PRICE", "METERED SPEND"], rows) +
+    table(["LANE", "KIND", "PLAN", "API-EQUIVALENT", "EST. CAPACITY/MONTH", "PLAN PRICE", "METERED SPEND"], rows) +
     `Net: ${net} (${usd(t.apiEquivalentUsd)} API-equivalent of subscription traffic - ${usd(t.planPricesUsd)} plan prices)\n` +
     `Paid this month: ${usd(t.planPricesUsd + t.meteredUsd)} (plans + metered); the same traffic on the API alone: ${usd(t.apiOnlyUsd)}\n`;
-  if (l.lanesWithoutPrice.length > 0) out += `No plan price set for ${l.lanesWithoutPrice.join(", ")}: add "planPriceUsd" to those lanes in the config.\n`;
+  if (l.lanesWithoutPrice.length > 0) out += `No plan price for ${l.lanesWithoutPrice.join(", ")}: add "plan" (e.g. "plus") or "planPriceUsd" to those lanes in the config.\n`;
   return out;
 }

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { resolvePlanName } from "../calc/plans";
 import { ConfigError } from "./errors";
 import { issueLines, problemLines } from "./issues";
 import { JsonSyntaxError, parseJsonc } from "./json";
@@ -95,7 +96,7 @@ function expandHome(p: string, env: NodeJS.ProcessEnv): string {
 
 // ---------- from the validated file to Config ----------
 
-function resolveLanes(file: ConfigFile, dataDir: string, src: Source, env: NodeJS.ProcessEnv, problems: string[]): LaneConfig[] {
+function resolveLanes(file: ConfigFile, dataDir: string, src: Source, env: NodeJS.ProcessEnv, problems: string[], deprecations: string[]): LaneConfig[] {
   return file.lanes.map((lane, i): LaneConfig => {
     if (lane.type === "openai") {
       const out: OpenAILaneConfig = {
@@ -140,8 +141,21 @@ function resolveLanes(file: ConfigFile, dataDir: string, src: Source, env: NodeJ
       env: { ...lane.env },
       models: lane.models ? [...lane.models] : null,
       planPriceUsd: lane.planPriceUsd ?? null,
+      ...(lane.plan === undefined ? {} : { plan: planName(lane.plan, `lanes[${i}].plan`, src, deprecations) }),
     };
   });
+}
+
+/** Today's name for a plan the file names; a deprecated name adds a note. */
+function planName(name: string, field: string, src: Source, deprecations: string[]): string {
+  const r = resolvePlanName(name);
+  if (r.deprecation) deprecations.push(`${src.label}: ${field}: ${r.deprecation}`);
+  return r.plan;
+}
+
+function calcFromFile(calc: NonNullable<ConfigFile["calc"]>, src: Source, deprecations: string[]): Config["calc"] {
+  const plans = Object.entries(calc.plans).map(([name, row]) => [planName(name, `calc.plans.${name}`, src, deprecations), { ...row }]);
+  return { plans: Object.fromEntries(plans) };
 }
 
 function listenFromEnv(listen: ConfigFile["listen"], env: NodeJS.ProcessEnv, problems: string[]): Config["listen"] {
@@ -213,12 +227,13 @@ export function loadConfig(opts: LoadOptions): Config {
   const src = readSource(opts);
   const file = validate(src);
   const problems: string[] = [];
+  const deprecations: string[] = [];
   const dataDir = path.resolve(src.baseDir, expandHome(file.dataDir, opts.env));
   const config: Config = {
     source: src.source,
     listen: listenFromEnv(file.listen, opts.env, problems),
     dataDir,
-    lanes: resolveLanes(file, dataDir, src, opts.env, problems),
+    lanes: resolveLanes(file, dataDir, src, opts.env, problems, deprecations),
     limits: { ...file.limits },
     queue: { ...file.queue },
     policy: { ...file.policy },
@@ -231,7 +246,8 @@ export function loadConfig(opts: LoadOptions): Config {
   // Optional fields appear only when set, so a Config without them stays exactly as before.
   const metricsToken = metricsTokenFromEnv(opts.env, problems);
   if (metricsToken !== null) config.metricsToken = metricsToken;
-  if (file.calc) config.calc = { plans: Object.fromEntries(Object.entries(file.calc.plans).map(([k, v]) => [k, { ...v }])) };
+  if (file.calc) config.calc = calcFromFile(file.calc, src, deprecations);
+  if (deprecations.length) config.deprecations = deprecations;
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -4,6 +4,7 @@
 // the value that was found.
 
 import { z } from "zod";
+import { knownPlanNames, PLAN_NAMES, resolvePlanName } from "../calc/plans";
 import { looksSecret } from "./secret-shape";
 
 export const LANE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -83,6 +84,8 @@ export const codexLaneSchema = strict({
     .record(z.string(), z.string({ error: "must be a string" }), { error: "must be an object of environment variables" })
     .default({}),
   models: modelList.optional(),
+  // Checked against the plan table (and calc.plans) in crossCheck, which names the allowed plans.
+  plan: z.string({ error: 'must be a plan name, e.g. "plus" or "pro-5x"' }).optional(),
   planPriceUsd: num(0).optional(),
 });
 
@@ -109,13 +112,14 @@ const laneSchema = z.discriminatedUnion("type", [codexLaneSchema, openaiLaneSche
 
 const modelPriceSchema = strict({ input: num(0), cachedInput: num(0), output: num(0) });
 
-const PLAN_KEY_ERROR = 'must be 1-32 characters of a-z, 0-9 and "-" (e.g. "plus", "pro")';
+const PLAN_KEY_ERROR = 'must be 1-32 characters of a-z, 0-9 and "-" (e.g. "plus", "pro-5x")';
 const calcSchema = strict({
   plans: z
     .record(
       z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: PLAN_KEY_ERROR }),
-      strict({ priceUsd: num(0), capacityUsd: num(1), label: nonEmpty("a short label").optional() }),
-      { error: 'must be an object of plans, e.g. { "pro": { "priceUsd": 200, "capacityUsd": 2500 } }' },
+      // A built-in plan takes any of these; a new one needs priceUsd and capacityUsd (crossCheck).
+      strict({ priceUsd: num(0).optional(), capacityUsd: num(1).optional(), label: nonEmpty("a short label").optional() }),
+      { error: 'must be an object of plans, e.g. { "pro-5x": { "capacityUsd": 3000 } }' },
     )
     .default({}),
 });
@@ -157,13 +161,14 @@ export interface Problem {
 }
 
 /**
- * Rules that span fields: unique lane names, home XOR worker. Written against unknown input so the
- * loader can run them even when zod stopped early on another problem (all problems at once).
+ * Rules that span fields: unique lane names, home XOR worker, plan names known to the plan table
+ * or calc.plans. Written against unknown input so the loader can run them even when zod stopped
+ * early on another problem (all problems at once).
  */
 export function crossCheck(raw: unknown): Problem[] {
+  const problems = planProblems(raw);
   const lanes = (raw as { lanes?: unknown } | null)?.lanes;
-  if (!Array.isArray(lanes)) return [];
-  const problems: Problem[] = [];
+  if (!Array.isArray(lanes)) return problems;
   const first = new Map<string, number>();
   lanes.forEach((lane: unknown, i) => {
     if (lane === null || typeof lane !== "object") return;
@@ -179,6 +184,36 @@ export function crossCheck(raw: unknown): Problem[] {
         message: 'has both "home" and "worker": use "home" for an account run by this gateway, or "worker" for an account container, not both',
       });
     }
+  });
+  return problems;
+}
+
+function planProblems(raw: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const calcPlans = (raw as { calc?: { plans?: unknown } } | null)?.calc?.plans;
+  const custom: string[] = [];
+  if (calcPlans !== null && typeof calcPlans === "object" && !Array.isArray(calcPlans)) {
+    const seen = new Map<string, string>();
+    for (const [name, row] of Object.entries(calcPlans as Record<string, unknown>)) {
+      const key = resolvePlanName(name).plan;
+      const other = seen.get(key);
+      if (other !== undefined) problems.push({ path: ["calc", "plans", name], message: `names the same plan as "${other}"; keep one of them` });
+      seen.set(key, name);
+      if ((PLAN_NAMES as readonly string[]).includes(key)) continue;
+      custom.push(key);
+      const r = row !== null && typeof row === "object" ? (row as Record<string, unknown>) : {};
+      if (r.priceUsd === undefined || r.capacityUsd === undefined) {
+        problems.push({ path: ["calc", "plans", name], message: `is not a built-in plan (${PLAN_NAMES.join(", ")}), so it needs both "priceUsd" and "capacityUsd"` });
+      }
+    }
+  }
+  const lanes = (raw as { lanes?: unknown } | null)?.lanes;
+  if (!Array.isArray(lanes)) return problems;
+  const known = knownPlanNames(custom);
+  lanes.forEach((lane: unknown, i) => {
+    const plan = lane !== null && typeof lane === "object" ? (lane as Record<string, unknown>).plan : undefined;
+    if (typeof plan !== "string" || known.includes(resolvePlanName(plan).plan)) return;
+    problems.push({ path: ["lanes", i, "plan"], message: `${JSON.stringify(plan.slice(0, 40))} is not a known plan; use one of ${known.join(", ")} (or define it under calc.plans)` });
   });
   return problems;
 }

@@ -19,8 +19,10 @@ export interface CodexLaneConfig {
   env: Record<string, string>;
   /** Models this lane serves; null means the account's catalog. */
   models: string[] | null;
-  /** Monthly price of this account's plan in USD, for the savings ledger. */
+  /** Monthly price of this account's plan in USD, for the savings ledger; null: the plan's price. */
   planPriceUsd: number | null;
+  /** The plan the config names (a key of the plan table, deprecated names mapped); present only when set. */
+  plan?: string;
 }
 
 export interface OpenAILaneConfig {
@@ -85,19 +87,21 @@ export interface Config {
   masterKey: Buffer | null;
   /** Bearer token for GET /metrics besides the admin keys, from CODEX_LANES_METRICS_TOKEN (present only when set). */
   metricsToken?: string;
-  /** The cost calculator's capacity table overrides (present only when the file has a `calc` section). */
+  /** The plan table's overrides (present only when the file has a `calc` section). */
   calc?: CalcConfig;
+  /** Deprecated names the file used, one sentence each naming the field (present only when there are some). */
+  deprecations?: string[];
 }
 
 export interface CalcPlanConfig {
   /** Monthly price of one account, USD. */
-  priceUsd: number;
+  priceUsd?: number;
   /** Estimated API-equivalent spend one account covers per month, USD. */
-  capacityUsd: number;
+  capacityUsd?: number;
   label?: string;
 }
 
 export interface CalcConfig {
-  /** By plan key ("plus", "pro", "business", or a new one): replaces or adds a row of the built-in table. */
+  /** By plan key ("plus", "pro-5x", or a new one; deprecated names mapped): changes or adds a row of the plan table. */
   plans: Record<string, CalcPlanConfig>;
 }

@@ -71,7 +71,7 @@ export function trafficPeriod(requests: Pick<RequestsApi, "summary" | "timeline"
 }
 
 export interface OverviewInput {
-  config: Pick<Config, "lanes">;
+  config: Pick<Config, "lanes" | "calc">;
   requests: Pick<RequestsApi, "summary" | "timeline" | "monthSpend">;
   lanes: LaneView[];
   now: number;
@@ -84,7 +84,8 @@ export function buildOverview(input: OverviewInput): Overview {
     generatedAt: new Date(now).toISOString(),
     lanes: input.lanes,
     traffic: (input.periods ?? DEFAULT_PERIODS).map((p) => trafficPeriod(input.requests, p, now)),
-    ledger: savingsLedger(input.config, input.requests, now),
+    // The plan each account reports (LaneView.plan) wins over the lane's configured plan.
+    ledger: savingsLedger(input.config, input.requests, now, Object.fromEntries(input.lanes.map((l) => [l.name, l.plan]))),
   };
 }
 

@@ -4,7 +4,8 @@ import { fakeJwt } from './jwt';
 
 export const CODEX_CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
 
-export type PlanType = 'free' | 'go' | 'plus' | 'pro' | 'team' | 'business' | 'enterprise' | 'edu';
+// Codex 0.169's PlanType values the tests use: prolite is ChatGPT Pro 5x, pro is Pro 20x, promax is "Pro 500".
+export type PlanType = 'free' | 'go' | 'plus' | 'prolite' | 'pro' | 'promax' | 'team' | 'business' | 'enterprise' | 'edu';
 
 export type ScenarioName =
   | 'ok'

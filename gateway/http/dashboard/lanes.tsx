@@ -1,6 +1,7 @@
 // The lanes panel: one card per lane in fallback order with its state, why, until when, the
 // command that fixes it, both usage windows and its queue.
 
+import { planFromCodex, PLANS } from "../../calc";
 import type { LaneView, WindowView } from "../../dispatch/views";
 import { countdown, int, utc } from "./format";
 
@@ -21,6 +22,13 @@ export function Countdown(p: { iso: string; now: number }) {
   );
 }
 
+/** "ChatGPT Pro 5x (prolite)": the table's name for what the account reports, and Codex's own word. */
+function planLabel(reported: string): string {
+  const key = planFromCodex(reported);
+  const label = key === null ? undefined : PLANS.find((p) => p.plan === key)?.label;
+  return label ? `${label} (${reported})` : reported;
+}
+
 export function LanesPanel(p: { lanes: LaneView[]; now: number }) {
   if (p.lanes.length === 0) return <p class="muted">No lanes configured.</p>;
   return (
@@ -34,7 +42,7 @@ export function LanesPanel(p: { lanes: LaneView[]; now: number }) {
 
 function LaneCard(p: { v: LaneView; now: number }) {
   const v = p.v;
-  const who = [v.plan ? `plan ${v.plan}` : null, v.email].filter(Boolean).join(" · ");
+  const who = [v.plan ? `plan ${planLabel(v.plan)}` : null, v.email].filter(Boolean).join(" · ");
   return (
     <article class="card lane" data-lane={v.name} data-state={v.state}>
       <h3>

@@ -1,8 +1,20 @@
-// The savings ledger (this month: subscription lanes' API-equivalent cost vs their plan prices,
-// metered spend on API-key lanes, the net) and the cost calculator panel.
+// The savings ledger (this month: subscription lanes' plan, API-equivalent cost next to the plan's
+// capacity estimate and price, metered spend on API-key lanes, the net) and the cost calculator
+// panel. The calculator's sentences come from gateway/calc, so the page says what the CLI says.
 
-import type { Estimate, Ledger, PlanCapacity } from "../../calc";
+import { describeCover, messageRange, type CoverOption, type Estimate, type Ledger, type PlanRow, type SubscriptionLine } from "../../calc";
 import { int, percent, smallUsd, usd } from "./format";
+
+function PlanCell(p: { s: SubscriptionLine }) {
+  const { s } = p;
+  if (s.plan === null) return <td>{s.reportedPlanType ? `not in the plan table (account reports ${s.reportedPlanType})` : "unknown"}</td>;
+  const from = s.planFrom === "account" ? `reported by the account (${s.reportedPlanType})` : "from the config";
+  return (
+    <td data-plan={s.plan}>
+      {s.planLabel} <span class="small muted">{from}</span>
+    </td>
+  );
+}
 
 export function LedgerPanel(p: { ledger: Ledger }) {
   const l = p.ledger;
@@ -18,25 +30,31 @@ export function LedgerPanel(p: { ledger: Ledger }) {
             <tr>
               <th>Lane</th>
               <th>Kind</th>
+              <th>Plan</th>
               <th class="num">API-equivalent</th>
+              <th class="num">Estimated capacity / month</th>
               <th class="num">Plan price</th>
               <th class="num">Metered spend</th>
             </tr>
           </thead>
           <tbody>
             {l.subscription.map((s) => (
-              <tr>
+              <tr data-lane={s.lane}>
                 <td>{s.lane}</td>
                 <td>subscription</td>
+                <PlanCell s={s} />
                 <td class="num">{smallUsd(s.apiEquivalentUsd)}</td>
-                <td class="num">{s.planPriceUsd === null ? "not set" : usd(s.planPriceUsd)}</td>
+                <td class="num">{s.capacityUsd === null ? "–" : `about ${usd(s.capacityUsd, 0)}`}</td>
+                <td class="num">{s.planPriceUsd === null ? "not set" : `${usd(s.planPriceUsd)}${s.priceFrom === "lane" ? " (lane)" : ""}`}</td>
                 <td class="num">–</td>
               </tr>
             ))}
             {l.metered.map((m) => (
-              <tr>
+              <tr data-lane={m.lane}>
                 <td>{m.lane}</td>
                 <td>API key</td>
+                <td>–</td>
+                <td class="num">–</td>
                 <td class="num">–</td>
                 <td class="num">–</td>
                 <td class="num">
@@ -50,7 +68,9 @@ export function LedgerPanel(p: { ledger: Ledger }) {
             <tr>
               <td>total</td>
               <td></td>
+              <td></td>
               <td class="num">{smallUsd(t.apiEquivalentUsd)}</td>
+              <td></td>
               <td class="num">{usd(t.planPricesUsd)}</td>
               <td class="num">{smallUsd(t.meteredUsd)}</td>
             </tr>
@@ -71,9 +91,10 @@ export function LedgerPanel(p: { ledger: Ledger }) {
       <p class="small">
         Paid this month: {usd(t.planPricesUsd + t.meteredUsd)} (plans + metered). The same traffic on the API alone: {usd(t.apiOnlyUsd)}.
       </p>
+      <p class="note">Capacity is a planning estimate of the API-equivalent one account absorbs in a month, not a guarantee.</p>
       {l.lanesWithoutPrice.length > 0 ? (
         <p class="note">
-          No plan price set for {l.lanesWithoutPrice.join(", ")}: add <code>"planPriceUsd": 20</code> (the plan's monthly price) to those lanes in the
+          No plan price for {l.lanesWithoutPrice.join(", ")}: add <code>"plan": "plus"</code> (or <code>"planPriceUsd": 20</code>) to those lanes in the
           config to count them in the net.
         </p>
       ) : null}
@@ -88,7 +109,7 @@ export interface CalcView {
   source: "projected" | "asked" | null;
   error: string | null;
   result: Estimate | null;
-  plans: PlanCapacity[];
+  plans: PlanRow[];
 }
 
 export function CalcPanel(p: { calc: CalcView }) {
@@ -112,16 +133,25 @@ export function CalcPanel(p: { calc: CalcView }) {
             <thead>
               <tr>
                 <th>Plan</th>
+                <th>Name</th>
                 <th class="num">Price / month</th>
                 <th class="num">Estimated API-equivalent / month</th>
+                <th class="num">Local messages / 5 h (GPT-5.5)</th>
               </tr>
             </thead>
             <tbody>
               {c.plans.map((pl) => (
-                <tr>
-                  <td>{pl.label}</td>
-                  <td class="num">{usd(pl.priceUsd, 0)}</td>
-                  <td class="num">{usd(pl.capacityUsd, 0)}</td>
+                <tr data-plan={pl.plan}>
+                  <td>
+                    {pl.label}
+                    {pl.fromConfig ? " (from config)" : ""}
+                  </td>
+                  <td>
+                    <code>{pl.plan}</code>
+                  </td>
+                  <td class="num">{pl.priceUsd === null ? "by agreement" : usd(pl.priceUsd, 0)}</td>
+                  <td class="num">{pl.capacityUsd === null ? "–" : usd(pl.capacityUsd, 0)}</td>
+                  <td class="num">{pl.messagesPer5h ? messageRange(pl.messagesPer5h) : "–"}</td>
                 </tr>
               ))}
             </tbody>
@@ -132,16 +162,32 @@ export function CalcPanel(p: { calc: CalcView }) {
   );
 }
 
+function Cover(p: { o: CoverOption; id: string }) {
+  return (
+    <li id={p.id} data-cover={p.o.parts.map((x) => `${x.plan}:${x.accounts}`).join(",")}>
+      <strong>{describeCover(p.o)}</strong>: {usd(p.o.monthlyCostUsd, 0)} a month, covering about {usd(p.o.capacityUsd, 0)}. <span class="small">{p.o.tradeoff}.</span>
+    </li>
+  );
+}
+
 function EstimateView(p: { e: Estimate }) {
   const { e } = p;
-  const best = e.best;
   return (
     <>
-      <p class="net">
-        Estimate for {usd(e.monthlyApiSpendUsd, 0)} a month: <strong>{best.parts.map((x) => `${int(x.accounts)} × ${x.label}`).join(" + ")}</strong> for{" "}
-        {usd(best.monthlyCostUsd, 0)} a month (covers about {usd(best.capacityUsd, 0)}),{" "}
-        {best.savingUsd >= 0 ? <span class="pos">about {usd(best.savingUsd, 0)} less than the API</span> : <span class="neg">about {usd(-best.savingUsd, 0)} more than the API</span>}.
+      <p class="net" id="calc-verdict">
+        Estimate for {usd(e.monthlyApiSpendUsd, 0)} a month: <strong class={e.apiKeyCheaper ? "neg" : undefined}>{e.verdict}</strong>
       </p>
+      {e.apiKeyCheaper ? null : (
+        <>
+          <p class="small">For {usd(e.best.monthlyCostUsd, 0)} a month:</p>
+          <ul id="calc-covers">
+            <Cover o={e.best} id="calc-best" />
+            {e.alternatives.map((o, i) => (
+              <Cover o={o} id={`calc-alt-${i}`} />
+            ))}
+          </ul>
+        </>
+      )}
       <div class="scroll">
         <table>
           <thead>
@@ -166,6 +212,7 @@ function EstimateView(p: { e: Estimate }) {
           </tbody>
         </table>
       </div>
+      {e.leftOut.length ? <p class="note">Not in the estimate: {e.leftOut.map((l) => `${l.label}: ${l.reason}`).join("; ")}.</p> : null}
       <p class="note">{e.note}</p>
     </>
   );
