@@ -13,7 +13,9 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { startFakeChatGPT, type FakeChatGPT } from "../fakes/chatgpt";
 import { makeHome, type TestHome } from "../fakes/codex-run";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai";
-import { codexLane, openaiLane, startTestGateway, type TestGateway } from "../helpers/gateway";
+import { main } from "../../gateway/cli";
+import { codexLane, openaiLane, startTestGateway, tempDir, type TestGateway } from "../helpers/gateway";
+import { Readable, Writable } from "node:stream";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -158,6 +160,64 @@ describe("dashboard in Chromium", { timeout: 180_000 }, () => {
     await page.waitForSelector("form#signin");
     assert.ok(!(await page.content()).includes("plus-a"));
     await shot(page, "06-signed-out");
+    assert.deepEqual(problems, [], "no console errors (CSP included)");
+  });
+
+  /** `codex-lanes calc --monthly-api-spend <spend> --json` run as a user would, without a config file. */
+  async function cliEstimate(spend: string): Promise<{ verdict: string; best: { monthlyCostUsd: number } }> {
+    const dir = tempDir("codex-lanes-browser-calc-");
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    let out = "";
+    const io = {
+      out: new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) }),
+      err: new Writable({ write: (_c, _e, cb) => cb() }),
+      stdin: Readable.from([]),
+      env: { HOME: dir },
+      cwd: dir,
+      signal: new AbortController().signal,
+    };
+    assert.equal(await main(["calc", "--monthly-api-spend", spend, "--json"], io), 0);
+    return JSON.parse(out) as { verdict: string; best: { monthlyCostUsd: number } };
+  }
+
+  test("the calculator gives the product's two worked examples, as the CLI does; the ledger shows each account's plan", async () => {
+    const { page, problems } = await browser({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${gw.url}/dashboard`);
+    await page.fill("input[name=key]", gw.adminKey);
+    await Promise.all([page.waitForURL(`${gw.url}/dashboard`), page.click("button[type=submit]")]);
+
+    // The account's own plan, its capacity estimate next to this month's traffic, and its price.
+    const plusA = page.locator('#ledger tr[data-lane="plus-a"]');
+    assert.match(await plusA.innerText(), /^plus-a\s+subscription\s+ChatGPT Plus reported by the account \(plus\)\s+\$[\d.]+\s+about \$700\s+\$20\.00 \(lane\)/);
+
+    // $3,500 a month: one Pro 5x for $100.
+    await page.fill("#calc-form input[name=spend]", "3500");
+    await Promise.all([page.waitForURL(/spend=3500/), page.click("#calc-form button[type=submit]")]);
+    const three = await cliEstimate("3500");
+    assert.equal(await page.locator("#calc-best").getAttribute("data-cover"), "pro-5x:1");
+    assert.match(await page.locator("#calc-best").innerText(), /^1 × ChatGPT Pro 5x: \$100 a month, covering about \$3,500\. one account: the simplest to run/);
+    assert.equal(await page.locator("#calc-covers li").count(), 1);
+    assert.equal(await page.locator("#calc-verdict strong").innerText(), three.verdict, "the page says what the CLI says");
+    await shot(page, "08-calc-3500");
+
+    // $7,000 a month: one Pro 20x or two Pro 5x, both $200, and what each buys.
+    await page.fill("#calc-form input[name=spend]", "$7,000");
+    await Promise.all([page.waitForURL(/spend=%247%2C000|spend=\$7,000/), page.click("#calc-form button[type=submit]")]);
+    const seven = await cliEstimate("7000");
+    assert.equal(seven.best.monthlyCostUsd, 200);
+    assert.deepEqual(await page.locator("#calc-covers li").evaluateAll((els) => els.map((e) => e.getAttribute("data-cover"))), ["pro-20x:1", "pro-5x:2"]);
+    assert.match(await page.locator("#calc-best").innerText(), /^1 × ChatGPT Pro 20x: \$200 a month, covering about \$14,000\. one account: the simplest to run.*room for about \$14,000 a month\.$/);
+    assert.match(await page.locator("#calc-alt-0").innerText(), /^2 × ChatGPT Pro 5x: \$200 a month, covering about \$7,000\. 2 independent windows: when a burst spends one, the other keeps serving\.$/);
+    assert.equal(await page.locator("#calc-verdict strong").innerText(), seven.verdict);
+    await shot(page, "09-calc-7000");
+
+    // The plan table with OpenAI's message ranges, on a phone too.
+    await page.click("#calc details summary");
+    assert.match(await page.locator('#calc tr[data-plan="pro-20x"]').innerText(), /^ChatGPT Pro 20x\s+pro-20x\s+\$200\s+\$14,000\s+300-1,600$/);
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `no sideways scrolling on a phone (${overflow}px too wide)`);
+    await shot(page, "10-calc-phone");
     assert.deepEqual(problems, [], "no console errors (CSP included)");
   });
 

@@ -127,7 +127,7 @@ export function CalcPanel(p: { calc: CalcView }) {
       {c.error ? <p class="notice small">spend: {c.error}</p> : null}
       {c.result ? <EstimateView e={c.result} /> : null}
       <details class="small">
-        <summary>Capacity table (estimates)</summary>
+        <summary>Plan table (planning estimates)</summary>
         <div class="scroll">
           <table>
             <thead>
