@@ -9,6 +9,7 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import { estimate, InvalidSpendError, parseSpend, PLAN_NAMES, planFromCodex, PLANS, planTable, resolvePlanName, savingsLedger, type CoverOption } from "../gateway/calc";
 import { main } from "../gateway/cli";
+import type { PlanType } from "../gateway/codex/protocol/PlanType";
 import type { CliIO } from "../gateway/cli/io";
 import { ConfigError, loadConfig } from "../gateway/config";
 import { openStore } from "../gateway/store";
@@ -69,13 +70,16 @@ describe("the plan table", () => {
     assert.deepEqual(resolvePlanName("constructor"), { plan: "constructor", deprecation: null });
   });
 
-  test("the plan types Codex reports map to the table: prolite is Pro 5x, pro is Pro 20x; the rest of Codex's names", () => {
-    const cases: [string | null, string | null][] = [
-      ["prolite", "pro-5x"], ["pro", "pro-20x"], ["plus", "plus"], ["free", "free"], ["go", "go"],
-      ["team", "business"], ["self_serve_business_usage_based", "business"], ["business", "enterprise"], ["enterprise", "enterprise"],
-      ["edu", "edu"], ["edu_pro", "edu"], ["promax", null], ["unknown", null], ["toString", null], [null, null],
-    ];
-    for (const [codex, plan] of cases) assert.equal(planFromCodex(codex), plan, String(codex));
+  test("every plan type the pinned Codex can report maps to the table or, on purpose, to nothing", () => {
+    // Typed by the pinned binary's generated protocol: a new PlanType after an upgrade fails the typecheck here.
+    const expected: Record<PlanType, string | null> = {
+      free: "free", go: "go", plus: "plus", prolite: "pro-5x", pro: "pro-20x", promax: null,
+      team: "business", self_serve_business_prolite: "business", self_serve_business_usage_based: "business",
+      business: "enterprise", ent26: "enterprise", enterprise_cbp_automation: "enterprise", enterprise_cbp_usage_based: "enterprise", enterprise: "enterprise",
+      edu: "edu", edu_plus: "edu", edu_pro: "edu", sci: null, sci_plus: null, unknown: null,
+    };
+    for (const [codex, plan] of Object.entries(expected)) assert.equal(planFromCodex(codex), plan, codex);
+    for (const other of ["toString", "constructor", "", null, undefined]) assert.equal(planFromCodex(other), null, String(other));
   });
 
   test("config rows change a plan's fields (by today's or a deprecated name) or add a plan; the other rows stay", () => {
