@@ -276,12 +276,13 @@ export const MUTATIONS: Mutation[] = [
     why: "structured output is ignored on codex lanes",
   },
   {
-    id: "json-schema-not-sent-upstream",
+    // Not `fromMessages`: every client request carries its raw body, so that mapping is never reached from HTTP.
+    id: "api-lane-rebuilds-body",
     file: "gateway/upstreams/openai.ts",
-    from: 'rf.type === "json_schema" ? { type: "json_schema", json_schema: { name: rf.name, schema: rf.schema, strict: rf.strict } } : { type: rf.type };',
-    to: "{ type: rf.type };",
-    tests: ["test/openai-lane.test.ts", "test/http.test.ts"],
-    why: "structured output is dropped on the API-key lane",
+    from: "const base = req.raw ? { ...req.raw } : fromMessages(req);",
+    to: "const base = fromMessages(req);",
+    tests: ["test/openai-lane.test.ts"],
+    why: "the API-key lane drops the client's fields (sampling, tools, response_format details) on the way upstream",
   },
   {
     id: "client-key-unchecked",
