@@ -66,9 +66,20 @@ function occurrences(text: string, needle: string): number {
   return n;
 }
 
-function runTests(dir: string, files: readonly string[]): Promise<{ code: number | null; timedOut: boolean; tail: string }> {
+/** The tests one mutation runs: its files, and only the tests whose names match its pattern when it has one. */
+interface Selection {
+  tests: readonly string[];
+  names?: string;
+}
+
+function selectionKey(s: Selection): string {
+  return JSON.stringify([s.tests, s.names ?? null]);
+}
+
+function runTests(dir: string, sel: Selection): Promise<{ code: number | null; timedOut: boolean; tail: string }> {
+  const pattern = sel.names ? [`--test-name-pattern=${sel.names}`] : [];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--test", `--test-timeout=${TEST_TIMEOUT_MS}`, "--test-concurrency=2", "--test-reporter=dot", ...files], {
+    const child = spawn(process.execPath, ["--import", "tsx", "--test", `--test-timeout=${TEST_TIMEOUT_MS}`, "--test-concurrency=2", "--test-reporter=dot", ...pattern, ...sel.tests], {
       cwd: dir,
       env: { ...process.env, NODE_ENV: "test" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -121,12 +132,17 @@ async function main(): Promise<void> {
   process.stdout.write(`scratch copy: ${dir}\n`);
   const rows: Row[] = [];
   try {
-    const baseline = [...new Set(chosen.flatMap((m) => m.tests))].filter((t) => existsSync(path.join(dir, t)));
-    process.stdout.write(`baseline: ${baseline.join(" ")} ...\n`);
-    const base = await runTests(dir, baseline);
-    if (base.code !== 0) {
-      process.stderr.write(`the named test files fail without any mutation; fix them first:\n${base.tail}\n`);
-      process.exit(1);
+    // Each distinct selection once without mutations: a failure there would make every catch meaningless.
+    const plain = chosen.filter((m) => !m.names && m.tests.every((t) => existsSync(path.join(dir, t))));
+    const baselines: Selection[] = [{ tests: [...new Set(plain.flatMap((m) => m.tests))] }];
+    for (const m of chosen) if (m.names && !baselines.some((b) => selectionKey(b) === selectionKey(m))) baselines.push(m);
+    for (const sel of baselines.filter((b) => b.tests.length > 0)) {
+      process.stdout.write(`baseline: ${sel.names ? `'${sel.names}' in ` : ""}${sel.tests.join(" ")} ...\n`);
+      const base = await runTests(dir, sel);
+      if (base.code !== 0) {
+        process.stderr.write(`these tests fail without any mutation; fix them first:\n${base.tail}\n`);
+        process.exit(1);
+      }
     }
     for (const m of chosen) {
       const file = path.join(dir, m.file);
@@ -146,7 +162,7 @@ async function main(): Promise<void> {
       writeFileSync(file, original.replace(m.from, () => m.to));
       const started = Date.now();
       try {
-        const r = await runTests(dir, m.tests);
+        const r = await runTests(dir, m);
         const secs = Math.round((Date.now() - started) / 1000);
         const caught = r.code !== 0;
         const detail = r.timedOut ? `tests still running after ${RUN_LIMIT_MS / 60_000} min` : caught ? firstFailure(r.tail) : "";
