@@ -3,7 +3,7 @@
 // A mutation whose original text is gone (the code moved) is "stale" and fails the run, so the list
 // keeps up with the code. Not part of `npm test`: it runs the named suites once per mutation.
 
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -21,6 +21,8 @@ interface Row {
   m: Mutation;
   result: Result;
   detail: string;
+  /** How long its tests ran. */
+  secs?: number;
 }
 
 interface Options {
@@ -85,6 +87,7 @@ function runTests(dir: string, sel: Selection): Promise<{ code: number | null; t
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
+    current = child;
     let out = "";
     const keep = (b: Buffer) => {
       out = (out + b.toString()).slice(-4000);
@@ -94,17 +97,26 @@ function runTests(dir: string, sel: Selection): Promise<{ code: number | null; t
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
+      stopCurrent();
     }, RUN_LIMIT_MS);
     child.on("close", (code) => {
+      current = null;
       clearTimeout(timer);
       resolve({ code, timedOut, tail: out });
     });
   });
+}
+
+/** The test run in progress: its own process group, so that it and every server it started can be stopped together. */
+let current: ChildProcess | null = null;
+
+function stopCurrent(): void {
+  if (!current?.pid) return;
+  try {
+    process.kill(-current.pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }
 
 /** The first failing test's name, from the dot reporter's summary. */
@@ -116,69 +128,81 @@ function firstFailure(tail: string): string {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const chosen = MUTATIONS.filter((m) => !opts.only || opts.only.has(m.id));
-  if (opts.only) {
-    const unknown = [...opts.only].filter((id) => !MUTATIONS.some((m) => m.id === id));
-    if (unknown.length) {
-      process.stderr.write(`no mutation with id ${unknown.join(", ")}; --list shows them\n`);
-      process.exit(2);
-    }
+  const unknown = [...(opts.only ?? [])].filter((id) => !MUTATIONS.some((m) => m.id === id));
+  if (unknown.length) {
+    process.stderr.write(`no mutation with id ${unknown.join(", ")}; --list shows them\n`);
+    process.exitCode = 2;
+    return;
   }
   if (opts.list) {
     for (const m of chosen) process.stdout.write(`${m.id.padEnd(28)} ${m.file}  (${m.tests.join(", ")})\n  ${m.why}\n`);
     return;
   }
-
   const dir = scratchCopy();
   process.stdout.write(`scratch copy: ${dir}\n`);
-  const rows: Row[] = [];
-  try {
-    // Each distinct selection once without mutations: a failure there would make every catch meaningless.
-    const plain = chosen.filter((m) => !m.names && m.tests.every((t) => existsSync(path.join(dir, t))));
-    const baselines: Selection[] = [{ tests: [...new Set(plain.flatMap((m) => m.tests))] }];
-    for (const m of chosen) if (m.names && !baselines.some((b) => selectionKey(b) === selectionKey(m))) baselines.push(m);
-    for (const sel of baselines.filter((b) => b.tests.length > 0)) {
-      process.stdout.write(`baseline: ${sel.names ? `'${sel.names}' in ` : ""}${sel.tests.join(" ")} ...\n`);
-      const base = await runTests(dir, sel);
-      if (base.code !== 0) {
-        process.stderr.write(`these tests fail without any mutation; fix them first:\n${base.tail}\n`);
-        process.exit(1);
-      }
-    }
-    for (const m of chosen) {
-      const file = path.join(dir, m.file);
-      const original = existsSync(file) ? readFileSync(file, "utf8") : "";
-      const missing = m.tests.filter((t) => !existsSync(path.join(dir, t)));
-      if (missing.length) {
-        rows.push({ m, result: "stale", detail: `no test file ${missing.join(", ")}` });
-        process.stdout.write(`${m.id}: stale\n`);
-        continue;
-      }
-      const n = occurrences(original, m.from);
-      if (n !== 1) {
-        rows.push({ m, result: n === 0 ? "stale" : "ambiguous", detail: n === 0 ? "original text not found" : `original text found ${n} times` });
-        process.stdout.write(`${m.id}: ${rows.at(-1)!.result}\n`);
-        continue;
-      }
-      writeFileSync(file, original.replace(m.from, () => m.to));
-      const started = Date.now();
-      try {
-        const r = await runTests(dir, m);
-        const secs = Math.round((Date.now() - started) / 1000);
-        const caught = r.code !== 0;
-        const detail = r.timedOut ? `tests still running after ${RUN_LIMIT_MS / 60_000} min` : caught ? firstFailure(r.tail) : "";
-        rows.push({ m, result: caught ? "caught" : "survived", detail });
-        process.stdout.write(`${m.id}: ${caught ? "caught" : "SURVIVED"} (${secs}s) ${detail}\n`);
-      } finally {
-        writeFileSync(file, original);
-      }
-    }
-  } finally {
+  const cleanUp = () => {
     if (opts.keep) process.stdout.write(`kept ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("SIGINT", () => {
+    stopCurrent();
+    cleanUp();
+    process.exit(130);
+  });
+  try {
+    if (!(await baselinesPass(dir, chosen))) {
+      process.exitCode = 1;
+      return;
+    }
+    const rows: Row[] = [];
+    for (const m of chosen) {
+      rows.push(await judge(dir, m));
+      const r = rows.at(-1)!;
+      process.stdout.write(`${m.id}: ${r.result === "survived" ? "SURVIVED" : r.result}${r.secs === undefined ? "" : ` (${r.secs}s)`} ${r.detail}\n`);
+    }
+    printTable(rows);
+    process.exitCode = rows.every((r) => r.result === "caught") ? 0 : 1;
+  } finally {
+    cleanUp();
   }
-  printTable(rows);
-  const bad = rows.filter((r) => r.result !== "caught");
-  process.exitCode = bad.length ? 1 : 0;
+}
+
+/** Each distinct selection once without mutations: if one fails there, no catch would mean anything. */
+async function baselinesPass(dir: string, chosen: readonly Mutation[]): Promise<boolean> {
+  const runnable = chosen.filter((m) => m.tests.every((t) => existsSync(path.join(dir, t))));
+  const plain = runnable.filter((m) => !m.names);
+  const selections: Selection[] = [{ tests: [...new Set(plain.flatMap((m) => m.tests))] }];
+  for (const m of runnable) if (m.names && !selections.some((b) => selectionKey(b) === selectionKey(m))) selections.push(m);
+  for (const sel of selections.filter((b) => b.tests.length > 0)) {
+    process.stdout.write(`baseline: ${sel.names ? `'${sel.names}' in ` : ""}${sel.tests.join(" ")} ...\n`);
+    const base = await runTests(dir, sel);
+    if (base.code !== 0) {
+      process.stderr.write(`these tests fail without any mutation; fix them first:\n${base.tail}\n`);
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Applies one mutation in the scratch copy, runs its tests, and puts the original back. */
+async function judge(dir: string, m: Mutation): Promise<Row> {
+  const missing = m.tests.filter((t) => !existsSync(path.join(dir, t)));
+  if (missing.length) return { m, result: "stale", detail: `no test file ${missing.join(", ")}` };
+  const file = path.join(dir, m.file);
+  const original = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const n = occurrences(original, m.from);
+  if (n === 0) return { m, result: "stale", detail: "original text not found" };
+  if (n > 1) return { m, result: "ambiguous", detail: `original text found ${n} times` };
+  writeFileSync(file, original.replace(m.from, () => m.to));
+  const started = Date.now();
+  try {
+    const r = await runTests(dir, m);
+    const secs = Math.round((Date.now() - started) / 1000);
+    if (r.code === 0) return { m, result: "survived", detail: "", secs };
+    return { m, result: "caught", detail: r.timedOut ? `tests still running after ${RUN_LIMIT_MS / 60_000} min` : firstFailure(r.tail), secs };
+  } finally {
+    writeFileSync(file, original);
+  }
 }
 
 function printTable(rows: Row[]): void {
