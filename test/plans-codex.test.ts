@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
+import { renderLanes } from "../gateway/cli/lanes";
 import { FormClient, section } from "./dashboard-client";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
@@ -42,6 +43,9 @@ describe("a codex lane's plan comes from the account when Codex reports it", () 
     await gw.server.dispatcher.refresh();
     const views = gw.server.dispatcher.laneViewsNow();
     assert.deepEqual(views.map((v) => [v.name, v.plan]), [["five", "prolite"], ["max", "promax"]]);
+    const table = renderLanes(views, Date.now());
+    assert.match(table, /^five\s+codex\s+app-server\s+ready\s+yes\s+pro-5x \(prolite\)\s+five@example\.com/m, "`codex-lanes lanes` names the plan");
+    assert.match(table, /^max\s+codex\s+app-server\s+ready\s+yes\s+promax\s/m);
 
     const b = new FormClient(gw.url);
     assert.equal((await b.signIn(gw.adminKey)).status, 303);

@@ -1,6 +1,7 @@
 // `codex-lanes lanes`: each lane's state, sign-in, plan, engine, usage windows and the command that
 // fixes it. Reads the store and asks each lane's adapter for its status, without a running gateway.
 
+import { planFromCodex } from "../calc/plans";
 import type { Config } from "../config/types";
 import { withTimeout } from "../dispatch/book";
 import { laneView, type LaneView, type WindowView } from "../dispatch/views";
@@ -55,6 +56,13 @@ export async function lanesCommand(config: Config, flags: { json?: boolean }, io
   return EXIT_OK;
 }
 
+/** The plan table's name for what Codex reports, with Codex's own word when they differ: "pro-5x (prolite)". */
+function planText(reported: string | null): string {
+  if (reported === null) return "-";
+  const key = planFromCodex(reported);
+  return key === null || key === reported ? reported : `${key} (${reported})`;
+}
+
 export function renderLanes(views: LaneView[], now: number): string {
   const rows = views.map((v) => [
     v.name,
@@ -62,7 +70,7 @@ export function renderLanes(views: LaneView[], now: number): string {
     v.engine,
     v.state,
     v.signedIn === null ? "?" : v.signedIn ? "yes" : "no",
-    v.plan ?? "-",
+    planText(v.plan),
     v.email ?? "-",
     windowText(v.window?.primary ?? null, now),
     windowText(v.window?.secondary ?? null, now),
