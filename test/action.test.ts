@@ -215,7 +215,7 @@ async function startGateway(fake: FakeChatGPT, accountId: string): Promise<Gatew
       name: "plus-gw", type: "codex", home: home.dir, worker: null, engine: "app-server", concurrency: 2, maxUsedPercent: null,
       config: fake.codexConfig(), env: fake.codexEnv(), models: null, planPriceUsd: null,
     }],
-    limits: { maxBodyBytes: 1_000_000, turnTimeoutMs: 30_000 },
+    limits: { maxBodyBytes: 1_000_000, maxUploadBytes: 1_000_000, turnTimeoutMs: 30_000 },
     queue: { maxWaiting: 10, maxWaitMs: 10_000 },
     policy: { defaultCooldownMs: 900_000, maxRetries: 1, circuitThreshold: 3, circuitOpenMs: 30_000 },
     rateLimitPollMs: 0, log: { bodies: false, retentionDays: 30 }, prices: {}, adminKey: null, masterKey: null,

@@ -56,7 +56,7 @@ function badFile(content: unknown, env: NodeJS.ProcessEnv = {}): string[] {
 }
 
 const defaults = {
-  limits: { maxBodyBytes: 10 * 1024 * 1024, turnTimeoutMs: 300_000 },
+  limits: { maxBodyBytes: 10 * 1024 * 1024, maxUploadBytes: 512 * 1024 * 1024, turnTimeoutMs: 300_000 },
   queue: { maxWaiting: 256, maxWaitMs: 60_000 },
   policy: { defaultCooldownMs: 900_000, maxRetries: 2, circuitThreshold: 3, circuitOpenMs: 30_000 },
   rateLimitPollMs: 60_000,
@@ -96,6 +96,7 @@ describe("where the config comes from", () => {
         models: "*",
         monthlySpendCapUsd: null,
         timeoutMs: 120_000,
+        routes: "*",
       },
     ]);
   });
@@ -139,9 +140,10 @@ describe("a full file", () => {
     { "name": "plus-c", "type": "codex" },
     /* the metered fallback */
     { "name": "api", "type": "openai", "baseUrl": "https://proxy.example/v1/", "apiKeyEnv": "MY_OPENAI_KEY",
-      "concurrency": 4, "models": ["gpt-4o", "gpt-5.5"], "monthlySpendCapUsd": 50, "timeoutMs": 60000 }
+      "concurrency": 4, "models": ["gpt-4o", "gpt-5.5"], "monthlySpendCapUsd": 50, "timeoutMs": 60000,
+      "routes": ["embeddings", "audio"] }
   ],
-  "limits": { "maxBodyBytes": 2097152, "turnTimeoutMs": 120000 },
+  "limits": { "maxBodyBytes": 2097152, "maxUploadBytes": 104857600, "turnTimeoutMs": 120000 },
   "queue": { "maxWaiting": 10, "maxWaitMs": 5000 },
   "policy": { "defaultCooldownMs": 600000, "maxRetries": 1, "circuitThreshold": 5, "circuitOpenMs": 10000 },
   "rateLimitPollMs": 30000,
@@ -189,9 +191,10 @@ describe("a full file", () => {
           models: ["gpt-4o", "gpt-5.5"],
           monthlySpendCapUsd: 50,
           timeoutMs: 60_000,
+          routes: ["embeddings", "audio"],
         },
       ],
-      limits: { maxBodyBytes: 2_097_152, turnTimeoutMs: 120_000 },
+      limits: { maxBodyBytes: 2_097_152, maxUploadBytes: 104_857_600, turnTimeoutMs: 120_000 },
       queue: { maxWaiting: 10, maxWaitMs: 5000 },
       policy: { defaultCooldownMs: 600_000, maxRetries: 1, circuitThreshold: 5, circuitOpenMs: 10_000 },
       rateLimitPollMs: 30_000,
@@ -264,7 +267,11 @@ describe("bad input: a ConfigError naming the file, the field and what to do", (
     assert.deepEqual(
       badFile({
         listen: { port: 70000 },
-        lanes: [{ name: "a", type: "codex", engine: "turbo", maxUsedPercent: 0 }, { name: "api", type: "openai", baseUrl: "ftp://x", models: [] }, { name: "x", type: "claude" }],
+        lanes: [
+          { name: "a", type: "codex", engine: "turbo", maxUsedPercent: 0 },
+          { name: "api", type: "openai", baseUrl: "ftp://x", models: [], routes: ["embeddings", "chat.completions", "Audio/Speech"] },
+          { name: "x", type: "claude" },
+        ],
         log: { bodies: "yes" },
       }),
       [
@@ -273,6 +280,8 @@ describe("bad input: a ConfigError naming the file, the field and what to do", (
         "codex-lanes.json: lanes[0].maxUsedPercent: must be a number from 1 to 100 (got 0)",
         'codex-lanes.json: lanes[1].baseUrl: must be an http:// or https:// URL (got "ftp://x")',
         'codex-lanes.json: lanes[1].models: must be "*" (any model) or a non-empty list of model names (got an empty list)',
+        'codex-lanes.json: lanes[1].routes[1]: is served by the gateway itself, not passed through; list only other routes (got "chat.completions")',
+        'codex-lanes.json: lanes[1].routes[2]: must be a route name like "embeddings", "audio.speech" or "audio" (every audio route) (got "Audio/Speech")',
         'codex-lanes.json: lanes[2].type: must be "codex" (a ChatGPT account) or "openai" (an API key) (got "claude")',
         'codex-lanes.json: log.bodies: must be true or false (got "yes")',
       ],

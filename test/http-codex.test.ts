@@ -48,7 +48,7 @@ describe(`gateway with real codex lanes (${mode})`, () => {
     lanes.push(openaiLane("api", openai.baseUrl, "sk-e2e-0123456789abcdef"));
     gw = await startTestGateway(
       { after: (f: () => unknown) => afters.push(f) },
-      { lanes, config: { limits: { maxBodyBytes: 10 * 1024 * 1024, turnTimeoutMs: 30_000 } }, server: { dispatch: { random: () => 0, now: () => Date.now() + skewMs } } },
+      { lanes, config: { limits: { maxBodyBytes: 10 * 1024 * 1024, maxUploadBytes: 512 * 1024 * 1024, turnTimeoutMs: 30_000 } }, server: { dispatch: { random: () => 0, now: () => Date.now() + skewMs } } },
     );
     client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
   });

@@ -135,7 +135,7 @@ test("sampling fields are accepted and ignored; the lane gets the normalized req
 
 test("a body over limits.maxBodyBytes gets 413, with or without Content-Length", async (t) => {
   const lane = new ScriptedAdapter("a");
-  const gw = await startTestGateway(t, { adapters: { a: lane }, config: { limits: { maxBodyBytes: 2048, turnTimeoutMs: 30_000 } } });
+  const gw = await startTestGateway(t, { adapters: { a: lane }, config: { limits: { maxBodyBytes: 2048, maxUploadBytes: 4096, turnTimeoutMs: 30_000 } } });
   const big = JSON.stringify({ ...hi, messages: [{ role: "user", content: "x".repeat(5000) }] });
   const res = await post(gw, big);
   assert.equal(res.status, 413);

@@ -110,6 +110,7 @@ function resolveLanes(file: ConfigFile, dataDir: string, src: Source, env: NodeJ
         models: lane.models === "*" ? "*" : [...lane.models],
         monthlySpendCapUsd: lane.monthlySpendCapUsd ?? null,
         timeoutMs: lane.timeoutMs,
+        routes: lane.routes === "*" ? "*" : [...lane.routes],
       };
       return out;
     }

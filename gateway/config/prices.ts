@@ -50,6 +50,10 @@ export const BUILTIN_PRICES: Readonly<Record<string, ModelPrice>> = Object.freez
   "o3-mini": p(1.1, 0.55, 4.4),
   "o4-mini": p(1.1, 0.275, 4.4),
   o1: p(15, 7.5, 60),
+  // Embeddings (passed through to API-key lanes): input only.
+  "text-embedding-3-small": p(0.02, 0.02, 0),
+  "text-embedding-3-large": p(0.13, 0.13, 0),
+  "text-embedding-ada-002": p(0.1, 0.1, 0),
 });
 
 /** The built-in table with the config's entries over it. */

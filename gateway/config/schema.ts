@@ -12,6 +12,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const ALLOWED_PREFIX = "allowed here: ";
 
 const MB = 1024 * 1024;
+const GB = 1024 * MB;
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
@@ -89,6 +90,14 @@ export const codexLaneSchema = strict({
   planPriceUsd: num(0).optional(),
 });
 
+const ROUTES_ERROR = 'must be "*" (every route) or a non-empty list of routes to pass through, e.g. ["embeddings", "audio"]';
+/** Gateway-served routes are never passed through, so listing them would promise something that does not happen. */
+const OWN_ROUTES = ["chat", "chat.completions", "responses", "models"];
+const passRoute = z
+  .string({ error: "must be a route name" })
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, { error: 'must be a route name like "embeddings", "audio.speech" or "audio" (every audio route)' })
+  .refine((r) => !OWN_ROUTES.includes(r), { error: "is served by the gateway itself, not passed through; list only other routes" });
+
 const ANY_OR_LIST = 'must be "*" (any model) or a non-empty list of model names';
 
 export const openaiLaneSchema = strict({
@@ -104,6 +113,9 @@ export const openaiLaneSchema = strict({
     .default("*"),
   monthlySpendCapUsd: num(0).optional(),
   timeoutMs: int(SECOND, HOUR).default(120_000),
+  routes: z
+    .union([z.literal("*"), z.array(passRoute, { error: ROUTES_ERROR }).min(1, { error: ROUTES_ERROR })], { error: ROUTES_ERROR })
+    .default("*"),
 });
 
 const laneSchema = z.discriminatedUnion("type", [codexLaneSchema, openaiLaneSchema], {
@@ -132,7 +144,12 @@ export const configFileSchema = strict({
   lanes: z
     .array(laneSchema, { error: "must be a list of lanes" })
     .min(1, { error: "must list at least one lane" }),
-  limits: strict({ maxBodyBytes: int(1024, 512 * MB).default(10 * MB), turnTimeoutMs: int(SECOND, HOUR).default(300_000) }).prefault({}),
+  limits: strict({
+    maxBodyBytes: int(1024, 512 * MB).default(10 * MB),
+    // Multipart and binary bodies passed through to an API-key lane (files, audio, image edits). Streamed, never held in memory.
+    maxUploadBytes: int(1024, 64 * GB).default(512 * MB),
+    turnTimeoutMs: int(SECOND, HOUR).default(300_000),
+  }).prefault({}),
   queue: strict({ maxWaiting: int(0, 100_000).default(256), maxWaitMs: int(0, HOUR).default(60_000) }).prefault({}),
   policy: strict({
     defaultCooldownMs: int(SECOND, 7 * DAY).default(900_000),

@@ -38,6 +38,11 @@ export interface OpenAILaneConfig {
   /** Skip the lane once this month's api_cost_usd on it reaches the cap. */
   monthlySpendCapUsd: number | null;
   timeoutMs: number;
+  /**
+   * Routes other than chat this lane passes through (`embeddings`, `audio.speech`, ...; `audio`
+   * covers every `audio.*`), or "*" for all. Narrow it for OpenAI-compatible providers.
+   */
+  routes: string[] | "*";
 }
 
 export type LaneConfig = CodexLaneConfig | OpenAILaneConfig;
@@ -57,7 +62,10 @@ export interface Config {
   dataDir: string;
   lanes: LaneConfig[];
   limits: {
+    /** JSON bodies (chat, and JSON bodies passed through). */
     maxBodyBytes: number;
+    /** Multipart and binary bodies passed through to an API-key lane. */
+    maxUploadBytes: number;
     /** Deadline of one turn on one lane. */
     turnTimeoutMs: number;
   };

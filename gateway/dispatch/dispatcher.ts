@@ -14,6 +14,7 @@ import type { LaneAdapter } from "../upstreams/types";
 import { LaneBook } from "./book";
 import { Channel } from "./channel";
 import { LanesFailedError, ShuttingDownError } from "./errors";
+import { createPass, type PassInput, type PassOutcome } from "./pass";
 import { linkedAbort } from "./signals";
 import { CancelledWhileQueuedError } from "./slots";
 import type { LaneView } from "./views";
@@ -58,6 +59,8 @@ export interface RejectedInput {
   stream: boolean;
   receivedAt: number;
   error: ApiError;
+  /** Default chat.completions. */
+  endpoint?: string;
 }
 
 export interface DispatcherDeps {
@@ -77,6 +80,8 @@ export interface Dispatcher {
   /** Resolves with the whole answer, or throws a typed error (LanesFailedError, QueueFullError, ShuttingDownError). */
   complete(input: DispatchInput): Promise<Completion>;
   logRejected(input: RejectedInput): void;
+  /** Any other /v1 route, passed through to the API-key lanes (pass.ts). */
+  pass(input: PassInput): Promise<PassOutcome>;
   /** Model ids the lanes are known to serve (configured lists and codex catalogs); waits briefly for the first catalog read. */
   models(): Promise<string[]>;
   /** Lane views with a lane status at most a few seconds old (reads it when older). */
@@ -435,6 +440,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       keyName: r.keyName,
       model: r.model ?? "",
       stream: r.stream,
+      endpoint: r.endpoint,
       lane: null,
       attempts: [],
       status: r.error.status === CLIENT_CLOSED ? "cancelled" : "error",
@@ -463,10 +469,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     book.close();
   }
 
+  const pass = createPass({ config, book, policy, log, now, sleep, random, queueRow, inProgress, closing: () => closing });
+
   return {
     stream,
     complete,
     logRejected,
+    pass,
     models,
     laneViews,
     laneViewsNow: () => book.views(now()),

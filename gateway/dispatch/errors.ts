@@ -39,3 +39,17 @@ export class ShuttingDownError extends Error {
     super("The gateway is shutting down; retry in a moment.");
   }
 }
+
+/**
+ * A route the gateway would pass through to an API-key lane, but no lane may take it: none is
+ * configured, or none lists the route in its `routes`. The message names the route and the fix.
+ */
+export class NoPassLaneError extends Error {
+  override readonly name = "NoPassLaneError";
+  constructor(
+    message: string,
+    readonly code: "no_api_key_lane" | "route_not_allowed",
+  ) {
+    super(message);
+  }
+}

@@ -11,6 +11,7 @@ import type { AppDeps, AppEnv } from "./context";
 import { dashboardRoutes } from "./dashboard/routes";
 import { RouteNotFoundError, toApiError } from "./errors";
 import { metricsRoutes } from "./metrics";
+import { passHandler } from "./pass";
 
 export type { AppDeps } from "./context";
 
@@ -49,6 +50,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json({ object: "list", data: ids.map((id) => ({ id, object: "model", created: startedSec, owned_by: "codex-lanes" })) });
   });
   app.post("/v1/chat/completions", chatHandler(dispatcher, config.limits.maxBodyBytes, now));
+  // Every other /v1 route goes to the API-key lanes; the gateway's own routes pass on to their handlers.
+  app.all("/v1/*", passHandler(dispatcher, config, now));
 
   app.use("/admin/*", adminAuth(store, config.adminKey, now));
   app.route("/admin", adminRoutes(dispatcher, store, now, deps.adapters));

@@ -3,7 +3,7 @@
 // request log's http_status and the SSE error object, and both agree with what the client saw.
 
 import { ChatValidationError } from "../chat/schema";
-import { LanesFailedError, QueueFullError, ShuttingDownError } from "../dispatch/errors";
+import { LanesFailedError, NoPassLaneError, QueueFullError, ShuttingDownError } from "../dispatch/errors";
 import type { Outcome } from "../lanes/types";
 
 export class InvalidApiKeyError extends Error {
@@ -23,8 +23,11 @@ export class AdminKeyRequiredError extends Error {
 
 export class BodyTooLargeError extends Error {
   override readonly name = "BodyTooLargeError";
-  constructor(readonly maxBytes: number) {
-    super(`The request body is larger than the limit of ${maxBytes} bytes (limits.maxBodyBytes).`);
+  constructor(
+    readonly maxBytes: number,
+    setting = "limits.maxBodyBytes",
+  ) {
+    super(`The request body is larger than the limit of ${maxBytes} bytes (${setting} in the gateway's config).`);
   }
 }
 
@@ -99,6 +102,7 @@ export function toApiError(err: unknown, now: number = Date.now()): ApiError {
     return { status: 403, type: "permission_error", code: "admin_key_required", message: err.message, param: null };
   }
   if (err instanceof RouteNotFoundError) return invalid(404, err.message, null, "not_found");
+  if (err instanceof NoPassLaneError) return invalid(404, err.message, null, err.code);
   if (err instanceof BodyTooLargeError) return invalid(413, err.message, null, "body_too_large");
   if (err instanceof QueueFullError) {
     return { status: 429, type: "rate_limit_error", code: "queue_full", message: err.message, param: null, retryAfterSec: seconds(err.retryAfterMs) };

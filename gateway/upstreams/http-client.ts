@@ -5,6 +5,8 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type { IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 
 export interface UpstreamResponse {
   status: number;
@@ -62,9 +64,39 @@ export class HttpClient {
     });
   }
 
+  /**
+   * Any method to any URL on the same origin, the body streamed with backpressure. Resolves at the
+   * response's headers, which may come before the body is sent (an upstream refusing early).
+   */
+  request(method: string, url: URL, headers: Record<string, string>, body: Buffer | AsyncIterable<Uint8Array> | null, signal: AbortSignal): Promise<UpstreamResponse> {
+    return new Promise((resolve, reject) => {
+      const req = this.lib.request(url, { method, agent: this.agent, signal, headers }, (res) => resolve(wrap(res)));
+      req.on("error", reject);
+      if (body === null) req.end();
+      else if (Buffer.isBuffer(body)) req.end(body);
+      else pipeline(Readable.from(body, { objectMode: false }), req).catch((err: unknown) => req.destroy(err as Error));
+    });
+  }
+
   close(): void {
     this.agent.destroy();
   }
+}
+
+export function hostOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return "the upstream";
+  }
+}
+
+/** A network error as a short word (ECONNREFUSED) or message, for error messages. */
+export function describeNetError(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const code = (cause as { code?: unknown })?.code;
+  if (typeof code === "string") return code;
+  return cause instanceof Error ? cause.message : "connection failed";
 }
 
 function wrap(res: IncomingMessage): UpstreamResponse {

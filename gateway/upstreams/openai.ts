@@ -11,7 +11,8 @@ import { classifyHttp, parseRetryAfter } from "../lanes/classify-http";
 import { safeMessage } from "../lanes/format";
 import type { OutcomeClass } from "../lanes/types";
 import type { LaneAdapter, LaneStatus, TurnOptions } from "./types";
-import { HttpClient, UpstreamTimeoutError, type UpstreamResponse } from "./http-client";
+import { describeNetError as describe, HttpClient, hostOf, UpstreamTimeoutError, type UpstreamResponse } from "./http-client";
+import { createPassThrough } from "./pass-through";
 import { readSseBatches } from "./sse";
 
 export interface OpenAIAdapterDeps {
@@ -132,12 +133,14 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
   }
 
   const models = async () => (lane.models === "*" ? [] : [...lane.models]);
+  const forward = createPassThrough(lane, client, now, scrub);
 
   return {
     name: lane.name,
     kind: "openai",
     turn,
     models,
+    forward,
     async status(): Promise<LaneStatus> {
       return {
         signedIn: lane.apiKey !== null,
@@ -219,19 +222,4 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function hostOf(baseUrl: string): string {
-  try {
-    return new URL(baseUrl).host;
-  } catch {
-    return "the upstream";
-  }
-}
-
-function describe(err: unknown): string {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  const code = (cause as { code?: unknown })?.code;
-  if (typeof code === "string") return code;
-  return cause instanceof Error ? cause.message : "connection failed";
 }

@@ -36,6 +36,39 @@ export type LoginState =
   | { state: "succeeded"; email: string | null; plan: string | null }
   | { state: "failed"; error: string };
 
+/** A request passed through to an API-key lane as it came (embeddings, audio, files, ...). */
+export interface ForwardRequest {
+  method: string;
+  /** Below the lane's base URL, with the query: "/embeddings", "/files/file-1/content?x=1". */
+  path: string;
+  /** The client's headers that describe the body or ask for a format (content-type, accept, openai-beta, ...). */
+  headers: Record<string, string>;
+  /** Read once per attempt; null for no body. */
+  body: AsyncIterable<Uint8Array> | null;
+  contentLength: number | null;
+  /** Sent upstream as x-client-request-id, so the upstream's logs can be matched with ours. */
+  requestId: string;
+}
+
+export interface ForwardResponse {
+  status: number;
+  /** Only headers that matter to a client (content type, rate limits, the upstream's request id as x-upstream-request-id), scrubbed. */
+  headers: Record<string, string>;
+  /** As it arrives. Throws when the upstream fails or stalls mid-body. */
+  body: AsyncIterable<Buffer>;
+  /** Stop reading early (the client went away). */
+  cancel(): void;
+}
+
+export type ForwardResult =
+  | { ok: true; response: ForwardResponse }
+  | {
+      ok: false;
+      error: Extract<TurnEvent, { type: "error" }>;
+      /** The upstream's own answer (status, headers, scrubbed body), when it sent one. */
+      response?: { status: number; headers: Record<string, string>; body: Buffer };
+    };
+
 export interface LaneAdapter {
   readonly name: string;
   readonly kind: "codex" | "openai";
@@ -47,6 +80,8 @@ export interface LaneAdapter {
   login?(): Promise<LoginStart>;
   loginStatus?(): Promise<LoginState>;
   logout?(): Promise<void>;
+  /** API-key lanes only: any other /v1 route, passed through. Never throws for an upstream failure. */
+  forward?(req: ForwardRequest, opts: TurnOptions): Promise<ForwardResult>;
   /**
    * Subscribe to rate-limit snapshots pushed outside a turn (app-server timer reads). Returns an
    * unsubscribe function.

@@ -5,10 +5,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { flatHeaders, parseJson, readBody, sendJson, sleep } from './http-util';
 import { minimalInstance } from './json-schema-instance';
+import { embeddings, moderations, PASS_ROUTES, readMultipart, speech, UPLOAD_ROUTES, uploadAnswer, wordsOf, type FakeUpload } from './openai-pass';
 
-export type OpenAIScenarioName = 'ok' | 'rate_limited' | 'server_error' | 'unauthorized' | 'bad_request' | 'slow';
+export type { FakeUpload } from './openai-pass';
 
-export const OPENAI_SCENARIO_NAMES: readonly OpenAIScenarioName[] = ['ok', 'rate_limited', 'server_error', 'unauthorized', 'bad_request', 'slow'];
+export type OpenAIScenarioName = 'ok' | 'rate_limited' | 'server_error' | 'unauthorized' | 'bad_request' | 'slow' | 'echo_key';
+
+/** echo_key: a 400 whose message quotes the caller's API key (as some upstreams do). */
+export const OPENAI_SCENARIO_NAMES: readonly OpenAIScenarioName[] = ['ok', 'rate_limited', 'server_error', 'unauthorized', 'bad_request', 'slow', 'echo_key'];
 
 export interface OpenAIScenario {
   name: OpenAIScenarioName;
@@ -40,6 +44,10 @@ export interface FakeOpenAI {
   setScenario(scenario: OpenAIScenarioName | OpenAIScenario): void;
   /** Models listed by GET /v1/models (default: gpt-4o-mini, gpt-5.5). */
   setModels(ids: string[]): void;
+  /** What the upload routes (files, audio transcriptions and translations) received, in order. */
+  uploads: FakeUpload[];
+  /** Speech waits for this after its first chunk (null: no wait), so a test can see the stream flow. */
+  holdSpeech(until: Promise<void> | null): void;
   close(): Promise<void>;
 }
 
@@ -50,11 +58,13 @@ interface State {
   scenario: OpenAIScenario;
   models: string[];
   requests: OpenAIRequest[];
+  uploads: FakeUpload[];
+  speechHold: Promise<void> | null;
   closed: boolean;
 }
 
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
-  const state: State = { scenario: { name: 'ok' }, models: ['gpt-4o-mini', 'gpt-5.5'], requests: [], closed: false };
+  const state: State = { scenario: { name: 'ok' }, models: ['gpt-4o-mini', 'gpt-5.5'], requests: [], uploads: [], speechHold: null, closed: false };
   const server = http.createServer((req, res) => {
     handle(state, req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, apiError(`fake error: ${(err as Error).message}`, 'server_error', null));
@@ -74,6 +84,10 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     },
     setModels: (ids) => {
       state.models = [...ids];
+    },
+    uploads: state.uploads,
+    holdSpeech: (until) => {
+      state.speechHold = until;
     },
     close: async () => {
       state.closed = true;
@@ -119,6 +133,7 @@ function pickScenario(state: State, text: string): OpenAIScenario {
 
 async function handle(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (req.method === 'POST' && UPLOAD_ROUTES.includes(url.pathname)) return handleUpload(state, req, res, url.pathname);
   const raw = await readBody(req);
   const body = parseJson(raw);
   const headers = flatHeaders(req);
@@ -126,7 +141,8 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   const apiKey = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
   const text = lastUserText(body);
   const isChat = req.method === 'POST' && url.pathname === '/v1/chat/completions';
-  const scenario = isChat ? pickScenario(state, text) : { name: 'ok' as const };
+  const isPass = req.method === 'POST' && PASS_ROUTES.includes(url.pathname);
+  const scenario = isChat ? pickScenario(state, text) : isPass ? pickScenario(state, wordsOf(body.input).join(' ')) : { name: 'ok' as const };
   state.requests.push({ method: req.method ?? 'GET', path: url.pathname, headers, apiKey, body, lastUserText: text, scenario: scenario.name, at: Date.now() });
 
   if (!apiKey) return sendJson(res, 401, apiError('You didn\'t provide an API key.', 'invalid_request_error', null));
@@ -138,6 +154,12 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
     if (!state.models.includes(id)) return sendJson(res, 404, apiError(`The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found', 'model'));
     return sendJson(res, 200, { id, object: 'model', created: 1_700_000_000, owned_by: 'fake-openai' });
   }
+  if (isPass) {
+    if (errorReply(res, scenario, apiKey)) return;
+    if (url.pathname === '/v1/embeddings') return embeddings(res, body);
+    if (url.pathname === '/v1/moderations') return moderations(res, body);
+    if (url.pathname === '/v1/audio/speech') return speech(res, body, state.speechHold);
+  }
   if (!isChat) return sendJson(res, 404, apiError(`Unknown request URL: ${req.method} ${url.pathname}.`, 'invalid_request_error', 'unknown_url'));
   if (errorReply(res, scenario)) return;
   if (!Array.isArray(body.messages) || typeof body.model !== 'string') {
@@ -147,7 +169,7 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
 }
 
 /** Writes the scenario's error response, if it is an error scenario. */
-function errorReply(res: ServerResponse, s: OpenAIScenario): boolean {
+function errorReply(res: ServerResponse, s: OpenAIScenario, apiKey?: string): boolean {
   switch (s.name) {
     case 'rate_limited': {
       const secs = s.retryAfterSecs ?? 7;
@@ -164,6 +186,9 @@ function errorReply(res: ServerResponse, s: OpenAIScenario): boolean {
       return true;
     case 'unauthorized':
       sendJson(res, 401, apiError('Incorrect API key provided: sk-fake***. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error', 'invalid_api_key'));
+      return true;
+    case 'echo_key':
+      sendJson(res, 400, apiError(`Key ${apiKey} may not use this model.`, 'invalid_request_error', 'invalid_value', 'model'), { 'x-echo': `key=${apiKey}` });
       return true;
     case 'bad_request':
       sendJson(res, 400, apiError("Invalid value for 'messages': the fake was asked to reject this request.", 'invalid_request_error', 'invalid_value', 'messages'));
@@ -237,4 +262,17 @@ async function streamChat(state: State, res: ServerResponse, body: Record<string
   // With include_usage the real API sends a last chunk with empty choices and the usage.
   if (includeUsage) write({ ...base, choices: [], usage: usage() });
   if (!state.closed && !res.destroyed) res.end('data: [DONE]\n\n');
+}
+
+async function handleUpload(state: State, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const headers = flatHeaders(req);
+  const auth = headers.authorization;
+  const apiKey = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+  const scenario = pickScenario(state, '');
+  const up = await readMultipart(req, path);
+  state.requests.push({ method: 'POST', path, headers, apiKey, body: { ...up.fields }, lastUserText: '', scenario: scenario.name, at: Date.now() });
+  if (!apiKey) return sendJson(res, 401, apiError("You didn't provide an API key.", 'invalid_request_error', null));
+  if (errorReply(res, scenario, apiKey)) return;
+  state.uploads.push(up);
+  uploadAnswer(res, up, state.uploads.length);
 }

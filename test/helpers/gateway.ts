@@ -19,7 +19,7 @@ export function codexLane(name: string, extra: Partial<Extract<LaneConfig, { typ
 }
 
 export function openaiLane(name: string, baseUrl: string, apiKey: string | null, extra: Partial<Extract<LaneConfig, { type: "openai" }>> = {}): LaneConfig {
-  return { name, type: "openai", baseUrl, apiKey, apiKeyEnv: "OPENAI_API_KEY", concurrency: 4, models: "*", monthlySpendCapUsd: null, timeoutMs: 10_000, ...extra };
+  return { name, type: "openai", baseUrl, apiKey, apiKeyEnv: "OPENAI_API_KEY", concurrency: 4, models: "*", monthlySpendCapUsd: null, timeoutMs: 10_000, routes: "*", ...extra };
 }
 
 export function testConfig(dataDir: string, lanes: LaneConfig[], over: Partial<Config> = {}): Config {
@@ -28,7 +28,7 @@ export function testConfig(dataDir: string, lanes: LaneConfig[], over: Partial<C
     listen: { host: "127.0.0.1", port: 0 },
     dataDir,
     lanes,
-    limits: { maxBodyBytes: 10 * 1024 * 1024, turnTimeoutMs: 30_000 },
+    limits: { maxBodyBytes: 10 * 1024 * 1024, maxUploadBytes: 512 * 1024 * 1024, turnTimeoutMs: 30_000 },
     queue: { maxWaiting: 100, maxWaitMs: 30_000 },
     policy: { defaultCooldownMs: 60_000, maxRetries: 2, circuitThreshold: 3, circuitOpenMs: 30_000 },
     rateLimitPollMs: 60_000,

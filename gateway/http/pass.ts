@@ -1,0 +1,117 @@
+// Every /v1 route the gateway does not answer itself (embeddings, moderations, audio, images,
+// files, batches, ...) is passed through to the API-key lanes (gateway/dispatch/pass.ts). JSON
+// bodies are read whole under limits.maxBodyBytes; multipart and binary bodies (uploads) stream
+// under limits.maxUploadBytes and are never held in memory. The answer streams back as it comes.
+
+import * as path from "node:path";
+import type { Context, Next } from "hono";
+import type { Config } from "../config/types";
+import type { Dispatcher } from "../dispatch/dispatcher";
+import { OWN_ROUTES, type PassBody } from "../dispatch/pass";
+import { ReplayableBody } from "../dispatch/replay";
+import { readCapped } from "./body";
+import { errorResponse, LANE_HEADER } from "./chat";
+import type { AppEnv } from "./context";
+import { BodyTooLargeError, ClientClosedError, toApiError } from "./errors";
+
+/** Uploads up to this size are kept in memory for a retry; larger ones spill to <dataDir>/tmp. */
+const MEMORY_BODY_BYTES = 1024 * 1024;
+/** Route names are the path's first segment, or its first two under these (audio.speech, images.edits). */
+const TWO_PART = new Set(["audio", "images", "chat"]);
+const SEGMENT = /^[a-z][a-z0-9_]*$/;
+const JSON_TYPE = /^application\/(json|x-www-form-urlencoded)|^text\//i;
+
+/** "/audio/speech" -> "audio.speech"; "/files/file-1/content" -> "files"; null for a path no API has. */
+export function routeName(subpath: string): string | null {
+  const [first, second] = subpath.split("/").filter(Boolean);
+  if (!first || !SEGMENT.test(first)) return null;
+  return TWO_PART.has(first) && second && SEGMENT.test(second) ? `${first}.${second}` : first;
+}
+
+export function passHandler(dispatcher: Dispatcher, config: Config, now: () => number) {
+  const spoolDir = path.join(config.dataDir, "tmp");
+  return async (c: Context<AppEnv>, next: Next): Promise<Response | void> => {
+    const url = new URL(c.req.url);
+    const sub = url.pathname.slice("/v1".length);
+    const route = routeName(sub);
+    // The gateway's own routes (and paths no API has) go on to their handlers or the 404.
+    if (!route || OWN_ROUTES.includes(route)) return next();
+    const method = c.req.method;
+    const headers: Record<string, string> = {};
+    c.req.raw.headers.forEach((v, k) => (headers[k] = v));
+    const reject = (err: unknown): never => {
+      const e = c.req.raw.signal.aborted ? new ClientClosedError() : err;
+      dispatcher.logRejected({ requestId: c.get("requestId"), keyName: c.get("keyName"), model: null, stream: false, receivedAt: c.get("receivedAt"), error: toApiError(e, now()), endpoint: route });
+      throw e;
+    };
+    const declared = headers["content-length"] !== undefined ? Number(headers["content-length"]) : null;
+    const hasBody = (declared !== null && declared > 0) || headers["transfer-encoding"] !== undefined;
+    let body: ReplayableBody | null = null;
+    let contentLength: number | null = null;
+    let model: string | null = null;
+    let stream = false;
+    if (hasBody && (JSON_TYPE.test(headers["content-type"] ?? "") || !headers["content-type"])) {
+      const buf = await readCapped(c.req.raw, config.limits.maxBodyBytes).catch(reject);
+      ({ model, stream } = jsonFields(buf, headers["content-type"]));
+      body = ReplayableBody.buffer(buf);
+      contentLength = buf.length;
+    } else if (hasBody) {
+      if (declared !== null && declared > config.limits.maxUploadBytes) reject(new BodyTooLargeError(config.limits.maxUploadBytes, "limits.maxUploadBytes"));
+      const source = c.req.raw.body as unknown as AsyncIterable<Uint8Array>;
+      body = ReplayableBody.stream(source, { maxBytes: config.limits.maxUploadBytes, memoryBytes: MEMORY_BODY_BYTES, spoolDir });
+      contentLength = declared;
+    }
+    const out = await dispatcher.pass({
+      requestId: c.get("requestId"),
+      keyName: c.get("keyName"),
+      receivedAt: c.get("receivedAt"),
+      signal: c.req.raw.signal,
+      route,
+      method,
+      path: sub + url.search,
+      headers,
+      body,
+      contentLength,
+      model,
+      stream,
+    });
+    if (out.kind === "error") return errorResponse(out.error);
+    const resHeaders: Record<string, string> = { ...out.headers, [LANE_HEADER]: out.lane };
+    if (out.status === 204 || out.status === 205 || out.status === 304) {
+      await out.body.read().catch(() => null);
+      return new Response(null, { status: out.status, headers: resHeaders });
+    }
+    // Without a length, tells @hono/node-server to send the headers now instead of waiting for the body.
+    if (resHeaders["content-length"] === undefined) resHeaders["transfer-encoding"] = "chunked";
+    return new Response(toStream(out.body), { status: out.status, headers: resHeaders });
+  };
+}
+
+function toStream(body: PassBody): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(ctl) {
+        try {
+          const chunk = await body.read();
+          if (chunk === null) ctl.close();
+          else ctl.enqueue(chunk);
+        } catch (err) {
+          ctl.error(err);
+        }
+      },
+      cancel: () => body.cancel(),
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** model and stream of a JSON body, for the request log; anything else is the upstream's to judge. */
+function jsonFields(buf: Buffer, contentType: string | undefined): { model: string | null; stream: boolean } {
+  if (contentType && !/json/i.test(contentType)) return { model: null, stream: false };
+  try {
+    const o = JSON.parse(buf.toString("utf8")) as Record<string, unknown>;
+    return { model: typeof o?.model === "string" ? o.model.slice(0, 256) : null, stream: o?.stream === true };
+  } catch {
+    return { model: null, stream: false };
+  }
+}
