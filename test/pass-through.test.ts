@@ -2,7 +2,9 @@
 // gateway, the gateway against the fake OpenAI API.
 
 import assert from "node:assert/strict";
+import { fork } from "node:child_process";
 import { createHash } from "node:crypto";
+import path from "node:path";
 import { test } from "node:test";
 import OpenAI, { toFile } from "openai";
 import { FAKE_EMBEDDING_DIMS, FAKE_SPEECH, FAKE_TRANSCRIPTION_USAGE } from "./fakes/openai-pass";
@@ -271,4 +273,44 @@ test("a JSON body over limits.maxBodyBytes and an upload over limits.maxUploadBy
   const rows = gw.requests().list({ endpoint: "files" }).rows;
   assert.deepEqual(rows.map((r) => r.httpStatus).sort(), [200, 413]);
   assert.equal(up.uploads.length, 1, "the oversized upload never reached the upstream");
+});
+
+test("a 100 MB upload goes through with bounded gateway memory (peak RSS of the gateway's own process)", async (t) => {
+  const up = await fake(t);
+  const child = fork(path.join(__dirname, "helpers/gateway-process.ts"), [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, GATEWAY_UPSTREAM: up.baseUrl },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  t.after(async () => {
+    if (child.exitCode === null) child.send("stop");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  });
+  const next = <T>() =>
+    new Promise<T>((resolve, reject) => {
+      child.once("message", (m) => resolve(m as T));
+      child.once("exit", (code) => reject(new Error(`the gateway process exited (${code})`)));
+    });
+  const gw = await next<{ url: string; key: string }>();
+  const c = client(`${gw.url}/v1`, gw.key);
+  const rss = async () => {
+    const reply = next<{ maxRssKb: number }>();
+    child.send("rss");
+    return (await reply).maxRssKb * 1024;
+  };
+
+  // Warm up on a few MiB so the baseline includes a spooled upload's working set.
+  await c.files.create({ file: await toFile(Buffer.alloc(4 * 1024 * 1024, 1), "warm.jsonl"), purpose: "batch" });
+  const before = await rss();
+  const size = 100 * 1024 * 1024;
+  const big = Buffer.alloc(size, 5);
+  const file = await c.files.create({ file: await toFile(big, "big.jsonl"), purpose: "batch" });
+  assert.equal(file.bytes, size);
+  assert.equal(up.uploads.at(-1)!.sha256, createHash("sha256").update(big).digest("hex"), "the upstream got every byte");
+  const grew = (await rss()) - before;
+  // Holding the file would add at least its 100 MiB; streaming adds buffers of a few hundred KiB.
+  assert.ok(grew < 40 * 1024 * 1024, `the gateway's peak RSS grew by ${(grew / 1048576).toFixed(1)} MiB for a 100 MiB upload`);
 });
