@@ -7,8 +7,10 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { test } from "node:test";
 import OpenAI, { toFile } from "openai";
+import { savingsLedger } from "../gateway/calc";
 import { FAKE_EMBEDDING_DIMS, FAKE_SPEECH, FAKE_TRANSCRIPTION_USAGE } from "./fakes/openai-pass";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
+import { StreamScrubber } from "../gateway/upstreams/pass-through";
 import { codexLane, openaiLane, startTestGateway } from "./helpers/gateway";
 import { answer, ScriptedAdapter } from "./helpers/scripted-adapter";
 
@@ -63,6 +65,14 @@ test("one base URL: chat goes to the plan, embeddings to the API key, each with 
   assert.equal(row.apiCostUsd, 1e-7, "5 tokens priced as text-embedding-3-small ($0.02 per million)");
   assert.deepEqual(row.attempts.map((a) => [a.lane, a.outcome]), [["api", "ok"]]);
   assert.equal(rows.list({ endpoint: "chat.completions" }).rows.length, 1);
+  // The savings ledger's metered spend is the lane's month spend (shown to the cent).
+  assert.equal(rows.monthSpend("api", Date.now()), 1e-7, "counted as the API-key lane's metered spend");
+  assert.deepEqual(savingsLedger({ lanes: [openaiLane("api", up.baseUrl, API_KEY)] }, rows, Date.now()).metered.map((m) => m.lane), ["api"]);
+
+  const metrics = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${gw.adminKey}` } })).text();
+  assert.match(metrics, /^codex_lanes_endpoint_requests_total\{endpoint="embeddings",status="ok"\} 1$/m);
+  assert.match(metrics, /^codex_lanes_endpoint_requests_total\{endpoint="chat.completions",status="ok"\} 1$/m);
+  assert.match(metrics, /^codex_lanes_tokens_total\{lane="api",kind="input"\} 5$/m);
 });
 
 test("moderations pass through and are logged", async (t) => {
@@ -313,4 +323,19 @@ test("a 100 MB upload goes through with bounded gateway memory (peak RSS of the 
   const grew = (await rss()) - before;
   // Holding the file would add at least its 100 MiB; streaming adds buffers of a few hundred KiB.
   assert.ok(grew < 40 * 1024 * 1024, `the gateway's peak RSS grew by ${(grew / 1048576).toFixed(1)} MiB for a 100 MiB upload`);
+});
+
+test("the key is scrubbed from a streamed text answer wherever the chunks split it, and nothing else changes", () => {
+  const text = `{"a":"${API_KEY}","b":"sk-test","c":"${API_KEY}${API_KEY}"}`;
+  const want = `{"a":"[redacted]","b":"sk-test","c":"[redacted][redacted]"}`;
+  const bytes = Buffer.from(text);
+  for (let i = 0; i <= bytes.length; i++) {
+    for (const j of [i, Math.min(bytes.length, i + 7), Math.min(bytes.length, i + API_KEY.length)]) {
+      const s = new StreamScrubber(API_KEY);
+      const out = Buffer.concat([s.push(bytes.subarray(0, i)), s.push(bytes.subarray(i, j)), s.push(bytes.subarray(j)), s.flush()]).toString();
+      assert.equal(out, want, `split at ${i} and ${j}`);
+    }
+  }
+  const plain = new StreamScrubber(API_KEY);
+  assert.equal(plain.push(Buffer.from("data: {}\n\n")).toString(), "data: {}\n\n", "a chunk that cannot start the key is passed on whole, at once");
 });

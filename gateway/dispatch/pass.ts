@@ -153,7 +153,7 @@ export function createPass(deps: PassDeps): (input: PassInput) => Promise<PassOu
     let res: ForwardResult;
     try {
       res = await entry.adapter.forward!(
-        { method: input.method, path: input.path, headers: input.headers, body: input.body?.open() ?? null, contentLength: input.contentLength, requestId: input.requestId },
+        { method: input.method, path: input.path, headers: input.headers, body: input.body ? (input.body.whole() ?? input.body.open()) : null, contentLength: input.contentLength, requestId: input.requestId },
         { signal },
       );
     } catch (err) {

@@ -59,6 +59,11 @@ export class ReplayableBody {
     return this.stored;
   }
 
+  /** The whole body when it came whole (a JSON body read up front), else null. */
+  whole(): Buffer | null {
+    return this.source === null && !this.file ? (this.memory.length === 1 ? this.memory[0]! : Buffer.concat(this.memory)) : null;
+  }
+
   /** The body from its first byte. Attempts are sequential: open the next only after the last one ended. */
   async *open(): AsyncGenerator<Uint8Array> {
     let pos = 0;

@@ -126,8 +126,11 @@ function clientHeaders(headers: Record<string, string>, scrub: (s: string) => st
 }
 
 /** Each chunk sent upstream counts as progress: a slow, steady upload is not a stall. */
-async function* touching(body: AsyncIterable<Uint8Array> | null, deadline: IdleDeadline): AsyncGenerator<Uint8Array> {
-  if (!body) return;
+function touching(body: Buffer | AsyncIterable<Uint8Array> | null, deadline: IdleDeadline): Buffer | AsyncIterable<Uint8Array> | null {
+  return body === null || Buffer.isBuffer(body) ? body : touchEach(body, deadline);
+}
+
+async function* touchEach(body: AsyncIterable<Uint8Array>, deadline: IdleDeadline): AsyncGenerator<Uint8Array> {
   for await (const chunk of body) {
     deadline.touch();
     yield chunk;

@@ -43,8 +43,8 @@ export interface ForwardRequest {
   path: string;
   /** The client's headers that describe the body or ask for a format (content-type, accept, openai-beta, ...). */
   headers: Record<string, string>;
-  /** Read once per attempt; null for no body. */
-  body: AsyncIterable<Uint8Array> | null;
+  /** A body in memory, or a stream read once per attempt; null for no body. */
+  body: Buffer | AsyncIterable<Uint8Array> | null;
   contentLength: number | null;
   /** Sent upstream as x-client-request-id, so the upstream's logs can be matched with ours. */
   requestId: string;

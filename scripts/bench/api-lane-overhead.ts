@@ -13,6 +13,9 @@
 // `SCENARIO=slow CHUNKS=20 DELAY_MS=2`). They are also sent by wrk, for --wrk seconds per path at
 // concurrency 1 and 16, when wrk is installed (Debian: apt-get install wrk).
 //
+// Embeddings (passed through, issue 15) are measured in the same run: direct, codex-lanes and the
+// floor, which proxy /v1/embeddings to the same fake.
+//
 // BENCH_CPU_PROF=<dir> runs the codex-lanes process under `node --cpu-prof` (profile written on
 // exit; summarize with scripts/bench/lib/profile-top.ts). PORTKEY_DIR: where Portkey is installed.
 
@@ -23,7 +26,7 @@ import { cpuMs, forkTs, startPortkey, stop } from "./lib/procs";
 import { intFlags, loadLine, machineLine, median, ms, plus, quantile, table } from "./lib/stats";
 import { wrk, wrkAvailable, type WrkResult } from "./lib/wrk";
 
-const flags = intFlags({ rounds: 10, c1: 300, c16: 1600, stream: 300, paced: 100, wrk: 10, warmup: 500 });
+const flags = intFlags({ rounds: 10, c1: 300, c16: 1600, stream: 300, paced: 100, wrk: 10, embed: 300, warmup: 500 });
 const PACED = "SCENARIO=slow CHUNKS=20 DELAY_MS=2";
 const UPSTREAM_KEY = "sk-bench-direct-0123456789";
 const MODEL = "gpt-4o-mini";
@@ -35,7 +38,12 @@ interface Scenario {
   perRound: number;
   stream: boolean;
   prompt?: string;
+  /** Chat by default. */
+  embeddings?: boolean;
 }
+
+const EMBED_BODY = Buffer.from(JSON.stringify({ model: "text-embedding-3-small", input: ["The quick brown fox jumps over the lazy dog.", "Pack my box with five dozen liquor jugs."], encoding_format: "float" }));
+const EMBED_EXPECT = '"embedding"';
 
 interface Series {
   samples: Sample[];
@@ -70,8 +78,9 @@ async function main(): Promise<void> {
       prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [],
     );
     children.push(gw.child);
-    const floor = await forkTs<{ url: string }>(path.join(__dirname, "lib/floor-proxy-child.ts"), { BENCH_UPSTREAM: fake.info.baseUrl });
-    children.push(floor.child);
+    const floorChild = await forkTs<{ url: string }>(path.join(__dirname, "lib/floor-proxy-child.ts"), { BENCH_UPSTREAM: fake.info.baseUrl });
+    children.push(floorChild.child);
+    const floor = floorChild;
     const portkey = await startPortkey();
     if (typeof portkey !== "string") children.push(portkey.child);
 
@@ -95,6 +104,12 @@ async function main(): Promise<void> {
       pids.set("portkey", portkey.child.pid!);
     }
 
+    const embedTargets: Target[] = [
+      target("direct", `${fake.info.baseUrl}/embeddings`, { authorization: `Bearer ${UPSTREAM_KEY}` }),
+      target("codex-lanes", `${gw.info.url}/v1/embeddings`, { authorization: `Bearer ${gw.info.key}` }),
+      target("floor", `${floor.info.url}/v1/embeddings`, {}),
+    ];
+
     console.log(`# API-key lane overhead\n\n${machineLine()}`);
     console.log(`Portkey: ${typeof portkey === "string" ? `not measured: ${portkey}` : `@portkey-ai/gateway ${portkey.version} (@hono/node-server ${portkey.nodeServerVersion})`}`);
     console.log(`${loadLine("at start")}\nFlags: ${JSON.stringify(flags)}\n`);
@@ -109,14 +124,19 @@ async function main(): Promise<void> {
       await burst(t, flags.warmup, 16, body(false), false, expect);
       await burst(t, Math.ceil(flags.warmup / 2), 1, body(true), true, "[DONE]");
     }
+    for (const t of embedTargets) await burst(t, flags.warmup, 1, EMBED_BODY, false, EMBED_EXPECT);
 
     const scenarios: Scenario[] = [
       { label: "non-streaming, concurrency 1", concurrency: 1, perRound: flags.c1, stream: false },
       { label: "non-streaming, concurrency 16", concurrency: 16, perRound: flags.c16, stream: false },
       { label: "stream: true, concurrency 1", concurrency: 1, perRound: flags.stream, stream: true },
       { label: "paced stream (20 chunks 2 ms apart), concurrency 1", concurrency: 1, perRound: flags.paced, stream: true, prompt: PACED },
+      { label: "embeddings (passed through), concurrency 1", concurrency: 1, perRound: flags.embed, stream: false, embeddings: true },
     ];
-    for (const s of scenarios) report(s, await measure(s, targets, pids), targets);
+    for (const s of scenarios) {
+      const ts = s.embeddings ? embedTargets : targets;
+      report(s, await measure(s, ts, pids), ts);
+    }
     if (flags.wrk > 0) await wrkRuns(targets, pids);
     console.log(loadLine("at end"));
   } finally {
@@ -126,8 +146,8 @@ async function main(): Promise<void> {
 
 async function measure(s: Scenario, targets: Target[], pids: Map<string, number>): Promise<Map<string, Series>> {
   const series = new Map<string, Series>(targets.map((t) => [t.name, { samples: [], roundMedians: [], cpuMs: 0, requests: 0 }]));
-  const b = body(s.stream, s.prompt);
-  const expect = s.stream ? "[DONE]" : "echo: ";
+  const b = s.embeddings ? EMBED_BODY : body(s.stream, s.prompt);
+  const expect = s.embeddings ? EMBED_EXPECT : s.stream ? "[DONE]" : "echo: ";
   for (let r = 0; r < flags.rounds; r++) {
     // Rotate the order each round so no target always runs right after another.
     const order = targets.map((_, i) => targets[(i + r) % targets.length]!);

@@ -7,7 +7,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
 async function main(): Promise<void> {
-  const upstream = new URL(`${process.env.BENCH_UPSTREAM}/chat/completions`);
+  const base = process.env.BENCH_UPSTREAM;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     req.on("end", () => {
       const body = Buffer.concat(chunks);
       const up = http.request(
-        upstream,
+        `${base}${(req.url ?? "/").replace(/^\/v1/, "")}`,
         { method: "POST", agent, headers: { authorization: "Bearer sk-bench-floor-0123456789", "content-type": "application/json", "content-length": String(body.length) } },
         (ur) => {
           res.writeHead(ur.statusCode ?? 502, { "content-type": ur.headers["content-type"] ?? "application/json" });
