@@ -13,6 +13,7 @@ import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
 import { StreamScrubber } from "../gateway/upstreams/pass-through";
 import { codexLane, openaiLane, startTestGateway } from "./helpers/gateway";
 import { answer, ScriptedAdapter } from "./helpers/scripted-adapter";
+import { waitFor } from "./helpers/wait";
 
 const API_KEY = "sk-test-PASS-0123456789abcdefghijklmn";
 const OTHER_KEY = "sk-test-OTHER-9876543210zyxwvutsrqpo";
@@ -129,6 +130,29 @@ test("speech streams back as it is made: the first chunk reaches the client befo
   for (let i = 0; i < FAKE_SPEECH.chunks; i++) assert.equal(audio[i * FAKE_SPEECH.chunkBytes], i + 1, `chunk ${i} in order`);
   const row = gw.requests().get(res.headers.get("x-request-id")!)!;
   assert.deepEqual([row.endpoint, row.status, row.lane], ["audio.speech", "ok", "api"]);
+});
+
+test("a client that leaves in the middle of a streamed answer: the upstream is let go and the row says cancelled", async (t) => {
+  const up = await fake(t);
+  const { gw } = await gateway(t, up);
+  let release!: () => void;
+  up.holdSpeech(new Promise<void>((r) => (release = r)));
+  t.after(() => release());
+  const ctl = new AbortController();
+  const res = await fetch(`${gw.baseURL}/audio/speech`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "gpt-4o-mini-tts", voice: "alloy", input: "Hello." }),
+    signal: ctl.signal,
+  });
+  const reader = res.body!.getReader();
+  await reader.read();
+  ctl.abort();
+  const id = res.headers.get("x-request-id")!;
+  const row = await waitFor("the cancelled row", () => gw.requests().get(id));
+  assert.deepEqual([row.status, row.httpStatus, row.errorCode, row.lane], ["cancelled", 499, "cancelled", "api"]);
+  const views = await waitFor("the lane's slot back", () => gw.server.dispatcher.laneViewsNow().find((v) => v.name === "api" && v.inFlight === 0));
+  assert.equal(views.state, "ready", "a client leaving is no fault of the lane");
 });
 
 test("an SSE answer passes through as events, and its usage from the last event is logged", async (t) => {

@@ -18,6 +18,8 @@ export interface UpstreamResponse {
   /** The whole body, as bytes. */
   bytes(): Promise<Buffer>;
   discard(): void;
+  /** Stops the answer and closes its connection (the reader went away; draining could take long). */
+  destroy(): void;
 }
 
 export class UpstreamTimeoutError extends Error {
@@ -129,6 +131,9 @@ function wrap(res: IncomingMessage): UpstreamResponse {
     },
     discard() {
       res.resume();
+    },
+    destroy() {
+      res.destroy();
     },
   };
 }

@@ -69,7 +69,7 @@ export function createPassThrough(lane: OpenAILaneConfig, client: HttpClient, no
         body: readBody(res, deadline, scrubber, () => fail("transient", deadline.timedOut ? "timeout" : "stream_incomplete", `Lane '${lane.name}' stopped in the middle of the answer.`)),
         cancel: () => {
           deadline.clear();
-          res.discard();
+          res.destroy();
         },
       },
     };
