@@ -36,4 +36,4 @@ if [ "${CODEX_LANES_KEEP_STALE:-0}" != "1" ]; then
   losetup -l -n -O NAME,BACK-FILE | awk '/codex-lanes-deploy-/ {print $1}' | xargs -r -n1 losetup -d
 fi
 
-exec node --import tsx --test --test-concurrency=1 --test-timeout=900000 test/deploy/*.deploy.ts
+exec node --import tsx --test --test-concurrency=1 --test-timeout=1800000 test/deploy/*.deploy.ts

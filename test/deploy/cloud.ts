@@ -39,6 +39,13 @@ export interface CloudOptions {
   stateFile: string;
   /** Resource names to replace on this run (pulumi up --replace). */
   replace: string[];
+  /**
+   * A Docker volume kept between test runs as every server's /var/lib/docker, for its build cache:
+   * when a server is created, everything else on it (containers, networks, the program's images)
+   * is removed, so the server starts empty but the image builds hit a warm cache. Unset: each
+   * server gets an empty root disk.
+   */
+  rootCacheVolume?: string;
   fake: { ip: string; host: string; env: Record<string, string>; config: Record<string, string>; caPem: string };
 }
 
@@ -107,7 +114,9 @@ export class Cloud {
     process.stderr.write(`cloud: ${msg}\n`);
   }
 
-  async newResource(args: { type: string; name: string; inputs: any; provider?: string; id?: string }): Promise<{ id: string; state: Record<string, any> }> {
+  async newResource(args: { type: string; name: string; inputs: any; provider?: string; id?: string; custom?: boolean }): Promise<{ id: string; state: Record<string, any> }> {
+    // Component resources (codex-lanes:index:*) only group their children.
+    if (args.custom === false) return { id: "", state: {} };
     const inputs = await plain(args.inputs);
     const key = `${args.type}::${args.name}`;
     if (args.id) return this.read(args.type, args.id);
@@ -229,7 +238,7 @@ export class Cloud {
       // deleteBeforeReplace: the old server goes first; its root disk with it.
       this.say(`deleting server ${prev.id}`);
       sh("docker", ["rm", "-f", "-v", this.vpsName(prev.id)]);
-      sh("docker", ["volume", "rm", "-f", `${this.vpsName(prev.id)}-root`]);
+      if (!this.o.rootCacheVolume) sh("docker", ["volume", "rm", "-f", `${this.vpsName(prev.id)}-root`]);
     }
     const serverId = prev ? String(Number(prev.id) + 1) : id;
     const ipId = String(inputs.publicNets[0].ipv4);
@@ -250,13 +259,14 @@ export class Cloud {
   private startVps(serverId: string, ip: string, seed: string): void {
     const devices = Object.values(this.state.loops).flatMap((loop) => ["--device", loop]);
     const label = `codex-lanes-deploy=${this.o.runId}`;
-    sh("docker", ["volume", "create", "--label", label, `${this.vpsName(serverId)}-root`]);
+    const root = this.o.rootCacheVolume ?? `${this.vpsName(serverId)}-root`;
+    if (!this.o.rootCacheVolume) sh("docker", ["volume", "create", "--label", label, root]);
     sh("docker", [
       "run", "-d", "--name", this.vpsName(serverId), "--hostname", "vps", "--label", label,
       "--network", this.o.network, "--ip", ip, "--network-alias", this.o.domain,
       "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
       "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp:exec",
-      "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "-v", `${this.vpsName(serverId)}-root:/var/lib/docker`,
+      "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "-v", `${root}:/var/lib/docker`,
       "-v", `${seed}:/var/lib/cloud/seed/nocloud:ro`, "--sysctl", "net.ipv4.ip_forward=1",
       ...devices, this.o.vpsImage,
     ]);
@@ -285,7 +295,9 @@ export class Cloud {
 
   private async remoteCommand(name: string, inputs: { connection: Connection; create: string }): Promise<{ stdout: string; stderr: string }> {
     this.say(`remote ${name}`);
+    const started = Date.now();
     const r = await remoteRun(inputs.connection, this.sshDir(), inputs.create);
+    this.say(`remote ${name} took ${Date.now() - started} ms`);
     if (r.code !== 0) throw new Error(`remote command ${name} failed (exit ${r.code}): ${r.stderr.trim().split("\n").slice(-20).join("\n")}`);
     if (name.endsWith("-wait-docker")) await this.preload(inputs.connection);
     return { stdout: r.stdout, stderr: r.stderr };
@@ -294,6 +306,16 @@ export class Cloud {
   /** No registry here: what a fresh engine would pull is handed over with docker save | docker load. */
   private async preload(c: Connection): Promise<void> {
     const opts = connectionOpts(c, this.sshDir());
+    if (this.o.rootCacheVolume) {
+      // A new server: nothing but the build cache may survive from earlier runs.
+      const wipe = await remoteRun(
+        c,
+        this.sshDir(),
+        "docker ps -aq | xargs -r docker rm -f -v >/dev/null; docker network prune -f >/dev/null; " +
+          "docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E '^codex-lanes-(worker|gateway):' | xargs -r docker rmi >/dev/null; true",
+      );
+      if (wipe.code !== 0) throw new Error(`emptying the server's engine failed: ${wipe.stderr}`);
+    }
     const have = await remoteRun(c, this.sshDir(), "docker image ls --format '{{.Repository}}:{{.Tag}}'");
     const missing = this.o.preloadImages.filter((i) => !have.stdout.split("\n").includes(i));
     if (missing.length === 0) return;

@@ -33,6 +33,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "codex-lanes-deploy-"));
 const stateFile = path.join(work, "state.json");
 const pulumiHome = path.join(work, "pulumi-home");
 const timings: Record<string, number> = {};
+const benchmark: Record<string, unknown> = {};
 
 let fake: FakeChatGPT;
 let acmeRoot = "";
@@ -67,6 +68,7 @@ function cloudOptions(replace: string[] = []): CloudOptions {
     workDir: path.join(work, "cloud"),
     stateFile,
     replace,
+    rootCacheVolume: process.env.CODEX_LANES_DEPLOY_COLD === "1" ? undefined : "codex-lanes-deploy-vps-cache",
     fake: {
       ip: `${PREFIX}.1`,
       host: "fake-chatgpt",
@@ -111,7 +113,7 @@ async function pulumiUp(accounts: string[], replace: string[] = []): Promise<Rec
     stderr += d.toString();
     if (process.env.CODEX_LANES_DEPLOY_VERBOSE) process.stderr.write(d);
   });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 12 * 60_000);
+  const timer = setTimeout(() => child.kill("SIGKILL"), 25 * 60_000);
   const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? -1)));
   clearTimeout(timer);
   const last = stdout.trim().split("\n").at(-1) ?? "";
@@ -208,11 +210,12 @@ after(async () => {
   Cloud.cleanup(RUN, stateFile, path.join(work, "cloud"));
   await fake?.close();
   fs.rmSync(work, { recursive: true, force: true });
-  process.stderr.write(`deploy timings (ms): ${JSON.stringify(timings)}\n`);
+  process.stderr.write(`benchmark: deploy timings (ms): ${JSON.stringify(timings)}\n`);
 });
 
 describe("pulumi up on a local VPS", { concurrency: false }, () => {
   test("the first pulumi up deploys the gateway, two workers and Caddy", async () => {
+    benchmark.firstUpStarted = Date.now();
     outputs = await pulumiUp(["plus-a", "plus-b"]);
     assert.equal(outputs.gatewayUrl, `https://${DOMAIN}`);
     assert.match(outputs.serverIp, new RegExp(`^${PREFIX.replace(/\./g, "\\.")}\\.\\d+$`));
@@ -235,12 +238,29 @@ describe("pulumi up on a local VPS", { concurrency: false }, () => {
     assert.ok(clientKey.length > 20);
     const before = fake.requests.length;
     const r = await client(clientKey);
+    benchmark.firstAnswerAfterMs = Date.now() - (benchmark.firstUpStarted as number);
+    process.stderr.write(`benchmark: first answered request ${benchmark.firstAnswerAfterMs} ms after the first pulumi up started\n`);
     assert.equal(r.error, undefined);
     assert.ok(r.content.length > 0);
     assert.equal(r.finish, "stop");
     assert.ok(fake.requests.length > before, "the fake backend served the turn");
     assert.ok(r.chunks.filter((c) => c.length > 0).length >= 2, `expected the answer in several chunks, got ${JSON.stringify(r.chunks)}`);
     assert.equal(r.hsts, "max-age=31536000");
+  });
+
+  test("benchmark: memory of a worker (idle and during a turn) and of the gateway, in the deployed containers", async () => {
+    // Reported, not asserted: the README turns these into how many accounts a cx23 holds.
+    const rssKb = (text: string) => text.split("\n").reduce((sum, line) => sum + (Number(/^VmRSS:\s+(\d+)/.exec(line)?.[1]) || 0), 0);
+    const sample = (container: string) => `docker exec ${container} sh -c "cat /proc/[0-9]*/status 2>/dev/null | grep ^VmRSS"`;
+    const idle = rssKb(await onServer(sample("codex-lanes-worker-plus-a")));
+    const gateway = rssKb(await onServer(sample("codex-lanes-gateway")));
+    const loop = `for i in $(seq 1 60); do ${sample("codex-lanes-worker-plus-a")}; echo --; sleep 0.2; done`;
+    const [samples] = await Promise.all([onServer(loop), client(clientKey)]);
+    const peak = Math.max(...samples.split("--").map(rssKb));
+    const stats = await onServer("docker stats --no-stream --format '{{.Name}} {{.MemUsage}}'");
+    benchmark.memory = { workerIdleMb: Math.round(idle / 1024), workerTurnPeakMb: Math.round(peak / 1024), gatewayMb: Math.round(gateway / 1024), dockerStats: stats };
+    process.stderr.write(`benchmark: ${JSON.stringify(benchmark.memory)}\n`);
+    assert.ok(idle > 0 && peak >= idle);
   });
 
   test("no worker or gateway port is reachable from outside the private network", async () => {

@@ -77,21 +77,53 @@ export class DialStdioEngine {
     private readonly sshOpts: string[],
   ) {}
 
+  /** One connection: an ssh process whose stdin and stdout carry the HTTP exchange. */
   private connect(): Duplex {
     const child = spawn("ssh", [...this.sshOpts, "-o", "BatchMode=yes", "--", this.sshHost, "docker", "system", "dial-stdio"], {
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin });
-    child.on("close", (code) => {
-      if (code !== 0 && code !== null) duplex.destroy(new Error(`ssh dial-stdio exited ${code}: ${stderr.trim().slice(-300)}`));
+    const duplex = new Duplex({
+      write(chunk, _enc, cb) {
+        child.stdin.write(chunk, cb);
+      },
+      final(cb) {
+        child.stdin.end();
+        cb();
+      },
+      read() {
+        child.stdout.resume();
+      },
+      destroy(err, cb) {
+        child.kill();
+        cb(err);
+      },
     });
-    duplex.on("close", () => child.kill());
+    child.stdout.on("data", (d: Buffer) => {
+      if (!duplex.push(d)) child.stdout.pause();
+    });
+    child.stdout.on("end", () => duplex.push(null));
+    child.stdin.on("error", (err) => duplex.destroy(err));
+    child.on("close", (code) => {
+      if (code !== 0 && code !== null && !duplex.destroyed) duplex.destroy(new Error(`ssh dial-stdio exited ${code}: ${stderr.trim().slice(-300)}`));
+    });
     return duplex;
   }
 
-  request(method: string, route: string, body?: unknown, opts: { raw?: Buffer; contentType?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {
+  /** Transport failures (not HTTP statuses) are retried: every call here is safe to repeat. */
+  async request(method: string, route: string, body?: unknown, opts: { raw?: Buffer; contentType?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(method, route, body, opts);
+      } catch (err) {
+        if (attempt >= 4) throw err;
+        await new Promise((r) => setTimeout(r, 1_000 * attempt));
+      }
+    }
+  }
+
+  private once(method: string, route: string, body: unknown, opts: { raw?: Buffer; contentType?: string; timeoutMs?: number }): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const payload = opts.raw ?? (body === undefined ? undefined : Buffer.from(JSON.stringify(body)));
       const req = http.request(
