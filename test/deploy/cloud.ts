@@ -264,7 +264,7 @@ export class Cloud {
     sh("docker", [
       "run", "-d", "--name", this.vpsName(serverId), "--hostname", "vps", "--label", label,
       "--network", this.o.network, "--ip", ip, "--network-alias", this.o.domain,
-      "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+      "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "SYS_PTRACE", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
       "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp:exec",
       "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "-v", `${root}:/var/lib/docker`,
       "-v", `${seed}:/var/lib/cloud/seed/nocloud:ro`, "--sysctl", "net.ipv4.ip_forward=1",
@@ -348,7 +348,7 @@ export class Cloud {
     const spec = {
       Image: i.image,
       Env: [...(i.envs ?? []), ...(isWorker ? Object.entries({ ...this.o.fake.env, CODEX_CA_CERTIFICATE: fakeCa }).map(([k, v]) => `${k}=${v}`) : [])],
-      Cmd: isWorker ? [...image.Config.Cmd, ...Object.entries(this.o.fake.config).flatMap(([k, v]) => ["-c", `${k}=${JSON.stringify(v)}`])] : undefined,
+      Cmd: isWorker ? [...image.Config.Cmd, ...Object.entries(this.o.fake.config).flatMap(([k, v]) => ["-c", `${k}=${v}`])] : undefined,
       Labels: Object.fromEntries(((i.labels ?? []) as Array<{ label: string; value: string }>).map((l) => [l.label, l.value])),
       Healthcheck: hc ? { Test: hc.tests, Interval: duration(hc.interval), Timeout: duration(hc.timeout), Retries: hc.retries, StartPeriod: duration(hc.startPeriod) } : undefined,
       ExposedPorts: Object.fromEntries(ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, {}])),

@@ -143,7 +143,6 @@ async function onServer(command: string): Promise<string> {
 /** The official openai client through Caddy, in a process that trusts the local CA and resolves the domain. */
 async function client(key: string): Promise<{ content: string; finish: string; chunks: string[]; hsts: string | null; error?: string }> {
   const caFile = path.join(work, "acme-root.pem");
-  fs.writeFileSync(caFile, acmeRoot);
   const { stdout } = await execFileP(
     process.execPath,
     ["--require", path.join(__dirname, "pin-host.cjs"), "--import", "tsx", path.join(__dirname, "client.ts"), `${outputs.gatewayUrl}/v1`, key],
@@ -199,6 +198,7 @@ before(async () => {
       return undefined;
     }
   });
+  fs.writeFileSync(path.join(work, "acme-root.pem"), acmeRoot);
   const keyFile = path.join(work, "user-key");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "deploy-test", "-f", keyFile]);
   sshPrivateKey = fs.readFileSync(keyFile, "utf8");
