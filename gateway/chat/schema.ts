@@ -4,15 +4,11 @@
 // answering a different question than the client asked.
 
 import { z } from "zod";
-import type { ChatMessage, ChatRequest, ContentPart, ReasoningEffort, ResponseFormat } from "./types";
+import { ChatValidationError, toValidationError, unsupported } from "./errors";
+import { checkToolChoice, checkToolHistory, checkToolName, checkUniqueNames } from "./tools";
+import type { ChatMessage, ChatRequest, ContentPart, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolSpec } from "./types";
 
-/** A client mistake in the body. `param` is the field path, e.g. `messages[0].content[1].image_url`. */
-export class ChatValidationError extends Error {
-  override readonly name = "ChatValidationError";
-  constructor(message: string, readonly param: string | null, readonly code: string = "invalid_value") {
-    super(message);
-  }
-}
+export { ChatValidationError } from "./errors";
 
 const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
 
@@ -32,12 +28,35 @@ const message = z.looseObject({
 
 const nullableNumber = z.number().nullish();
 
+const functionTool = z.looseObject({
+  type: z.literal("function"),
+  function: z.looseObject({
+    name: z.string(),
+    description: z.string().nullish(),
+    parameters: z.record(z.string(), z.unknown()).nullish(),
+    strict: z.boolean().nullish(),
+  }),
+});
+
+const toolChoice = z.union([
+  z.enum(["none", "auto", "required"]),
+  z.looseObject({ type: z.literal("function"), function: z.looseObject({ name: z.string() }) }),
+]);
+
+const toolCall = z.looseObject({
+  id: z.string().min(1),
+  type: z.literal("function"),
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+});
+
 const body = z.looseObject({
   model: z.string().min(1),
   messages: z.array(message).min(1, { error: "must contain at least one message" }),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
   reasoning_effort: z.enum(EFFORTS).nullish(),
+  tools: z.array(z.looseObject({ type: z.string() })).nullish(),
+  tool_choice: toolChoice.nullish(),
   response_format: z
     .discriminatedUnion("type", [
       z.looseObject({ type: z.literal("text") }),
@@ -86,12 +105,11 @@ export function parseChatRequest(raw: unknown): ChatRequest {
   if (!parsed.success) throw toValidationError(parsed.error.issues);
   const b = parsed.data;
   const messages = b.messages.map((m, i) => toMessage(m, i));
-  if (messages[messages.length - 1]!.role !== "user") {
-    throw new ChatValidationError(
-      `The last message must have role 'user' (got '${messages[messages.length - 1]!.role}').`,
-      "messages",
-    );
+  const lastRole = messages[messages.length - 1]!.role;
+  if (lastRole !== "user" && lastRole !== "tool") {
+    throw new ChatValidationError(`The last message must have role 'user' or 'tool' (got '${lastRole}').`, "messages");
   }
+  checkToolHistory(messages, (i) => `messages[${i}]`);
   const stream = b.stream === true;
   const req: ChatRequest = {
     model: b.model,
@@ -103,21 +121,39 @@ export function parseChatRequest(raw: unknown): ChatRequest {
   if (b.reasoning_effort) req.reasoningEffort = b.reasoning_effort as ReasoningEffort;
   const rf = toResponseFormat(b.response_format);
   if (rf) req.responseFormat = rf;
+  addTools(req, b);
   return req;
+}
+
+function addTools(req: ChatRequest, b: Body): void {
+  const tools = (b.tools ?? []).map((t, i) => toToolSpec(t, `tools[${i}]`));
+  checkUniqueNames(tools, (i) => `tools[${i}].function.name`);
+  if (tools.length > 0) req.tools = tools;
+  if (b.tool_choice != null) {
+    const choice: ToolChoice = typeof b.tool_choice === "string" ? { type: b.tool_choice } : { type: "function", name: b.tool_choice.function.name };
+    checkToolChoice(choice, tools, "tool_choice");
+    req.toolChoice = choice;
+  }
+  if (typeof b.parallel_tool_calls === "boolean") req.parallelToolCalls = b.parallel_tool_calls;
+}
+
+function toToolSpec(t: { type: string }, at: string): ToolSpec {
+  if (t.type !== "function") {
+    throw unsupported(`${at}.type`, `Tool type '${t.type}' is not supported: only 'function' tools are.`);
+  }
+  const r = functionTool.safeParse(t);
+  if (!r.success) throw toValidationError(r.error.issues, at);
+  const f = r.data.function;
+  checkToolName(f.name, `${at}.function.name`);
+  return { name: f.name, description: f.description ?? null, parameters: f.parameters ?? { type: "object", properties: {} }, strict: f.strict === true };
 }
 
 /** Fields whose meaning the gateway cannot honour: a clear 400 beats a silently different answer. */
 function refuseUnsupported(obj: Record<string, unknown>): void {
   const present = (k: string) => obj[k] !== undefined && obj[k] !== null;
-  if (Array.isArray(obj.tools) ? obj.tools.length > 0 : present("tools")) {
-    throw unsupported("tools", "Tool calling is not supported by codex-lanes.");
-  }
-  if (present("tool_choice") && obj.tool_choice !== "none") {
-    throw unsupported("tool_choice", "Tool calling is not supported by codex-lanes.");
-  }
-  for (const k of ["functions", "function_call"]) {
-    if (present(k)) throw unsupported(k, "Function calling is not supported by codex-lanes.");
-  }
+  // The legacy function-calling fields were replaced by tools years ago; name the replacement.
+  if (present("functions")) throw unsupported("functions", "'functions' is deprecated and not supported: send the same definitions as 'tools' ([{type:'function', function:{...}}]).");
+  if (present("function_call")) throw unsupported("function_call", "'function_call' is deprecated and not supported: use 'tool_choice' ('auto', 'none', 'required' or {type:'function', function:{name}}).");
   if (typeof obj.n === "number" && obj.n > 1) throw unsupported("n", "Only n = 1 is supported.");
   if (obj.logprobs === true) throw unsupported("logprobs", "logprobs are not available from Codex lanes.");
   if (present("top_logprobs")) throw unsupported("top_logprobs", "logprobs are not available from Codex lanes.");
@@ -127,35 +163,57 @@ function refuseUnsupported(obj: Record<string, unknown>): void {
   }
 }
 
-function unsupported(param: string, message: string): ChatValidationError {
-  return new ChatValidationError(message, param, "unsupported_parameter");
-}
-
 function toMessage(m: Body["messages"][number], i: number): ChatMessage {
   const at = `messages[${i}]`;
   const role = m.role;
-  if (role === "tool" || role === "function") {
-    throw unsupported(`${at}.role`, `Role '${role}' is not supported: tool calling is not supported by codex-lanes.`);
+  if (role === "function") {
+    throw unsupported(`${at}.role`, "Role 'function' is deprecated and not supported: send the result as role 'tool' with the call's 'tool_call_id'.");
   }
+  if (role === "tool") return toToolMessage(m, at);
   if (role !== "system" && role !== "developer" && role !== "user" && role !== "assistant") {
     throw new ChatValidationError(
-      `Invalid value for '${at}.role': expected one of system, developer, user, assistant.`,
+      `Invalid value for '${at}.role': expected one of system, developer, user, assistant, tool.`,
       `${at}.role`,
     );
   }
   const extra = m as Record<string, unknown>;
+  let toolCalls: ToolCall[] | undefined;
   if (role === "assistant") {
-    if (Array.isArray(extra.tool_calls) ? extra.tool_calls.length > 0 : extra.tool_calls != null) {
-      throw unsupported(`${at}.tool_calls`, "Tool calls are not supported by codex-lanes.");
+    if (extra.function_call != null) {
+      throw unsupported(`${at}.function_call`, "'function_call' in messages is deprecated and not supported: send 'tool_calls' instead.");
     }
-    if (extra.function_call != null) throw unsupported(`${at}.function_call`, "Function calls are not supported.");
+    toolCalls = toToolCalls(extra.tool_calls, at);
   }
   if (m.content == null) {
-    if (role === "assistant") return { role, content: [] };
+    if (role === "assistant") return toolCalls ? { role, content: [], toolCalls } : { role, content: [] };
     throw new ChatValidationError(`Missing required parameter: '${at}.content'.`, `${at}.content`, "missing_required_parameter");
   }
-  if (typeof m.content === "string") return { role, content: [{ type: "text", text: m.content }] };
-  return { role, content: m.content.map((p, j) => toPart(p, role, `${at}.content[${j}]`)) };
+  const content: ContentPart[] =
+    typeof m.content === "string"
+      ? m.content === "" && toolCalls ? [] : [{ type: "text", text: m.content }]
+      : m.content.map((p, j) => toPart(p, role, `${at}.content[${j}]`));
+  return toolCalls ? { role, content, toolCalls } : { role, content };
+}
+
+function toToolCalls(raw: unknown, at: string): ToolCall[] | undefined {
+  if (raw == null || (Array.isArray(raw) && raw.length === 0)) return undefined;
+  const r = z.array(toolCall).safeParse(raw);
+  if (!r.success) throw toValidationError(r.error.issues, `${at}.tool_calls`);
+  return r.data.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
+}
+
+/** A tool result: its text is the call's output; Codex takes one string per call. */
+function toToolMessage(m: Body["messages"][number], at: string): ChatMessage {
+  const id = (m as Record<string, unknown>).tool_call_id;
+  if (typeof id !== "string" || id === "") {
+    throw new ChatValidationError(`Missing required parameter: '${at}.tool_call_id'.`, `${at}.tool_call_id`, "missing_required_parameter");
+  }
+  if (m.content == null) {
+    throw new ChatValidationError(`Missing required parameter: '${at}.content'.`, `${at}.content`, "missing_required_parameter");
+  }
+  const parts = typeof m.content === "string" ? [{ type: "text" as const, text: m.content }] : m.content.map((p, j) => toPart(p, "tool", `${at}.content[${j}]`));
+  const text = parts.map((p) => (p.type === "text" ? p.text : "")).join("\n");
+  return { role: "tool", toolCallId: id, content: [{ type: "text", text }] };
 }
 
 function toPart(p: { type: string }, role: ChatMessage["role"], at: string): ContentPart {
@@ -197,46 +255,3 @@ function toResponseFormat(rf: Body["response_format"]): ResponseFormat | undefin
   return { type: rf.type };
 }
 
-// ---- zod issues -> one message naming one field -------------------------------------------------
-
-type Issue = z.core.$ZodIssue;
-
-function toValidationError(issues: readonly Issue[], prefix = ""): ChatValidationError {
-  const issue = deepest(issues[0]!);
-  const path = joinPath(prefix, issue.path);
-  const param = path || null;
-  if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
-    return new ChatValidationError(`Missing required parameter: '${path}'.`, param, "missing_required_parameter");
-  }
-  const what = issue.message.replace(/^Invalid input: /, "");
-  return new ChatValidationError(`Invalid value for '${path || "body"}': ${what}.`, param, "invalid_value");
-}
-
-/** A union's top issue says only "Invalid input"; the branch that got furthest says what is wrong. */
-function deepest(issue: Issue): Issue {
-  if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
-  let best: Issue | null = null;
-  for (const branch of issue.errors) {
-    const first = branch[0];
-    if (first && (!best || first.path.length > best.path.length)) best = first;
-  }
-  if (!best || best.path.length === 0) {
-    return { ...issue, message: unionMessage(issue) } as Issue;
-  }
-  const inner = deepest(best);
-  return { ...inner, path: [...issue.path, ...inner.path] } as Issue;
-}
-
-function unionMessage(issue: Issue): string {
-  const last = issue.path[issue.path.length - 1];
-  return last === "content" ? "expected a string or an array of content parts" : "value has the wrong type";
-}
-
-function joinPath(prefix: string, path: readonly PropertyKey[]): string {
-  let out = prefix;
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else out += out ? `.${String(seg)}` : String(seg);
-  }
-  return out;
-}

@@ -4,17 +4,42 @@
 
 import type { Outcome } from "../lanes/types";
 
-export type ChatRole = "system" | "developer" | "user" | "assistant";
+export type ChatRole = "system" | "developer" | "user" | "assistant" | "tool";
 
 export type ContentPart =
   | { type: "text"; text: string }
   /** Only `data:` URLs reach a lane; remote URLs are refused at validation. */
   | { type: "image"; dataUrl: string };
 
+/** A function call the model asked for; `arguments` is the model's JSON text, as OpenAI sends it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
 export interface ChatMessage {
   role: ChatRole;
   content: ContentPart[];
+  /** Assistant messages: the calls the model made in that turn. */
+  toolCalls?: ToolCall[];
+  /** Tool messages: the call this is the result of. */
+  toolCallId?: string;
 }
+
+/** A client function tool (chat `tools[].function`, Responses `tools[]` of type function). */
+export interface ToolSpec {
+  name: string;
+  description: string | null;
+  /** JSON Schema of the arguments; `{type:"object",properties:{}}` when the client gave none. */
+  parameters: Record<string, unknown>;
+  strict: boolean;
+}
+
+export type ToolChoice = { type: "auto" } | { type: "none" } | { type: "required" } | { type: "function"; name: string };
+
+/** Which OpenAI API the client called: decides the answer's shape and the API-key lane's upstream path. */
+export type Endpoint = "chat.completions" | "responses";
 
 export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
 
@@ -31,6 +56,13 @@ export interface ChatRequest {
   includeUsage: boolean;
   reasoningEffort?: ReasoningEffort;
   responseFormat?: ResponseFormat;
+  /** Client function tools; absent or empty when the request offers none. */
+  tools?: ToolSpec[];
+  toolChoice?: ToolChoice;
+  /** false: at most one call per answer. */
+  parallelToolCalls?: boolean;
+  /** Defaults to chat.completions. */
+  endpoint?: Endpoint;
   /**
    * The client's body as sent, for lanes that forward it (the OpenAI API-key lane). Codex lanes
    * never read it.
@@ -66,14 +98,18 @@ export interface RateLimitSnapshot {
  */
 export type TurnError = Outcome;
 
+export type FinishReason = "stop" | "length" | "tool_calls";
+
 /**
  * Events of one turn, in order: any number of `delta` and `rate_limits`, then either
- * `message` + `usage` (success) or one `error` (failure). Nothing follows `error`.
+ * `tool_call`s + `message` + `usage` (success; finishReason "tool_calls" when there are calls) or
+ * one `error` (failure). Nothing follows `error`.
  */
 export type TurnEvent =
   | { type: "delta"; text: string }
+  | { type: "tool_call"; call: ToolCall }
   /** `body`: an API-key lane's whole non-streamed chat.completion, which the client gets byte for byte. */
-  | { type: "message"; text: string; finishReason?: "stop" | "length"; body?: Uint8Array }
+  | { type: "message"; text: string; finishReason?: FinishReason; body?: Uint8Array }
   | { type: "usage"; usage: Usage }
   | { type: "rate_limits"; rateLimits: RateLimitSnapshot }
   | ({ type: "error" } & TurnError);

@@ -3,16 +3,17 @@
 // message starts the turn, text deltas stream back as they arrive.
 
 import { mkdirSync } from "node:fs";
-import type { ChatRequest, RateLimitSnapshot, RateLimitWindow, TurnEvent, Usage } from "../chat/types";
+import type { ChatRequest, RateLimitSnapshot, RateLimitWindow, ToolCall, TurnEvent, Usage } from "../chat/types";
 import { classifyCodexError } from "../lanes/classify";
 import { codexBinary, codexVersion } from "./binary";
 import { Channel, nextOrStop } from "./channel";
 import { childEnv, configArgs } from "./hardening";
 import { ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";
-import { historyItems, planTurn, type TurnPlan } from "./mapping";
+import { historyItems, planOrError, type TurnPlan } from "./mapping";
 import type { JsonValue } from "./protocol/serde_json/JsonValue";
 import type { CodexErrorInfo, RateLimitSnapshot as WireRateLimits, RateLimitWindow as WireWindow, TokenUsageBreakdown, TurnError } from "./protocol/v2";
-import { RpcAbortedError, RpcClient, RpcClosedError, RpcTimeoutError } from "./rpc";
+import { NO_REPLY, RpcAbortedError, RpcClient, RpcClosedError, RpcTimeoutError } from "./rpc";
+import { asForcedCall, dynamicTools } from "./tools";
 import type { AccountInfo, CodexEngine, EngineOptions, LoginHandle } from "./types";
 import { responseItemsJson, type Notification } from "./wire";
 
@@ -54,14 +55,19 @@ export class AppServerEngine implements CodexEngine {
     mkdirSync(o.home, { recursive: true, mode: 0o700 });
   }
 
-  async *turn(req: ChatRequest, { signal }: { signal: AbortSignal }): AsyncIterable<TurnEvent> {
+  async *turn(req: ChatRequest, opts: { signal: AbortSignal }): AsyncIterable<TurnEvent> {
+    const plan = planOrError(req);
+    if ("type" in plan) return yield plan;
+    yield* plan.forced ? asForcedCall(this.planned(plan, opts), plan.forced) : this.planned(plan, opts);
+  }
+
+  private async *planned(plan: TurnPlan, { signal }: { signal: AbortSignal }): AsyncGenerator<TurnEvent> {
     const deadline = this.now() + this.o.turnTimeoutMs;
     let files: TurnFiles | null = null;
     let client: RpcClient | null = null;
     let threadId: string | null = null;
     try {
-      const plan = planTurn(req);
-      files = writeTurnImages(this.turnsDir, plan.input.images);
+      files = writeTurnImages(this.turnsDir, plan.input?.images ?? []);
       client = await this.rpc();
       const sink = new Channel<ThreadSignal>();
       threadId = await this.startThread(client, plan, deadline, signal);
@@ -73,13 +79,14 @@ export class AppServerEngine implements CodexEngine {
         "turn/start",
         {
           threadId,
-          input: [{ type: "text", text: plan.input.text, text_elements: [] }, ...files.images.map((p) => ({ type: "localImage" as const, path: p }))],
+          // Empty input after injected tool results: the model carries on from them (reference §8.3).
+          input: plan.input ? [{ type: "text", text: plan.input.text, text_elements: [] }, ...files.images.map((p) => ({ type: "localImage" as const, path: p }))] : [],
           ...(plan.effort ? { effort: plan.effort } : {}),
           ...(plan.outputSchema ? { outputSchema: plan.outputSchema as JsonValue } : {}),
         },
         { timeoutMs: this.left(deadline), signal },
       );
-      yield* this.follow(client, sink, threadId, started.turn.id, deadline, signal);
+      yield* this.follow(client, sink, threadId, started.turn.id, deadline, signal, new Set(plan.tools.map((t) => t.name)));
     } catch (err) {
       yield this.failure(err, client);
     } finally {
@@ -101,6 +108,8 @@ export class AppServerEngine implements CodexEngine {
         sandbox: "read-only",
         ephemeral: true,
         ...(plan.developerInstructions ? { developerInstructions: plan.developerInstructions } : {}),
+        // Raw events say when the model's response ended, so its tool calls can go to the client.
+        ...(plan.tools.length > 0 ? { dynamicTools: dynamicTools(plan.tools), experimentalRawEvents: true } : {}),
       },
       { timeoutMs: this.left(deadline), signal },
     );
@@ -115,8 +124,10 @@ export class AppServerEngine implements CodexEngine {
     turnId: string,
     deadline: number,
     signal: AbortSignal,
+    clientTools: ReadonlySet<string>,
   ): AsyncGenerator<TurnEvent> {
     let streamed = "";
+    const calls: ToolCall[] = [];
     let finalText: string | null = null;
     let usage: Usage | null = null;
     let lastError: TurnError | null = null;
@@ -149,6 +160,21 @@ export class AppServerEngine implements CodexEngine {
         case "thread/tokenUsage/updated":
           usage = toUsage(note.params.tokenUsage.last);
           break;
+        case "rawResponseItem/completed": {
+          const item = note.params.item;
+          if (note.params.turnId === turnId && item.type === "function_call" && clientTools.has(item.name)) {
+            calls.push({ id: item.call_id, name: item.name, arguments: item.arguments });
+          }
+          break;
+        }
+        case "rawResponse/completed":
+          if (note.params.turnId !== turnId || calls.length === 0) break;
+          // The model's response ended asking for client tools: hand them over and stop the turn.
+          // Its item/tool/call requests stay unanswered; an error answer would make the model go on.
+          this.interrupt(client, threadId, turnId);
+          for (const call of calls) yield { type: "tool_call", call };
+          yield { type: "message", text: finalText ?? streamed, finishReason: "tool_calls" };
+          return yield { type: "usage", usage: note.params.usage ? toUsage(note.params.usage) : usage ?? ZERO_USAGE };
         case "error":
           if (!note.params.willRetry) lastError = note.params.error;
           break;
@@ -221,6 +247,7 @@ export class AppServerEngine implements CodexEngine {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     this.lastStartAt = this.now();
     const client = new RpcClient({
+      onServerRequest: (call) => (call.method === "item/tool/call" ? NO_REPLY : undefined),
       bin: codexBinary(),
       args: ["app-server", ...configArgs(this.o.config)],
       env: childEnv({ home: this.o.home, config: this.o.config, env: this.o.env }),

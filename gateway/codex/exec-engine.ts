@@ -14,7 +14,8 @@ import { Channel, nextOrStop } from "./channel";
 import { execUsage, parseExecEvent, type ExecEvent } from "./exec-events";
 import { childEnv, configArgs, tomlValue } from "./hardening";
 import { ensureDir, ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";
-import { execPrompt, planTurn, type TurnPlan } from "./mapping";
+import { execPrompt, imagesOf, planOrError, type TurnPlan } from "./mapping";
+import { asForcedCall } from "./tools";
 import type { AccountInfo, CodexEngine, EngineOptions, LoginHandle } from "./types";
 
 type Line = { kind: "event"; event: ExecEvent } | { kind: "exit"; code: number | null; stderr: string };
@@ -41,12 +42,21 @@ export class ExecEngine implements CodexEngine {
     ({ cwd: this.cwd, turnsDir: this.turnsDir } = laneDirs(o.workDir));
   }
 
-  async *turn(req: ChatRequest, { signal }: { signal: AbortSignal }): AsyncIterable<TurnEvent> {
+  async *turn(req: ChatRequest, opts: { signal: AbortSignal }): AsyncIterable<TurnEvent> {
+    const plan = planOrError(req);
+    if ("type" in plan) return yield plan;
+    if (plan.tools.length > 0) {
+      // `codex exec` has no dynamic tools ("not supported in exec mode"): the next lane that can serves it.
+      return yield { type: "error", class: "model_not_served", code: "tools_not_supported", message: `Lane "${this.o.lane}" runs the exec engine, which cannot offer client tools.` };
+    }
+    yield* plan.forced ? asForcedCall(this.planned(plan, opts), plan.forced) : this.planned(plan, opts);
+  }
+
+  private async *planned(plan: TurnPlan, { signal }: { signal: AbortSignal }): AsyncGenerator<TurnEvent> {
     const deadline = this.now() + this.o.turnTimeoutMs;
     let files: TurnFiles | null = null;
     try {
-      const plan = planTurn(req);
-      files = writeTurnImages(this.turnsDir, [...plan.history.flatMap((h) => h.images), ...plan.input.images]);
+      files = writeTurnImages(this.turnsDir, [...plan.history.flatMap((h) => imagesOf(h.content)), ...(plan.input?.images ?? [])]);
       yield* this.run(plan, files, deadline, signal);
     } catch (err) {
       if (err instanceof ImageError) yield { type: "error", class: "client_error", code: "invalid_image", message: err.message };

@@ -1,24 +1,31 @@
-// Chat Completions -> a Codex turn. System and developer messages become developer instructions,
-// earlier user/assistant messages become history, the last user message is the turn's input.
+// Chat request -> a Codex turn. System and developer messages become developer instructions, the
+// earlier conversation becomes history (real items, tool calls and results included), and the last
+// user message is the turn's input; a conversation that ends with tool results starts the turn with
+// empty input, so the model carries on from them. Client tools become the thread's dynamic tools,
+// or, when tool_choice forces a call, the turn's output schema (see tools.ts).
 
-import type { ChatMessage, ChatRequest, ContentPart } from "../chat/types";
+import { chatToItems, textOf, type ConversationItem } from "../chat/items";
+import type { ChatMessage, ChatRequest, ContentPart, ToolSpec, TurnEvent } from "../chat/types";
 import type { ContentItem } from "./protocol/ContentItem";
 import type { ResponseItem } from "./protocol/ResponseItem";
+import { forcedTool, type ForcedTool } from "./tools";
 
-export interface HistoryEntry {
-  role: "user" | "assistant";
-  text: string;
-  images: string[]; // data: URLs
-}
+export { textOf };
 
 export interface TurnPlan {
   model: string;
   effort: string | null;
   developerInstructions: string | null;
-  history: HistoryEntry[];
-  input: { text: string; images: string[] };
-  /** JSON Schema for structured output, when the client asked for json_schema. */
+  /** The conversation before the input: user, assistant (with tool calls) and tool messages. */
+  history: ChatMessage[];
+  /** The last user message; null when the conversation ends with tool results. */
+  input: { text: string; images: string[] } | null;
+  /** JSON Schema for structured output: the client's json_schema, or a forced tool's arguments. */
   outputSchema: Record<string, unknown> | null;
+  /** Client tools the model may call (the thread's dynamic tools). */
+  tools: ToolSpec[];
+  /** tool_choice forces a call: the answer is that call's arguments (outputSchema is its schema). */
+  forced: ForcedTool | null;
 }
 
 const JSON_OBJECT_INSTRUCTION = "Answer with a single valid JSON object and nothing else.";
@@ -30,41 +37,40 @@ export function planTurn(req: ChatRequest): TurnPlan {
     if (m.role === "system" || m.role === "developer") instructions.push(textOf(m.content));
     else conversation.push(m);
   }
-  const last = conversation.pop();
-  if (!last || last.role !== "user") {
+  const lastRole = conversation[conversation.length - 1]?.role;
+  if (lastRole !== "user" && lastRole !== "tool") {
     // The HTTP layer validates this; an engine reached directly still refuses to guess.
-    throw new Error("the last message must be a user message");
+    throw new Error("the last message must be a user message or a tool result");
   }
-  if (req.responseFormat?.type === "json_object") instructions.push(JSON_OBJECT_INSTRUCTION);
+  const last = lastRole === "user" ? conversation.pop()! : null;
+  const forced = forcedTool(req);
+  if (!forced && req.responseFormat?.type === "json_object") instructions.push(JSON_OBJECT_INSTRUCTION);
+  const offered = req.toolChoice?.type === "none" || forced ? [] : req.tools ?? [];
   return {
     model: req.model,
     effort: req.reasoningEffort ?? null,
     developerInstructions: instructions.length ? instructions.join("\n\n") : null,
-    history: conversation.map((m) => ({ role: m.role as "user" | "assistant", text: textOf(m.content), images: imagesOf(m.content) })),
-    input: { text: textOf(last.content), images: imagesOf(last.content) },
-    outputSchema: req.responseFormat?.type === "json_schema" ? req.responseFormat.schema : null,
+    history: conversation,
+    input: last ? { text: textOf(last.content), images: imagesOf(last.content) } : null,
+    outputSchema: forced ? forced.schema : req.responseFormat?.type === "json_schema" ? req.responseFormat.schema : null,
+    tools: offered,
+    forced,
   };
 }
 
-export function textOf(parts: ContentPart[]): string {
-  return parts
-    .filter((p): p is Extract<ContentPart, { type: "text" }> => p.type === "text")
-    .map((p) => p.text)
-    .join("\n");
-}
-
-function imagesOf(parts: ContentPart[]): string[] {
+export function imagesOf(parts: ContentPart[]): string[] {
   return parts.filter((p): p is Extract<ContentPart, { type: "image" }> => p.type === "image").map((p) => p.dataUrl);
 }
 
 /** History as Responses API items, for app-server `thread/inject_items`. */
-export function historyItems(history: HistoryEntry[]): ResponseItem[] {
-  return history.map((h): ResponseItem => {
-    if (h.role === "assistant") return { type: "message", role: "assistant", content: [{ type: "output_text", text: h.text }] };
-    const content: ContentItem[] = h.images.map((url) => ({ type: "input_image", image_url: url }));
-    if (h.text) content.unshift({ type: "input_text", text: h.text });
-    return { type: "message", role: "user", content };
-  });
+export function historyItems(history: ChatMessage[]): ResponseItem[] {
+  return chatToItems(history).map(toResponseItem);
+}
+
+function toResponseItem(item: ConversationItem): ResponseItem {
+  if (item.type !== "message") return item;
+  const content = item.content.map((c): ContentItem => c);
+  return { type: "message", role: item.role, content };
 }
 
 /**
@@ -72,11 +78,26 @@ export function historyItems(history: HistoryEntry[]): ResponseItem[] {
  * model will not confuse with the conversation itself.
  */
 export function execPrompt(plan: TurnPlan): string {
-  if (plan.history.length === 0) return plan.input.text;
+  if (plan.history.length === 0 && plan.input) return plan.input.text;
   const lines = ["<conversation_history>", "The conversation so far, oldest first. Answer the final user message."];
   for (const h of plan.history) {
-    lines.push(`<${h.role}_message>`, h.text, `</${h.role}_message>`);
+    if (h.role === "tool") {
+      lines.push(`<tool_result call_id="${h.toolCallId}">`, textOf(h.content), "</tool_result>");
+      continue;
+    }
+    lines.push(`<${h.role}_message>`, textOf(h.content), `</${h.role}_message>`);
+    for (const c of h.toolCalls ?? []) lines.push(`<tool_call name="${c.name}" call_id="${c.id}">`, c.arguments, "</tool_call>");
   }
-  lines.push("</conversation_history>", "", "<final_user_message>", plan.input.text, "</final_user_message>");
+  lines.push("</conversation_history>");
+  if (plan.input) lines.push("", "<final_user_message>", plan.input.text, "</final_user_message>");
   return lines.join("\n");
+}
+
+/** A plan, or the client_error event for a conversation no engine can turn into a turn. */
+export function planOrError(req: ChatRequest): TurnPlan | Extract<TurnEvent, { type: "error" }> {
+  try {
+    return planTurn(req);
+  } catch (err) {
+    return { type: "error", class: "client_error", code: "invalid_messages", message: (err as Error).message };
+  }
 }

@@ -51,6 +51,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** Returned by onServerRequest: leave the request unanswered (the turn is interrupted instead). */
+export const NO_REPLY = Symbol("no reply");
+
 interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
@@ -62,7 +65,7 @@ export interface RpcClientOptions {
   args: string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Answers a server→client request (approvals, dynamic tool calls); `undefined` declines it. */
+  /** Answers a server→client request (approvals, dynamic tool calls); `undefined` declines it, NO_REPLY leaves it unanswered. */
   onServerRequest?(call: ServerCall): unknown;
 }
 
@@ -173,6 +176,7 @@ export class RpcClient extends EventEmitter {
   private async answerServerRequest(id: number | string, call: ServerCall): Promise<void> {
     try {
       const result = await this.opts.onServerRequest?.(call);
+      if (result === NO_REPLY) return;
       if (result === undefined) this.write({ id, error: { code: -32601, message: `codex-lanes does not serve ${call.method}` } });
       else this.write({ id, result });
     } catch (err) {

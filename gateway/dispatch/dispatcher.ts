@@ -2,7 +2,7 @@
 // the client's disconnect, and exactly one request-log row per request whatever happens.
 
 import { setTimeout as sleepTimer } from "node:timers/promises";
-import type { ChatRequest, TurnEvent, Usage } from "../chat/types";
+import type { ChatRequest, Endpoint, FinishReason, ToolCall, TurnEvent, Usage } from "../chat/types";
 import { apiCostUsd } from "../config/prices";
 import type { Config } from "../config/types";
 import { CLIENT_CLOSED, outcomeToApiError, toApiError, type ApiError } from "../http/errors";
@@ -30,11 +30,13 @@ export interface DispatchInput {
   receivedAt: number;
 }
 
-export type FinishReason = "stop" | "length";
+export type { FinishReason } from "../chat/types";
 
 export interface Completion {
   lane: string;
   text: string;
+  /** Function calls the model asked for, in order (finishReason "tool_calls" when any). */
+  toolCalls: ToolCall[];
   finishReason: FinishReason;
   usage: Usage;
   /** The lane's answer as it sent it, when it is already an OpenAI chat.completion (API-key lanes). */
@@ -48,11 +50,14 @@ export interface Completion {
 export type DispatchEvent =
   | { type: "start"; lane: string }
   | { type: "delta"; text: string }
+  | { type: "tool_call"; call: ToolCall; index: number }
   | { type: "end"; finishReason: FinishReason; usage: Usage }
   | { type: "error"; error: ApiError };
 
 /** A request refused before dispatch (bad body, body too large): it still gets its row. */
 export interface RejectedInput {
+  /** Default chat.completions. */
+  endpoint?: Endpoint;
   requestId: string;
   keyName: string | null;
   model: string | null;
@@ -108,6 +113,7 @@ const FIRST_CATALOG_WAIT_MS = 5_000;
 
 interface Answer {
   text: string;
+  toolCalls: ToolCall[];
   finishReason: FinishReason;
   usage: Usage | null;
   body?: Uint8Array;
@@ -116,6 +122,7 @@ interface Answer {
 interface Sink {
   start(lane: string): void;
   delta(text: string): void;
+  toolCall(call: ToolCall, index: number): void;
 }
 
 type RunEnd = { ok: true; completion: Completion } | { ok: false; error: unknown; api: ApiError };
@@ -180,8 +187,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         track.attempts = res.attempts;
         if (res.ok) {
           if (streaming && track.committedLane === null) commit(res.lane, sink, track);
-          const { text, finishReason, usage, body } = res.result;
-          return { ok: true, completion: { lane: res.lane, text, finishReason, usage: usage ?? NO_USAGE, ...(body ? { body } : {}) } };
+          const { text, toolCalls, finishReason, usage, body } = res.result;
+          return { ok: true, completion: { lane: res.lane, text, toolCalls, finishReason, usage: usage ?? NO_USAGE, ...(body ? { body } : {}) } };
         }
         if (res.outcome.class === "cancelled" && closing && !input.signal.aborted) return fail(new ShuttingDownError());
         return fail(new LanesFailedError(explain(res.outcome, input.req.model), res.retryAt, res.attempts));
@@ -239,6 +246,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     track: Track,
   ): Promise<AttemptResult<Answer>> {
     let text = "";
+    const toolCalls: ToolCall[] = [];
+    // parallel_tool_calls: false promises at most one call; lanes that cannot hold the model to it
+    // (Codex always allows parallel calls) answer with the first.
+    const maxCalls = req.parallelToolCalls === false ? 1 : Infinity;
+    let seenCalls = 0;
     let message: Extract<TurnEvent, { type: "message" }> | null = null;
     let usage: Usage | null = null;
     const committed = () => track.committedLane === lane;
@@ -258,6 +270,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           message = ev;
           // Lanes that do not stream deltas give the whole text here; send what the client lacks.
           send(ev.text.startsWith(text) ? ev.text.slice(text.length) : text === "" ? ev.text : "");
+        } else if (ev.type === "tool_call") {
+          seenCalls++;
+          if (toolCalls.length >= maxCalls) continue;
+          toolCalls.push(ev.call);
+          if (streaming) {
+            if (!committed()) commit(lane, sink, track);
+            sink.toolCall(ev.call, toolCalls.length - 1);
+          }
         } else if (ev.type === "usage") usage = ev.usage;
         else if (ev.type === "error") {
           if (signal.aborted) return { outcome: cancelledOutcome(), committed: committed() };
@@ -275,7 +295,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     return {
       outcome: { class: "ok", code: "ok", message: "" },
-      result: { text: message.text, finishReason: message.finishReason ?? "stop", usage, ...(message.body ? { body: message.body } : {}) },
+      result: {
+        text: message.text,
+        toolCalls,
+        finishReason: toolCalls.length > 0 ? "tool_calls" : message.finishReason ?? "stop",
+        usage,
+        // The bytes as the lane sent them stand only when nothing was left out (parallel_tool_calls: false).
+        ...(message.body && toolCalls.length === seenCalls ? { body: message.body } : {}),
+      },
       committed: committed(),
     };
   }
@@ -307,6 +334,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       queueMs: Math.round(track.queueMs),
       latencyMs: Math.max(0, t - input.receivedAt),
       requestBody: config.log.bodies ? JSON.stringify(input.req.raw ?? input.req) : null,
+      endpoint: input.req.endpoint ?? "chat.completions",
     };
     let row: NewRequestRow;
     if (end.ok) {
@@ -324,7 +352,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         outputTokens: u.output_tokens,
         reasoningTokens: u.reasoning_tokens,
         apiCostUsd: cost,
-        responseBody: config.log.bodies ? end.completion.text : null,
+        toolCalls: end.completion.toolCalls.length,
+        responseBody: config.log.bodies ? bodyOf(end.completion) : null,
       };
     } else {
       const cancelled = end.api.status === CLIENT_CLOSED;
@@ -338,7 +367,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       };
     }
     queueRow(row);
-    log.info("chat.completions", {
+    log.info(row.endpoint ?? "chat.completions", {
       requestId: row.id,
       key: row.keyName,
       model: row.model,
@@ -348,6 +377,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       httpStatus: row.httpStatus,
       errorCode: row.errorCode ?? null,
       attempts: row.attempts.length,
+      toolCalls: row.toolCalls ?? 0,
       queueMs: row.queueMs,
       latencyMs: row.latencyMs,
     });
@@ -406,7 +436,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const ch = new Channel<DispatchEvent>();
     const stop = linkedAbort(input.signal);
     const signal = stop.signal;
-    const sink: Sink = { start: (lane) => ch.push({ type: "start", lane }), delta: (text) => ch.push({ type: "delta", text }) };
+    const sink: Sink = {
+      start: (lane) => ch.push({ type: "start", lane }),
+      delta: (text) => ch.push({ type: "delta", text }),
+      toolCall: (call, index) => ch.push({ type: "tool_call", call, index }),
+    };
     let ended = false;
     const done = run({ ...input, signal }, true, sink).then((end) => {
       ended = true;
@@ -427,7 +461,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   async function complete(input: DispatchInput): Promise<Completion> {
-    const end = await run(input, false, { start: () => {}, delta: () => {} });
+    const end = await run(input, false, { start: () => {}, delta: () => {}, toolCall: () => {} });
     if (end.ok) return end.completion;
     throw end.error;
   }
@@ -436,6 +470,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const t = now();
     queueRow({
       id: r.requestId,
+      endpoint: r.endpoint ?? "chat.completions",
       createdAt: r.receivedAt,
       keyName: r.keyName,
       model: r.model ?? "",
@@ -484,6 +519,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     flush: flushRows,
     shutdown,
   };
+}
+
+/** The answer as the log keeps it: the text alone, or text and calls when the model called tools. */
+function bodyOf(c: Completion): string {
+  return c.toolCalls.length === 0 ? c.text : JSON.stringify({ content: c.text, tool_calls: c.toolCalls });
 }
 
 function toOutcome(ev: Extract<TurnEvent, { type: "error" }>): Outcome {

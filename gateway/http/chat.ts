@@ -9,7 +9,7 @@ import type { DispatchEvent, DispatchInput, Dispatcher } from "../dispatch/dispa
 import { readJsonBody } from "./body";
 import type { AppEnv } from "./context";
 import { ClientClosedError, errorBody, toApiError, type ApiError } from "./errors";
-import { chatCompletion, chunkEvent, completionId, DONE_EVENT, usageEvent, type CompletionMeta } from "./shapes";
+import { chatCompletion, chunkEvent, completionId, DONE_EVENT, toolCallDelta, usageEvent, type CompletionMeta } from "./shapes";
 
 export const LANE_HEADER = "x-codex-lanes-lane";
 
@@ -28,7 +28,7 @@ export function chatHandler(dispatcher: Dispatcher, maxBodyBytes: number, now: (
       const done = await dispatcher.complete(input);
       // An API-key lane's answer is already a chat.completion: sent as the bytes it came in.
       if (done.body) return new Response(done.body as Uint8Array<ArrayBuffer>, { status: 200, headers: { "content-type": "application/json", [LANE_HEADER]: done.lane } });
-      return c.json(chatCompletion(meta, done.text, done.finishReason, done.usage), 200, { [LANE_HEADER]: done.lane });
+      return c.json(chatCompletion(meta, done.text, done.toolCalls, done.finishReason, done.usage), 200, { [LANE_HEADER]: done.lane });
     }
     return streamResponse(dispatcher.stream(input), meta, req.includeUsage);
   };
@@ -79,6 +79,8 @@ async function streamResponse(events: AsyncIterable<DispatchEvent>, meta: Comple
       const ev = r.value;
       if (ev.type === "delta") {
         ctl.enqueue(enc.encode(chunkEvent(meta, { content: ev.text }, null, includeUsage)));
+      } else if (ev.type === "tool_call") {
+        ctl.enqueue(enc.encode(chunkEvent(meta, toolCallDelta(ev.call, ev.index), null, includeUsage)));
       } else if (ev.type === "end") {
         let out = chunkEvent(meta, {}, ev.finishReason, includeUsage);
         if (includeUsage) out += usageEvent(meta, ev.usage);

@@ -123,6 +123,9 @@ export function toApiError(err: unknown, now: number = Date.now()): ApiError {
 /** The final outcome of a request no lane served, as the client sees it. */
 export function outcomeToApiError(outcome: Outcome, retryAt: number | null, now: number): ApiError {
   const { code, message } = outcome;
+  if (code === "tools_not_supported") {
+    return invalid(400, `No lane can serve a request with client tools. ${message} Use an app-server or API-key lane for tool requests.`, "tools", code);
+  }
   if (code === "unknown_model" || outcome.class === "model_not_served") {
     return invalid(404, message, "model", "model_not_found");
   }

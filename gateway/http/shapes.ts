@@ -2,8 +2,7 @@
 // from the routes so the wire format is visible in one screen.
 
 import { randomUUID } from "node:crypto";
-import type { Usage } from "../chat/types";
-import type { FinishReason } from "../dispatch/dispatcher";
+import type { FinishReason, ToolCall, Usage } from "../chat/types";
 
 export function completionId(): string {
   // randomUUID draws from a cached entropy pool: much cheaper per call than randomBytes.
@@ -26,16 +25,27 @@ export interface CompletionMeta {
   model: string;
 }
 
-export function chatCompletion(meta: CompletionMeta, text: string, finishReason: FinishReason, usage: Usage) {
+export function chatCompletion(meta: CompletionMeta, text: string, toolCalls: readonly ToolCall[], finishReason: FinishReason, usage: Usage) {
+  const message: Record<string, unknown> = { role: "assistant", content: text === "" && toolCalls.length > 0 ? null : text, refusal: null, annotations: [] };
+  if (toolCalls.length > 0) message.tool_calls = toolCalls.map(wireToolCall);
   return {
     id: meta.id,
     object: "chat.completion",
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null, annotations: [] }, logprobs: null, finish_reason: finishReason }],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
     usage: usageBlock(usage),
     system_fingerprint: null,
   };
+}
+
+export function wireToolCall(c: ToolCall) {
+  return { id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } };
+}
+
+/** A streamed call goes out whole in one chunk: OpenAI's clients accumulate by `index` either way. */
+export function toolCallDelta(c: ToolCall, index: number) {
+  return { tool_calls: [{ index, ...wireToolCall(c) }] };
 }
 
 /** One SSE event carrying a chunk. `withUsage` adds `"usage": null` as OpenAI does when include_usage is on. */

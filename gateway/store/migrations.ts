@@ -136,9 +136,28 @@ function m002_endpoint(db: Db): void {
   `);
 }
 
+/** Agents: how many tool calls each request returned, and stored Responses. */
+function m003_agents(db: Db): void {
+  db.exec(`
+    ALTER TABLE requests ADD COLUMN tool_calls INTEGER NOT NULL DEFAULT 0;
+
+    -- /v1/responses objects kept for previous_response_id and GET/DELETE, scoped to the key that
+    -- made them (key_name '' for requests without a key name), pruned with the request log.
+    CREATE TABLE responses (
+      id          TEXT PRIMARY KEY,
+      key_name    TEXT NOT NULL,
+      created_at  TEXT NOT NULL,
+      items       TEXT NOT NULL,   -- JSON: the conversation through this response's output, for previous_response_id
+      response    TEXT NOT NULL    -- JSON: the Response object as sent
+    );
+    CREATE INDEX responses_created ON responses(created_at);
+  `);
+}
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: "initial", up: m001_initial },
   { version: 2, name: "endpoint", up: m002_endpoint },
+  { version: 3, name: "agents", up: m003_agents },
 ];
 
 export class SchemaTooNewError extends StoreError {

@@ -18,7 +18,7 @@ const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const COLUMNS = `id, created_at, key_name, model, stream, lane, attempts, status, http_status, error_code, queue_ms,
   latency_ms, first_byte_ms, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, api_cost_usd,
-  request_body, response_body, endpoint`;
+  request_body, response_body, endpoint, tool_calls`;
 
 interface DbRow {
   id: string;
@@ -42,6 +42,7 @@ interface DbRow {
   request_body: string | null;
   response_body: string | null;
   endpoint: string;
+  tool_calls: number;
 }
 
 function parseAttempts(json: string): AttemptRecord[] {
@@ -75,6 +76,7 @@ const fromDb = (r: DbRow): RequestRow => ({
   requestBody: r.request_body,
   responseBody: r.response_body,
   endpoint: r.endpoint,
+  toolCalls: r.tool_calls,
 });
 
 // ---------- validation of a new row ----------
@@ -150,6 +152,7 @@ function toDb(row: NewRequestRow): DbRow {
     request_body: text("requestBody", row.requestBody, { nullable: true }),
     response_body: text("responseBody", row.responseBody, { nullable: true }),
     endpoint: endpoint(row.endpoint),
+    tool_calls: count("toolCalls", row.toolCalls ?? 0) as number,
   };
 }
 

@@ -74,6 +74,8 @@ export interface RequestRow {
   responseBody: string | null;
   /** The API route: `chat.completions`, `responses`, or a passed-through one (`embeddings`, `audio.speech`, `files`, ...). */
   endpoint: string;
+  /** Tool calls returned to the client. */
+  toolCalls: number;
 }
 
 /** What `requests.insert` takes: createdAt as epoch ms or an ISO string; optional fields default to null/0. */
@@ -100,6 +102,8 @@ export interface NewRequestRow {
   responseBody?: string | null;
   /** Default `chat.completions`. */
   endpoint?: string;
+  /** Tool calls returned to the client. */
+  toolCalls?: number;
 }
 
 export interface RequestFilter {

@@ -5,7 +5,7 @@
 // The key is only ever placed in the Authorization header; every message that leaves this module
 // passes through scrub(), so an upstream that echoes the key cannot leak it.
 
-import type { ChatRequest, ContentPart, TurnEvent, Usage } from "../chat/types";
+import type { ChatRequest, ContentPart, FinishReason, ToolCall, TurnEvent, Usage } from "../chat/types";
 import type { OpenAILaneConfig } from "../config/types";
 import { classifyHttp, parseRetryAfter } from "../lanes/classify-http";
 import { safeMessage } from "../lanes/format";
@@ -84,6 +84,7 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
       return;
     }
     const text = typeof msg.content === "string" ? msg.content : typeof msg.refusal === "string" ? msg.refusal : "";
+    for (const call of toolCallsOf(msg.tool_calls)) yield { type: "tool_call", call };
     yield { type: "message", text, finishReason: finishReason(choice.finish_reason), body: bytes };
     yield { type: "usage", usage: toUsage(asObj(body)?.usage) };
   }
@@ -95,6 +96,7 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
     let finish: unknown = null;
     let usage: Usage | null = null;
     let done = false;
+    const calls = new ToolCallAccumulator();
     for await (const batch of readSseBatches(res.body)) {
       let delta = "";
       for (const data of batch) {
@@ -112,8 +114,9 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
           return;
         }
         const choice = firstChoice(chunk);
-        const content = asObj(choice?.delta)?.content;
-        if (typeof content === "string") delta += content;
+        const d = asObj(choice?.delta);
+        if (typeof d?.content === "string") delta += d.content;
+        if (d?.tool_calls) calls.add(d.tool_calls);
         if (choice?.finish_reason != null) finish = choice.finish_reason;
         if (chunk.usage) usage = toUsage(chunk.usage);
       }
@@ -128,6 +131,8 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
       yield fail("transient", "stream_incomplete", `Lane '${lane.name}' ended the stream before the answer was complete.`);
       return;
     }
+    // Streamed calls arrive as fragments by index; the client gets each one whole at the end.
+    for (const call of calls.done()) yield { type: "tool_call", call };
     yield { type: "message", text, finishReason: finishReason(finish) };
     yield { type: "usage", usage: usage ?? toUsage(null) };
   }
@@ -203,8 +208,40 @@ function toUsage(u: unknown): Usage {
   };
 }
 
-function finishReason(v: unknown): "stop" | "length" {
-  return v === "length" ? "length" : "stop";
+function finishReason(v: unknown): FinishReason {
+  return v === "length" || v === "tool_calls" ? v : "stop";
+}
+
+function toolCallsOf(raw: unknown): ToolCall[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((c) => {
+    const f = asObj(asObj(c)?.function);
+    const id = asObj(c)?.id;
+    return f && typeof f.name === "string" && typeof id === "string" ? [{ id, name: f.name, arguments: typeof f.arguments === "string" ? f.arguments : "" }] : [];
+  });
+}
+
+/** Chat streaming sends a call's id and name once, then its arguments in pieces, all under its index. */
+class ToolCallAccumulator {
+  private readonly byIndex = new Map<number, ToolCall>();
+
+  add(raw: unknown): void {
+    if (!Array.isArray(raw)) return;
+    for (const piece of raw) {
+      const p = asObj(piece);
+      const f = asObj(p?.function);
+      const index = typeof p?.index === "number" ? p.index : this.byIndex.size;
+      const cur = this.byIndex.get(index) ?? { id: "", name: "", arguments: "" };
+      if (typeof p?.id === "string") cur.id = p.id;
+      if (typeof f?.name === "string") cur.name += f.name;
+      if (typeof f?.arguments === "string") cur.arguments += f.arguments;
+      this.byIndex.set(index, cur);
+    }
+  }
+
+  done(): ToolCall[] {
+    return [...this.byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c);
+  }
 }
 
 function firstChoice(body: unknown): Record<string, unknown> | undefined {

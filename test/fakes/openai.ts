@@ -1,4 +1,5 @@
-// A fake OpenAI API (plain HTTP on 127.0.0.1): Chat Completions (streaming and not) and models.
+// A fake OpenAI API (plain HTTP on 127.0.0.1): Chat Completions and Responses (streaming and not,
+// function tools) and models.
 // Stands in for an API-key upstream lane and for clients that talk to the gateway.
 import * as http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -142,7 +143,8 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   const text = lastUserText(body);
   const isChat = req.method === 'POST' && url.pathname === '/v1/chat/completions';
   const isPass = req.method === 'POST' && PASS_ROUTES.includes(url.pathname);
-  const scenario = isChat ? pickScenario(state, text) : isPass ? pickScenario(state, wordsOf(body.input).join(' ')) : { name: 'ok' as const };
+  const isResponses = req.method === 'POST' && url.pathname === '/v1/responses';
+  const scenario = isChat ? pickScenario(state, text) : isResponses ? pickScenario(state, responsesUserText(body)) : isPass ? pickScenario(state, wordsOf(body.input).join(' ')) : { name: 'ok' as const };
   state.requests.push({ method: req.method ?? 'GET', path: url.pathname, headers, apiKey, body, lastUserText: text, scenario: scenario.name, at: Date.now() });
 
   if (!apiKey) return sendJson(res, 401, apiError('You didn\'t provide an API key.', 'invalid_request_error', null));
@@ -153,6 +155,10 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
     const id = decodeURIComponent(url.pathname.slice('/v1/models/'.length));
     if (!state.models.includes(id)) return sendJson(res, 404, apiError(`The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found', 'model'));
     return sendJson(res, 200, { id, object: 'model', created: 1_700_000_000, owned_by: 'fake-openai' });
+  }
+  if (isResponses) {
+    if (errorReply(res, scenario, apiKey)) return;
+    return body.stream === true ? streamResponses(state, res, body) : sendJson(res, 200, responseObject(body));
   }
   if (isPass) {
     if (errorReply(res, scenario, apiKey)) return;
@@ -165,7 +171,163 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   if (!Array.isArray(body.messages) || typeof body.model !== 'string') {
     return sendJson(res, 400, apiError("Missing required parameter: 'messages' or 'model'.", 'invalid_request_error', 'missing_required_parameter'));
   }
+  const plan = chatToolPlan(body, text);
+  if (plan) return body.stream === true ? streamChatCalls(state, res, body, plan) : sendJson(res, 200, callsCompletion(body, plan));
   return body.stream === true ? streamChat(state, res, body, scenario, text) : sendJson(res, 200, completion(body, answer(body, text)));
+}
+
+// ---- tools --------------------------------------------------------------------------------------
+
+interface CallPlan {
+  preamble: string | null;
+  calls: Array<{ id: string; name: string; arguments: string }>;
+}
+
+/** The same rules as the fake ChatGPT model: CALL=a,b names tools, PARALLEL calls all, PREAMBLE writes text first, NO_TOOL answers. */
+function planCalls(tools: Array<{ name: string; parameters?: unknown }>, text: string, forced: string | null, answeringResults: boolean): CallPlan | null {
+  if (tools.length === 0 || answeringResults) return null;
+  if (!forced && text.includes('NO_TOOL')) return null;
+  const named = forced ? [forced] : /CALL=([A-Za-z0-9_,-]+)/.exec(text)?.[1]?.split(',');
+  const chosen = named ? named.map((n) => tools.find((t) => t.name === n)).filter((t) => !!t) : text.includes('PARALLEL') ? tools : [tools[0]!];
+  return {
+    preamble: text.includes('PREAMBLE') ? 'Let me look that up.' : null,
+    calls: chosen.map((t) => ({ id: `call_fake${(counter += 1)}`, name: t!.name, arguments: JSON.stringify(minimalInstance(t!.parameters ?? { type: 'object', properties: {} })) })),
+  };
+}
+
+function chatToolPlan(body: Record<string, unknown>, text: string): CallPlan | null {
+  const tools = (Array.isArray(body.tools) ? body.tools : []) as Array<{ function?: { name: string; parameters?: unknown } }>;
+  const messages = (Array.isArray(body.messages) ? body.messages : []) as Array<{ role?: string }>;
+  const choice = body.tool_choice as { function?: { name?: string } } | string | undefined;
+  const forced = typeof choice === 'object' ? choice?.function?.name ?? null : null;
+  if (choice === 'none') return null;
+  return planCalls(tools.flatMap((t) => (t.function ? [t.function] : [])), text, forced, messages.at(-1)?.role === 'tool');
+}
+
+function toolResultsText(outputs: string[]): string {
+  return `tool results: ${outputs.join(' | ')}`;
+}
+
+function callsCompletion(body: Record<string, unknown>, plan: CallPlan): Record<string, unknown> {
+  const c = completion(body, plan.preamble ?? '') as { choices: Array<Record<string, unknown>> };
+  c.choices[0] = {
+    index: 0,
+    message: { role: 'assistant', content: plan.preamble, refusal: null, tool_calls: plan.calls.map((x) => ({ id: x.id, type: 'function', function: { name: x.name, arguments: x.arguments } })) },
+    logprobs: null,
+    finish_reason: 'tool_calls',
+  };
+  return c;
+}
+
+/** Streams calls as OpenAI does: id and name first, then the arguments in two pieces, all under the call's index. */
+async function streamChatCalls(state: State, res: ServerResponse, body: Record<string, unknown>, plan: CallPlan): Promise<void> {
+  const base = { id: completionId(), object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: 'fp_fake' };
+  const write = (obj: unknown) => {
+    if (!state.closed && !res.destroyed) res.write(`data: ${JSON.stringify(obj)}\n\n`);
+  };
+  const chunk = (delta: Record<string, unknown>, finish: string | null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  write(chunk({ role: 'assistant', content: plan.preamble ?? null }, null));
+  plan.calls.forEach((c, index) => {
+    const half = Math.ceil(c.arguments.length / 2);
+    write(chunk({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] }, null));
+    write(chunk({ tool_calls: [{ index, function: { arguments: c.arguments.slice(0, half) } }] }, null));
+    write(chunk({ tool_calls: [{ index, function: { arguments: c.arguments.slice(half) } }] }, null));
+  });
+  write(chunk({}, 'tool_calls'));
+  write({ ...base, choices: [], usage: usage() });
+  if (!state.closed && !res.destroyed) res.end('data: [DONE]\n\n');
+}
+
+// ---- Responses API -------------------------------------------------------------------------------
+
+type Item = Record<string, unknown> & { type?: string };
+
+function inputItems(body: Record<string, unknown>): Item[] {
+  if (typeof body.input === 'string') return [{ type: 'message', role: 'user', content: body.input }];
+  return (Array.isArray(body.input) ? body.input : []) as Item[];
+}
+
+function itemText(item: Item): string {
+  const c = item.content;
+  if (typeof c === 'string') return c;
+  return Array.isArray(c) ? (c as Array<{ text?: string }>).map((p) => p.text ?? '').join('\n') : '';
+}
+
+function responsesUserText(body: Record<string, unknown>): string {
+  const user = inputItems(body).filter((i) => (i.type === 'message' || i.type === undefined) && i.role === 'user').at(-1);
+  return user ? itemText(user) : '';
+}
+
+function responsesOutput(body: Record<string, unknown>): Item[] {
+  const items = inputItems(body);
+  const outputs: string[] = [];
+  for (let i = items.length - 1; i >= 0 && items[i]!.type === 'function_call_output'; i--) outputs.unshift(String(items[i]!.output));
+  const tools = ((Array.isArray(body.tools) ? body.tools : []) as Array<{ type: string; name: string; parameters?: unknown }>).filter((t) => t.type === 'function');
+  const choice = body.tool_choice as { type?: string; name?: string } | string | undefined;
+  const forced = typeof choice === 'object' && choice?.type === 'function' ? choice.name ?? null : null;
+  const text = responsesUserText(body);
+  const plan = choice === 'none' ? null : planCalls(tools, text, forced, outputs.length > 0);
+  const message = (t: string): Item => ({ type: 'message', id: `msg_fake${(counter += 1)}`, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: t, annotations: [] }] });
+  if (!plan) {
+    const format = (body.text as { format?: { type?: string; schema?: unknown } } | undefined)?.format;
+    const answerText = format?.type === 'json_schema' ? JSON.stringify(minimalInstance(format.schema ?? {})) : outputs.length > 0 ? toolResultsText(outputs) : `echo: ${text}`;
+    return [message(answerText)];
+  }
+  return [
+    ...(plan.preamble ? [message(plan.preamble)] : []),
+    ...plan.calls.map((c) => ({ type: 'function_call', id: `fc_fake${(counter += 1)}`, call_id: c.id, name: c.name, arguments: c.arguments, status: 'completed' })),
+  ];
+}
+
+function responseObject(body: Record<string, unknown>, output: Item[] = responsesOutput(body)): Record<string, unknown> {
+  const u = FAKE_OPENAI_USAGE;
+  return {
+    id: `resp_fake${(counter += 1)}`,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status: 'completed',
+    model: body.model,
+    output,
+    usage: {
+      input_tokens: u.prompt_tokens,
+      input_tokens_details: { cached_tokens: u.cached_tokens },
+      output_tokens: u.completion_tokens,
+      output_tokens_details: { reasoning_tokens: u.reasoning_tokens },
+      total_tokens: u.prompt_tokens + u.completion_tokens,
+    },
+  };
+}
+
+async function streamResponses(state: State, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
+  const done = responseObject(body);
+  const output = done.output as Item[];
+  let seq = 0;
+  const write = (type: string, data: Record<string, unknown>) => {
+    if (!state.closed && !res.destroyed) res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
+  };
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const start = { ...done, status: 'in_progress', output: [], usage: null };
+  write('response.created', { response: start });
+  write('response.in_progress', { response: start });
+  output.forEach((item, output_index) => {
+    if (item.type === 'message') {
+      const text = (item.content as Array<{ text: string }>)[0]!.text;
+      const at = { item_id: item.id, output_index, content_index: 0 };
+      write('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', content: [] } });
+      write('response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [] } });
+      for (const piece of splitChunks(text, 3)) write('response.output_text.delta', { ...at, delta: piece });
+      write('response.output_text.done', { ...at, text });
+      write('response.content_part.done', { ...at, part: { type: 'output_text', text, annotations: [] } });
+    } else {
+      write('response.output_item.added', { output_index, item: { ...item, arguments: '', status: 'in_progress' } });
+      write('response.function_call_arguments.delta', { item_id: item.id, output_index, delta: item.arguments });
+      write('response.function_call_arguments.done', { item_id: item.id, output_index, arguments: item.arguments });
+    }
+    write('response.output_item.done', { output_index, item });
+  });
+  write('response.completed', { response: done });
+  if (!state.closed && !res.destroyed) res.end();
 }
 
 /** Writes the scenario's error response, if it is an error scenario. */
@@ -199,6 +361,10 @@ function errorReply(res: ServerResponse, s: OpenAIScenario, apiKey?: string): bo
 }
 
 function answer(body: Record<string, unknown>, text: string): string {
+  const messages = (Array.isArray(body.messages) ? body.messages : []) as Array<{ role?: string; content?: unknown }>;
+  const results: string[] = [];
+  for (let i = messages.length - 1; i >= 0 && messages[i]!.role === 'tool'; i--) results.unshift(String(messages[i]!.content));
+  if (results.length > 0) return toolResultsText(results);
   const format = body.response_format as { type?: string; json_schema?: { schema?: unknown } } | undefined;
   if (format?.type === 'json_schema') return JSON.stringify(minimalInstance(format.json_schema?.schema ?? {}));
   if (format?.type === 'json_object') return JSON.stringify({ echo: text });

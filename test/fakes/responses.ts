@@ -97,6 +97,8 @@ export function rateLimitsEvent(account: FakeAccount): ResponseEvent {
 export function answerText(scenario: Scenario, body: Record<string, unknown>): string {
   const format = (body.text as { format?: { type?: string; schema?: unknown } } | undefined)?.format;
   if (format?.type === 'json_schema') return JSON.stringify(minimalInstance(format.schema ?? {}));
+  const outputs = trailingToolOutputs(body);
+  if (outputs.length > 0) return `tool results: ${outputs.map((o) => o.output).join(' | ')}`;
   return scenario.text ?? `echo: ${lastUserText(body)}`;
 }
 
@@ -113,7 +115,53 @@ export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('hex')}`;
 }
 
+/**
+ * Codex's own tools (reference §8.2/§8.4); every other function tool in a request is the client's.
+ * `clientTools` lets tests assert that a tool request offers exactly the client's tools.
+ */
+export const CODEX_TOOL_NAMES: ReadonlySet<string> = new Set(['request_user_input', 'apply_patch', 'tool_search', 'exec_command', 'write_stdin', 'web__run']);
+
+export interface FunctionTool {
+  type: 'function';
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
+  strict?: boolean;
+}
+
+export function clientTools(body: Record<string, unknown>): FunctionTool[] {
+  const tools = Array.isArray(body.tools) ? (body.tools as Array<Record<string, unknown>>) : [];
+  return tools.filter((t): t is FunctionTool & Record<string, unknown> => t.type === 'function' && typeof t.name === 'string' && !CODEX_TOOL_NAMES.has(t.name));
+}
+
+/** The trailing function_call_output items of the input (what the model is answering now). */
+export function trailingToolOutputs(body: Record<string, unknown>): Array<{ call_id: string; output: string }> {
+  const input = Array.isArray(body.input) ? (body.input as Array<Record<string, unknown>>) : [];
+  const out: Array<{ call_id: string; output: string }> = [];
+  for (let i = input.length - 1; i >= 0 && input[i]?.type === 'function_call_output'; i--) {
+    const o = input[i]!.output;
+    const text = typeof o === 'string' ? o : Array.isArray(o) ? (o as Array<{ text?: string }>).map((c) => c.text ?? '').join('') : '';
+    out.unshift({ call_id: String(input[i]!.call_id), output: text });
+  }
+  return out;
+}
+
+/**
+ * Which client tools the fake model calls for this request: none when it is answering tool results
+ * or the user wrote NO_TOOL; the tools named by `CALL=a,b`; every tool for PARALLEL; else the first.
+ */
+function toolsToCall(body: Record<string, unknown>): FunctionTool[] {
+  const tools = clientTools(body);
+  const text = lastUserText(body);
+  if (tools.length === 0 || trailingToolOutputs(body).length > 0 || text.includes('NO_TOOL')) return [];
+  const named = /CALL=([A-Za-z0-9_,-]+)/.exec(text)?.[1]?.split(',');
+  if (named) return named.map((n) => tools.find((t) => t.name === n)).filter((t): t is FunctionTool => !!t);
+  return text.includes('PARALLEL') ? tools : [tools[0]!];
+}
+
 function streamReply(account: FakeAccount, scenario: Scenario, body: Record<string, unknown>): Reply {
+  const calls = toolsToCall(body);
+  if (calls.length > 0) return toolCallReply(account, body, calls);
   const slow = scenario.name === 'slow';
   const text = answerText(scenario, body);
   const chunks = splitInto(text, slow ? scenario.deltas ?? 5 : 3);
@@ -151,6 +199,51 @@ function streamReply(account: FakeAccount, scenario: Scenario, body: Record<stri
     },
   ];
   return { kind: 'stream', steps: events };
+}
+
+/** The model calls `calls` (arguments: the smallest valid instance of each schema), after a short preamble when the user wrote PREAMBLE. */
+function toolCallReply(account: FakeAccount, body: Record<string, unknown>, calls: FunctionTool[]): Reply {
+  const responseId = newId('resp');
+  const steps: Array<{ event: ResponseEvent; delayMs: number }> = [];
+  const step = (event: ResponseEvent) => steps.push({ event, delayMs: 0 });
+  const output: Record<string, unknown>[] = [];
+  step({ type: 'response.created', response: { id: responseId, object: 'response', status: 'in_progress', model: body.model } });
+  step(rateLimitsEvent(account));
+  if (lastUserText(body).includes('PREAMBLE')) {
+    const text = 'Let me look that up.';
+    const id = newId('msg');
+    const done = { type: 'message', id, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] };
+    const at = { item_id: id, output_index: output.length, content_index: 0 };
+    step({ type: 'response.output_item.added', output_index: output.length, item: { ...done, status: 'in_progress', content: [] } });
+    step({ type: 'response.content_part.added', ...at, part: { type: 'output_text', text: '', annotations: [] } });
+    step({ type: 'response.output_text.delta', ...at, delta: text });
+    step({ type: 'response.output_text.done', ...at, text });
+    step({ type: 'response.content_part.done', ...at, part: { type: 'output_text', text, annotations: [] } });
+    step({ type: 'response.output_item.done', output_index: output.length, item: done });
+    output.push(done);
+  }
+  for (const tool of calls) {
+    const args = JSON.stringify(minimalInstance(tool.parameters ?? { type: 'object', properties: {} }));
+    const item = { type: 'function_call', id: newId('fc'), call_id: newId('call'), name: tool.name, arguments: args, status: 'completed' };
+    const index = output.length;
+    step({ type: 'response.output_item.added', output_index: index, item: { ...item, arguments: '', status: 'in_progress' } });
+    step({ type: 'response.function_call_arguments.delta', item_id: item.id, output_index: index, delta: args });
+    step({ type: 'response.function_call_arguments.done', item_id: item.id, output_index: index, arguments: args });
+    step({ type: 'response.output_item.done', output_index: index, item });
+    output.push(item);
+  }
+  const t = account.tokenUsage;
+  step({
+    type: 'response.completed',
+    response: {
+      id: responseId, object: 'response', status: 'completed', model: body.model, output,
+      usage: {
+        input_tokens: t.input, input_tokens_details: { cached_tokens: t.cached },
+        output_tokens: t.output, output_tokens_details: { reasoning_tokens: t.reasoning }, total_tokens: t.input + t.output,
+      },
+    },
+  });
+  return { kind: 'stream', steps };
 }
 
 function failedReply(body: Record<string, unknown>, code: string, message: string): Reply {

@@ -1,0 +1,187 @@
+// Client function tools on /v1/chat/completions, end to end: the official openai client -> the
+// gateway -> a real Codex lane (the pinned CLI's app-server against the fake ChatGPT backend), run
+// locally, through an account worker, and on an API-key lane (the fake OpenAI API).
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import OpenAI from "openai";
+import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
+import type { CodexLaneConfig, LaneConfig } from "../gateway/config/types";
+import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
+import { makeHome, type TestHome } from "./fakes/codex-run";
+import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
+import { clientTools, CODEX_TOOL_NAMES } from "./fakes/responses";
+import { codexLane, openaiLane, startTestGateway, type TestGateway } from "./helpers/gateway";
+import { startTestWorker } from "./helpers/worker";
+
+const WEATHER: ChatCompletionTool = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "Current weather in a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false },
+  },
+};
+const TIME: ChatCompletionTool = {
+  type: "function",
+  function: { name: "get_time", description: "Current time in a time zone", parameters: { type: "object", properties: { zone: { type: "string" } }, required: ["zone"] } },
+};
+
+/** What the client's own tool returns. */
+function runTool(name: string, args: string): string {
+  const a = JSON.parse(args) as Record<string, string>;
+  return name === "get_weather" ? `sunny in ${a.city}` : `noon in ${a.zone}`;
+}
+
+for (const mode of ["local", "worker", "api"] as const)
+  describe(`chat tools (${mode} lane)`, () => {
+    let chatgpt: FakeChatGPT;
+    let openai: FakeOpenAI;
+    let gw: TestGateway;
+    let client: OpenAI;
+    const homes: TestHome[] = [];
+    const afters: (() => unknown)[] = [];
+
+    before(async () => {
+      chatgpt = await startFakeChatGPT();
+      openai = await startFakeOpenAI();
+      const lanes: LaneConfig[] = [];
+      if (mode !== "api") {
+        const home = makeHome("tools-");
+        homes.push(home);
+        chatgpt.addAccount({ accountId: "acct-t", email: "t@example.com", plan: "plus" });
+        chatgpt.writeAuth(home.dir, "acct-t");
+        const lane = codexLane("plus", { home: home.dir, config: chatgpt.codexConfig(), env: chatgpt.codexEnv() }) as CodexLaneConfig & { home: string };
+        if (mode === "local") lanes.push(lane);
+        else {
+          const data = makeHome("tools-worker-");
+          homes.push(data);
+          const worker = await startTestWorker(lane, { dataDir: data.dir });
+          afters.push(() => worker.close());
+          lanes.push(codexLane("plus", { worker: { url: worker.url, token: worker.token } }));
+        }
+      } else {
+        lanes.push(openaiLane("api", openai.baseUrl, "sk-tools-0123456789abcdef"));
+      }
+      gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes });
+      client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
+    });
+
+    after(async () => {
+      for (const f of afters.reverse()) await f();
+      await openai?.close();
+      await chatgpt?.close();
+      for (const h of homes) h.cleanup();
+    });
+
+    /** The tools the upstream model was offered on the latest request. */
+    const offered = (): string[] => {
+      if (mode === "api") {
+        const body = openai.requests.at(-1)!.body as { tools?: Array<{ function: { name: string } }> };
+        return (body.tools ?? []).map((t) => t.function.name);
+      }
+      return clientTools(chatgpt.requests.at(-1)!.body).map((t) => t.name);
+    };
+
+    test("a full tool round trip: the model calls the function, the client answers, the model uses the result", async () => {
+      const messages: ChatCompletionMessageParam[] = [{ role: "user", content: "What is the weather in Paris?" }];
+      const first = await client.chat.completions.create({ model: "gpt-5.5", messages, tools: [WEATHER] });
+      const choice = first.choices[0]!;
+      assert.equal(choice.finish_reason, "tool_calls");
+      const calls = choice.message.tool_calls!;
+      assert.equal(calls.length, 1);
+      const call = calls[0]!;
+      assert.equal(call.type, "function");
+      assert.ok(call.type === "function" && call.function.name === "get_weather");
+      assert.ok(call.id.length > 0);
+      assert.deepEqual(Object.keys(JSON.parse(call.type === "function" ? call.function.arguments : "{}")), ["city"]);
+      assert.deepEqual(offered(), ["get_weather"], "exactly the client's tools were offered");
+
+      messages.push(choice.message, { role: "tool", tool_call_id: call.id, content: call.type === "function" ? runTool(call.function.name, call.function.arguments) : "" });
+      const second = await client.chat.completions.create({ model: "gpt-5.5", messages, tools: [WEATHER] });
+      assert.equal(second.choices[0]!.finish_reason, "stop");
+      assert.equal(second.choices[0]!.message.content, "tool results: sunny in fake");
+      if (mode !== "api") {
+        const input = chatgpt.requests.at(-1)!.fullInput as Array<Record<string, unknown>>;
+        const tail = input.slice(-2);
+        assert.deepEqual(tail.map((i) => i.type), ["function_call", "function_call_output"], "history injected as items");
+        assert.equal(tail[0]!.call_id, call.id);
+        assert.equal(tail[1]!.call_id, call.id);
+        assert.ok(!input.slice(-1).some((i) => i.role === "user"), "no user message after the tool result");
+      }
+    });
+
+    test("streamed: text before the calls, then delta.tool_calls with index, finish_reason tool_calls", async () => {
+      const stream = await client.chat.completions.create({
+        model: "gpt-5.5",
+        messages: [{ role: "user", content: "PREAMBLE PARALLEL weather and time please" }],
+        tools: [WEATHER, TIME],
+        stream: true,
+      });
+      let content = "";
+      const byIndex = new Map<number, { id: string; name: string; args: string }>();
+      let finish: string | null = null;
+      for await (const chunk of stream) {
+        const c = chunk.choices[0];
+        if (!c) continue;
+        if (c.delta.content) content += c.delta.content;
+        for (const tc of c.delta.tool_calls ?? []) {
+          const cur = byIndex.get(tc.index) ?? { id: "", name: "", args: "" };
+          if (tc.id) cur.id = tc.id;
+          if (tc.function?.name) cur.name += tc.function.name;
+          if (tc.function?.arguments) cur.args += tc.function.arguments;
+          byIndex.set(tc.index, cur);
+        }
+        if (c.finish_reason) finish = c.finish_reason;
+      }
+      assert.equal(finish, "tool_calls");
+      assert.equal(content, "Let me look that up.");
+      assert.deepEqual([...byIndex.keys()], [0, 1]);
+      assert.deepEqual([...byIndex.values()].map((c) => c.name), ["get_weather", "get_time"]);
+      for (const c of byIndex.values()) JSON.parse(c.args);
+    });
+
+    test("parallel_tool_calls false returns only the first call", async () => {
+      const r = await client.chat.completions.create({
+        model: "gpt-5.5",
+        messages: [{ role: "user", content: "PARALLEL both" }],
+        tools: [WEATHER, TIME],
+        parallel_tool_calls: false,
+      });
+      assert.deepEqual(r.choices[0]!.message.tool_calls!.map((c) => (c.type === "function" ? c.function.name : "")), ["get_weather"]);
+    });
+
+    test("tool_choice naming a function answers with a call to it", async () => {
+      const r = await client.chat.completions.create({
+        model: "gpt-5.5",
+        messages: [{ role: "user", content: "NO_TOOL just talk" }],
+        tools: [WEATHER, TIME],
+        tool_choice: { type: "function", function: { name: "get_time" } },
+      });
+      const calls = r.choices[0]!.message.tool_calls ?? [];
+      if (mode === "api") {
+        // The API-key lane hands tool_choice to OpenAI as the client sent it.
+        assert.deepEqual((openai.requests.at(-1)!.body as { tool_choice: unknown }).tool_choice, { type: "function", function: { name: "get_time" } });
+        return;
+      }
+      assert.equal(r.choices[0]!.finish_reason, "tool_calls");
+      assert.equal(calls.length, 1);
+      assert.ok(calls[0]!.type === "function" && calls[0]!.function.name === "get_time");
+      assert.deepEqual(Object.keys(JSON.parse(calls[0]!.type === "function" ? calls[0]!.function.arguments : "")), ["zone"]);
+      assert.deepEqual(offered(), [], "a forced call is asked for as the output schema, with no tools offered");
+    });
+
+    test("the request log records the tool calls it returned", async () => {
+      const { response } = await client.chat.completions.create({ model: "gpt-5.5", messages: [{ role: "user", content: "PARALLEL" }], tools: [WEATHER, TIME] }).withResponse();
+      const row = gw.requests().get(response.headers.get("x-request-id")!)!;
+      assert.equal(row.endpoint, "chat.completions");
+      assert.equal(row.toolCalls, 2);
+      assert.equal(row.status, "ok");
+    });
+  });
+
+test("the fake tells client tools from Codex's own", () => {
+  const body = { tools: [{ type: "function", name: "request_user_input" }, { type: "function", name: "mine" }, { type: "custom", name: "apply_patch" }] };
+  assert.deepEqual(clientTools(body).map((t) => t.name), ["mine"]);
+  assert.ok(CODEX_TOOL_NAMES.has("apply_patch"));
+});
