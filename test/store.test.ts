@@ -86,7 +86,7 @@ describe("open and migrations", () => {
     const raw = new Database(path.join(dir, "gateway.db"));
     assert.deepEqual(migrate(raw), [], "second run applies nothing");
     const versions = raw.prepare("SELECT version FROM schema_migrations").all();
-    assert.deepEqual(versions, [{ version: 1 }, { version: 2 }]);
+    assert.deepEqual(versions, [{ version: 1 }, { version: 2 }, { version: 3 }]);
     assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
     raw.close();
 
@@ -96,7 +96,7 @@ describe("open and migrations", () => {
 
   test("a fresh database gets every migration once", () => {
     const raw = new Database(path.join(root, "fresh.db"));
-    assert.deepEqual(migrate(raw), [1, 2]);
+    assert.deepEqual(migrate(raw), [1, 2, 3]);
     assert.deepEqual(migrate(raw), []);
     raw.close();
   });
@@ -215,7 +215,8 @@ describe("request log", () => {
       apiCostUsd: 0.0042,
       requestBody: '{"model":"gpt-5.5"}',
       responseBody: '{"id":"x"}',
-      endpoint: "chat.completions",
+      endpoint: "responses",
+      toolCalls: 2,
     };
     s.requests.insert(full);
     const got = s.requests.get("req_full");
@@ -228,6 +229,8 @@ describe("request log", () => {
     assert.equal(m.firstByteMs, null);
     assert.equal(m.requestBody, null);
     assert.equal(m.inputTokens, 0);
+    assert.equal(m.toolCalls, 0);
+    assert.equal(m.endpoint, "chat.completions");
     assert.equal(m.createdAt, new Date(T0).toISOString());
     assert.equal(s.requests.get("nope"), null);
   });

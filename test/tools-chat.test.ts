@@ -185,3 +185,44 @@ test("the fake tells client tools from Codex's own", () => {
   assert.deepEqual(clientTools(body).map((t) => t.name), ["mine"]);
   assert.ok(CODEX_TOOL_NAMES.has("apply_patch"));
 });
+
+describe("chat tools skip exec lanes", () => {
+  let chatgpt: FakeChatGPT;
+  const homes: TestHome[] = [];
+  const afters: (() => unknown)[] = [];
+  const lane = (name: string, engine: "exec" | "app-server") => {
+    const home = makeHome(`${name}-`);
+    homes.push(home);
+    chatgpt.addAccount({ accountId: `acct-${name}`, email: `${name}@example.com`, plan: "plus" });
+    chatgpt.writeAuth(home.dir, `acct-${name}`);
+    return codexLane(name, { home: home.dir, engine, config: chatgpt.codexConfig(), env: chatgpt.codexEnv() });
+  };
+  before(async () => {
+    chatgpt = await startFakeChatGPT();
+  });
+  after(async () => {
+    for (const f of afters.reverse()) await f();
+    await chatgpt?.close();
+    for (const h of homes) h.cleanup();
+  });
+
+  test("a tool request skips an exec lane like a lane that does not serve the model, and the next lane serves it", async () => {
+    const gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes: [lane("ex", "exec"), lane("as", "app-server")] });
+    const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
+    const { data, response } = await client.chat.completions.create({ model: "gpt-5.5", messages: [{ role: "user", content: "weather?" }], tools: [WEATHER] }).withResponse();
+    assert.equal(data.choices[0]!.finish_reason, "tool_calls");
+    assert.equal(response.headers.get("x-codex-lanes-lane"), "as");
+    const row = gw.requests().get(response.headers.get("x-request-id")!)!;
+    assert.deepEqual(row.attempts.map((a) => `${a.lane}:${a.outcome}:${a.code}`), ["ex:model_not_served:tools_not_supported", "as:ok:null"]);
+    assert.equal(chatgpt.requestsFor("acct-ex").length, 0, "the exec lane never ran Codex");
+  });
+
+  test("when only exec lanes serve the model, a tool request gets a 400 naming tools", async () => {
+    const gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes: [lane("ex2", "exec")] });
+    const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
+    const err = await client.chat.completions.create({ model: "gpt-5.5", messages: [{ role: "user", content: "weather?" }], tools: [WEATHER] }).catch((e: unknown) => e);
+    assert.ok(err instanceof OpenAI.BadRequestError, String(err));
+    assert.equal(err.param, "tools");
+    assert.match(err.message, /exec engine/);
+  });
+});

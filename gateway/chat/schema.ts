@@ -1,7 +1,8 @@
 // Validation of the OpenAI chat completions body. The one place that decides which fields the
-// gateway honours, which it accepts and ignores (sampling knobs), and which it refuses with a 400
-// naming the field (tools, n > 1, logprobs, audio, remote images): refusing is better than silently
-// answering a different question than the client asked.
+// gateway honours (function tools included), which it accepts and ignores (sampling knobs), and
+// which it refuses with a 400 naming the field (hosted tools, legacy functions, n > 1, logprobs,
+// audio, remote images): refusing is better than silently answering a different question than the
+// client asked.
 
 import { z } from "zod";
 import { ChatValidationError, toValidationError, unsupported } from "./errors";

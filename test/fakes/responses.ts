@@ -116,10 +116,14 @@ export function newId(prefix: string): string {
 }
 
 /**
- * Codex's own tools (reference §8.2/§8.4); every other function tool in a request is the client's.
- * `clientTools` lets tests assert that a tool request offers exactly the client's tools.
+ * Codex 0.169's own tools (seen in `codex exec` and app-server requests with default flags); every
+ * other function tool in a request is the client's, which the fake model calls.
  */
-export const CODEX_TOOL_NAMES: ReadonlySet<string> = new Set(['request_user_input', 'apply_patch', 'tool_search', 'exec_command', 'write_stdin', 'web__run']);
+export const CODEX_TOOL_NAMES: ReadonlySet<string> = new Set([
+  'exec_command', 'write_stdin', 'list_mcp_resources', 'list_mcp_resource_templates', 'read_mcp_resource',
+  'request_user_input', 'apply_patch', 'view_image', 'get_goal', 'create_goal', 'update_goal', 'tool_search',
+  'web__run', 'shell', 'update_plan',
+]);
 
 export interface FunctionTool {
   type: 'function';
