@@ -167,7 +167,8 @@ function startHousekeeping(config: Config, store: Store, dispatcher: Dispatcher,
   const prune = () => {
     try {
       const n = store.requests.prune(config.log.retentionDays * DAY_MS, Date.now());
-      if (n > 0) log.info("pruned old request-log rows", { rows: n, retentionDays: config.log.retentionDays });
+      const r = store.responses.prune(config.log.retentionDays * DAY_MS, Date.now());
+      if (n + r > 0) log.info("pruned old request-log rows", { rows: n, responses: r, retentionDays: config.log.retentionDays });
     } catch (err) {
       log.error("pruning the request log failed", { err });
     }

@@ -2,7 +2,7 @@
 // the client's disconnect, and exactly one request-log row per request whatever happens.
 
 import { setTimeout as sleepTimer } from "node:timers/promises";
-import type { ChatRequest, Endpoint, FinishReason, ToolCall, TurnEvent, Usage } from "../chat/types";
+import type { ChatRequest, FinishReason, ToolCall, TurnEvent, Usage } from "../chat/types";
 import { apiCostUsd } from "../config/prices";
 import type { Config } from "../config/types";
 import { CLIENT_CLOSED, outcomeToApiError, toApiError, type ApiError } from "../http/errors";
@@ -56,8 +56,6 @@ export type DispatchEvent =
 
 /** A request refused before dispatch (bad body, body too large): it still gets its row. */
 export interface RejectedInput {
-  /** Default chat.completions. */
-  endpoint?: Endpoint;
   requestId: string;
   keyName: string | null;
   model: string | null;
@@ -470,7 +468,6 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const t = now();
     queueRow({
       id: r.requestId,
-      endpoint: r.endpoint ?? "chat.completions",
       createdAt: r.receivedAt,
       keyName: r.keyName,
       model: r.model ?? "",

@@ -12,6 +12,7 @@ import { dashboardRoutes } from "./dashboard/routes";
 import { RouteNotFoundError, toApiError } from "./errors";
 import { metricsRoutes } from "./metrics";
 import { passHandler } from "./pass";
+import { deleteResponseHandler, getResponseHandler, responsesHandler } from "./responses";
 
 export type { AppDeps } from "./context";
 
@@ -50,6 +51,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json({ object: "list", data: ids.map((id) => ({ id, object: "model", created: startedSec, owned_by: "codex-lanes" })) });
   });
   app.post("/v1/chat/completions", chatHandler(dispatcher, config.limits.maxBodyBytes, now));
+  app.post("/v1/responses", responsesHandler(dispatcher, store, config.limits.maxBodyBytes, now));
+  app.get("/v1/responses/:id", getResponseHandler(store));
+  app.delete("/v1/responses/:id", deleteResponseHandler(store));
   // Every other /v1 route goes to the API-key lanes; the gateway's own routes pass on to their handlers.
   app.all("/v1/*", passHandler(dispatcher, config, now));
 

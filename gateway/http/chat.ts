@@ -4,7 +4,7 @@
 
 import type { Context } from "hono";
 import { parseChatRequest } from "../chat/schema";
-import type { ChatRequest } from "../chat/types";
+import type { Endpoint } from "../chat/types";
 import type { DispatchEvent, DispatchInput, Dispatcher } from "../dispatch/dispatcher";
 import { readJsonBody } from "./body";
 import type { AppEnv } from "./context";
@@ -15,7 +15,7 @@ export const LANE_HEADER = "x-codex-lanes-lane";
 
 export function chatHandler(dispatcher: Dispatcher, maxBodyBytes: number, now: () => number) {
   return async (c: Context<AppEnv>): Promise<Response> => {
-    const req = await parseOrReject(c, dispatcher, maxBodyBytes, now);
+    const req = await parseOrReject(c, dispatcher, maxBodyBytes, now, parseChatRequest);
     const input: DispatchInput = {
       requestId: c.get("requestId"),
       keyName: c.get("keyName"),
@@ -35,15 +35,23 @@ export function chatHandler(dispatcher: Dispatcher, maxBodyBytes: number, now: (
 }
 
 /** Body problems are the client's; the request still gets its row before the 4xx goes out. */
-async function parseOrReject(c: Context<AppEnv>, dispatcher: Dispatcher, maxBodyBytes: number, now: () => number): Promise<ChatRequest> {
+export async function parseOrReject<T>(
+  c: Context<AppEnv>,
+  dispatcher: Dispatcher,
+  maxBodyBytes: number,
+  now: () => number,
+  parse: (body: unknown) => T,
+  endpoint: Endpoint = "chat.completions",
+): Promise<T> {
   let body: unknown = undefined;
   try {
     body = await readJsonBody(c.req.raw, maxBodyBytes);
-    return parseChatRequest(body);
+    return parse(body);
   } catch (caught) {
     const err = c.req.raw.signal.aborted ? new ClientClosedError() : caught;
     const o = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
     dispatcher.logRejected({
+      endpoint,
       requestId: c.get("requestId"),
       keyName: c.get("keyName"),
       model: typeof o.model === "string" ? o.model : null,
@@ -55,7 +63,11 @@ async function parseOrReject(c: Context<AppEnv>, dispatcher: Dispatcher, maxBody
   }
 }
 
-async function streamResponse(events: AsyncIterable<DispatchEvent>, meta: CompletionMeta, includeUsage: boolean): Promise<Response> {
+/**
+ * Waits for a lane to commit: then headers can go out. Before that, a failure is a plain error
+ * response (returned here instead of the stream).
+ */
+export async function openStream(events: AsyncIterable<DispatchEvent>): Promise<{ it: AsyncIterator<DispatchEvent>; lane: string } | Response> {
   const it = events[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) throw new Error("dispatch ended without an event");
@@ -64,7 +76,13 @@ async function streamResponse(events: AsyncIterable<DispatchEvent>, meta: Comple
     return errorResponse(first.value.error);
   }
   if (first.value.type !== "start") throw new Error(`dispatch began with ${first.value.type}`);
-  const lane = first.value.lane;
+  return { it, lane: first.value.lane };
+}
+
+async function streamResponse(events: AsyncIterable<DispatchEvent>, meta: CompletionMeta, includeUsage: boolean): Promise<Response> {
+  const opened = await openStream(events);
+  if (opened instanceof Response) return opened;
+  const { it, lane } = opened;
   const enc = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     start(ctl) {
@@ -93,6 +111,10 @@ async function streamResponse(events: AsyncIterable<DispatchEvent>, meta: Comple
       await it.return?.();
     },
   });
+  return sseResponse(body, lane);
+}
+
+export function sseResponse(body: ReadableStream<Uint8Array>, lane: string): Response {
   return new Response(body, {
     status: 200,
     headers: {

@@ -45,6 +45,21 @@ export class RouteNotFoundError extends Error {
   }
 }
 
+/** A stored response id this key does not have (unknown, deleted, pruned, or another key's). */
+export class ResponseNotFoundError extends Error {
+  override readonly name = "ResponseNotFoundError";
+  constructor(
+    readonly id: string,
+    readonly param: "previous_response_id" | "response_id",
+  ) {
+    super(
+      param === "previous_response_id"
+        ? `Previous response with id '${id}' not found. Responses are kept for the gateway key that made them, until the request log's retention prunes them, unless they were sent with store: false.`
+        : `Response with id '${id}' not found.`,
+    );
+  }
+}
+
 /** The client went away before its request was read; nothing can be sent back. */
 export class ClientClosedError extends Error {
   override readonly name = "ClientClosedError";
@@ -103,6 +118,9 @@ export function toApiError(err: unknown, now: number = Date.now()): ApiError {
   }
   if (err instanceof RouteNotFoundError) return invalid(404, err.message, null, "not_found");
   if (err instanceof NoPassLaneError) return invalid(404, err.message, null, err.code);
+  if (err instanceof ResponseNotFoundError) {
+    return invalid(404, err.message, err.param === "previous_response_id" ? "previous_response_id" : null, err.param === "previous_response_id" ? "previous_response_not_found" : "response_not_found");
+  }
   if (err instanceof BodyTooLargeError) return invalid(413, err.message, null, "body_too_large");
   if (err instanceof QueueFullError) {
     return { status: 429, type: "rate_limit_error", code: "queue_full", message: err.message, param: null, retryAfterSec: seconds(err.retryAfterMs) };

@@ -13,6 +13,8 @@ export type {
   RequestRow,
   RequestsApi,
   RequestStatus,
+  ResponsesApi,
+  StoredResponse,
   SecretsApi,
   Store,
   StoredLaneState,

@@ -8,6 +8,7 @@ import { createKeysApi } from "./keys";
 import { createLaneStateApi } from "./lanes";
 import { migrate } from "./migrations";
 import { createRequestsApi } from "./requests";
+import { createResponsesApi } from "./responses";
 import { createSecretsApi } from "./secrets";
 import type { Store } from "./types";
 
@@ -47,12 +48,14 @@ export function openStore(dataDir: string | ":memory:"): Store {
 function wrap(db: Database.Database, file: string): Store {
   const keys = createKeysApi(db);
   const requests = createRequestsApi(db);
+  const responses = createResponsesApi(db);
   const lanes = createLaneStateApi(db);
   const secrets = createSecretsApi(db);
   return {
     path: file,
     keys,
     requests,
+    responses,
     lanes,
     secrets,
     transaction: (fn) => db.transaction(fn).immediate(),

@@ -227,11 +227,35 @@ export interface SecretsApi {
 
 // ---------- the store ----------
 
+// ---------- stored responses ----------
+
+export interface StoredResponse {
+  id: string;
+  keyName: string | null;
+  /** Epoch ms. */
+  createdAt: number;
+  /** The conversation through this response's output, as Responses items. */
+  items: unknown[];
+  /** The Response object as the client got it. */
+  response: Record<string, unknown>;
+}
+
+export interface ResponsesApi {
+  put(r: StoredResponse): void;
+  /** Null when the id is unknown or belongs to another key. */
+  get(id: string, keyName: string | null): StoredResponse | null;
+  /** False when there was nothing of this key's to delete. */
+  delete(id: string, keyName: string | null): boolean;
+  /** Deletes responses created before now - olderThanMs; returns how many. */
+  prune(olderThanMs: number, now: number): number;
+}
+
 export interface Store {
   /** Absolute path of gateway.db, or ":memory:". */
   readonly path: string;
   readonly keys: KeysApi;
   readonly requests: RequestsApi;
+  readonly responses: ResponsesApi;
   readonly lanes: LaneStateApi;
   readonly secrets: SecretsApi;
   /**

@@ -12,6 +12,7 @@ import { safeMessage } from "../lanes/format";
 import type { OutcomeClass } from "../lanes/types";
 import type { LaneAdapter, LaneStatus, TurnOptions } from "./types";
 import { describeNetError as describe, HttpClient, hostOf, UpstreamTimeoutError, type UpstreamResponse } from "./http-client";
+import { readResponses, upstreamResponsesBody } from "./openai-responses";
 import { createPassThrough } from "./pass-through";
 import { readSseBatches } from "./sse";
 
@@ -23,7 +24,9 @@ const MAX_ERROR_BODY = 64 * 1024;
 
 export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterDeps = {}): LaneAdapter {
   const now = deps.now ?? Date.now;
-  const client = new HttpClient(new URL(`${lane.baseUrl.replace(/\/+$/, "")}/chat/completions`));
+  const base = lane.baseUrl.replace(/\/+$/, "");
+  const client = new HttpClient(new URL(`${base}/chat/completions`));
+  const responsesClient = new HttpClient(new URL(`${base}/responses`));
   const scrub = (text: string) => safeMessage(lane.apiKey ? text.split(lane.apiKey).join("[redacted]") : text);
   const fail = (cls: OutcomeClass, code: string, message: string, extra: Partial<Extract<TurnEvent, { type: "error" }>> = {}): TurnEvent => ({
     type: "error",
@@ -39,9 +42,10 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
       return;
     }
     try {
-      const res = await client.post(
+      const responses = req.endpoint === "responses";
+      const res = await (responses ? responsesClient : client).post(
         { authorization: `Bearer ${lane.apiKey}`, "content-type": "application/json", accept: req.stream ? "text/event-stream" : "application/json" },
-        JSON.stringify(upstreamBody(req)),
+        JSON.stringify(responses ? upstreamResponsesBody(req) : upstreamBody(req)),
         opts.signal,
         lane.timeoutMs,
       );
@@ -49,7 +53,8 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
         yield await httpFailure(res);
         return;
       }
-      if (req.stream) yield* readStream(res);
+      if (responses) yield* readResponses(res, req.stream, { lane: lane.name, fail, now });
+      else if (req.stream) yield* readStream(res);
       else yield* readJson(res);
     } catch (err) {
       if (opts.signal.aborted) yield fail("cancelled", "cancelled", "The client went away.");
@@ -160,6 +165,7 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
     },
     async close() {
       client.close();
+      responsesClient.close();
     },
   };
 }
@@ -197,7 +203,7 @@ function toWirePart(p: ContentPart): Record<string, unknown> {
   return p.type === "text" ? { type: "text", text: p.text } : { type: "image_url", image_url: { url: p.dataUrl } };
 }
 
-function toUsage(u: unknown): Usage {
+export function toUsage(u: unknown): Usage {
   const o = asObj(u);
   const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
   return {
@@ -249,11 +255,11 @@ function firstChoice(body: unknown): Record<string, unknown> | undefined {
   return Array.isArray(choices) ? asObj(choices[0]) : undefined;
 }
 
-function asObj(v: unknown): Record<string, unknown> | undefined {
+export function asObj(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
-function parseJson(text: string): Record<string, unknown> | undefined {
+export function parseJson(text: string): Record<string, unknown> | undefined {
   try {
     return asObj(JSON.parse(text));
   } catch {

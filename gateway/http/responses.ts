@@ -1,0 +1,195 @@
+// POST /v1/responses (streaming and not), GET and DELETE /v1/responses/{id}. The request becomes
+// the same ChatRequest a chat completion does and runs through the same dispatcher (lanes,
+// failover, one log row); only the answer's shape differs. Responses are stored unless the client
+// sends store: false, scoped to the gateway key that made them, so previous_response_id can replay
+// their conversation on any lane.
+
+import type { Context } from "hono";
+import type { ConversationItem } from "../chat/items";
+import { buildResponsesRequest, parseResponsesBody, type ResponsesBody } from "../chat/responses-schema";
+import type { ChatRequest, ToolCall, Usage } from "../chat/types";
+import type { DispatchInput, Dispatcher } from "../dispatch/dispatcher";
+import type { Store } from "../store";
+import { LANE_HEADER, openStream, parseOrReject, sseResponse } from "./chat";
+import type { AppEnv } from "./context";
+import { ResponseNotFoundError, type ApiError } from "./errors";
+import {
+  EventWriter,
+  functionCallItem,
+  messageItem,
+  newId,
+  outputOf,
+  outputText,
+  responseObject,
+  type OutputItem,
+  type ResponseMeta,
+} from "./responses-shapes";
+
+export function responsesHandler(dispatcher: Dispatcher, store: Store, maxBodyBytes: number, now: () => number) {
+  return async (c: Context<AppEnv>): Promise<Response> => {
+    const keyName = c.get("keyName");
+    let history: ConversationItem[] = [];
+    const { body, req } = await parseOrReject(
+      c,
+      dispatcher,
+      maxBodyBytes,
+      now,
+      (raw) => {
+        const body = parseResponsesBody(raw);
+        if (body.previousResponseId) {
+          const prev = store.responses.get(body.previousResponseId, keyName);
+          if (!prev) throw new ResponseNotFoundError(body.previousResponseId, "previous_response_id");
+          history = prev.items as ConversationItem[];
+        }
+        return { body, req: buildResponsesRequest(body, history) };
+      },
+      "responses",
+    );
+    const input: DispatchInput = { requestId: c.get("requestId"), keyName, req, signal: c.req.raw.signal, receivedAt: c.get("receivedAt") };
+    const meta: ResponseMeta = { id: newId("resp"), createdAt: Math.floor(now() / 1000), body };
+    const keep = (output: OutputItem[], response: Record<string, unknown>) => {
+      if (!body.store) return;
+      store.responses.put({ id: meta.id, keyName, createdAt: now(), items: [...history, ...body.input, ...output.map(asConversation)], response });
+    };
+    if (!req.stream) {
+      const done = await dispatcher.complete(input);
+      const output = outputOf(done.text, done.toolCalls);
+      const response = responseObject(meta, "completed", output, done.usage);
+      keep(output, response);
+      return c.json(response, 200, { [LANE_HEADER]: done.lane });
+    }
+    return streamResponses(dispatcher, input, meta, keep);
+  };
+}
+
+export function getResponseHandler(store: Store) {
+  return (c: Context<AppEnv>): Response => {
+    const id = c.req.param("id") ?? "";
+    const found = store.responses.get(id, c.get("keyName"));
+    if (!found) throw new ResponseNotFoundError(id, "response_id");
+    return c.json(found.response);
+  };
+}
+
+export function deleteResponseHandler(store: Store) {
+  return (c: Context<AppEnv>): Response => {
+    const id = c.req.param("id") ?? "";
+    if (!store.responses.delete(id, c.get("keyName"))) throw new ResponseNotFoundError(id, "response_id");
+    return c.json({ id, object: "response.deleted", deleted: true });
+  };
+}
+
+/** An output item as the conversation a later previous_response_id continues. */
+function asConversation(item: OutputItem): ConversationItem {
+  if (item.type === "function_call") return { type: "function_call", call_id: item.call_id, name: item.name, arguments: item.arguments };
+  return { type: "message", role: "assistant", content: item.content.map((p) => ({ type: "output_text", text: p.text })) };
+}
+
+/**
+ * The documented event sequence: response.created, response.in_progress, then per output item
+ * output_item.added ... output_item.done (text through content_part and output_text events, calls
+ * through function_call_arguments events), then response.completed, or response.failed.
+ */
+async function streamResponses(
+  dispatcher: Dispatcher,
+  input: DispatchInput,
+  meta: ResponseMeta,
+  keep: (output: OutputItem[], response: Record<string, unknown>) => void,
+): Promise<Response> {
+  const opened = await openStream(dispatcher.stream(input));
+  if (opened instanceof Response) return opened;
+  const { it, lane } = opened;
+  const out = new ResponseEvents(meta);
+  const enc = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(ctl) {
+      ctl.enqueue(enc.encode(out.start()));
+    },
+    async pull(ctl) {
+      const r = await it.next();
+      if (r.done) {
+        ctl.close();
+        return;
+      }
+      const ev = r.value;
+      if (ev.type === "delta") ctl.enqueue(enc.encode(out.delta(ev.text)));
+      else if (ev.type === "tool_call") ctl.enqueue(enc.encode(out.toolCall(ev.call)));
+      else if (ev.type === "end") {
+        const { events, response } = out.completed(ev.usage);
+        keep(out.output, response);
+        ctl.enqueue(enc.encode(events));
+      } else if (ev.type === "error") ctl.enqueue(enc.encode(out.failed(ev.error)));
+    },
+    async cancel() {
+      await it.return?.();
+    },
+  });
+  return sseResponse(body, lane);
+}
+
+/** Builds one stream's events; keeps the output items in order as they close. */
+class ResponseEvents {
+  readonly output: OutputItem[] = [];
+  private readonly w = new EventWriter();
+  private open: { id: string; index: number; text: string } | null = null;
+
+  constructor(private readonly meta: ResponseMeta) {}
+
+  start(): string {
+    const r = responseObject(this.meta, "in_progress", [], null);
+    return this.w.event("response.created", { response: r }) + this.w.event("response.in_progress", { response: r });
+  }
+
+  delta(text: string): string {
+    let s = "";
+    if (!this.open) {
+      this.open = { id: newId("msg"), index: this.output.length, text: "" };
+      const at = { output_index: this.open.index };
+      s += this.w.event("response.output_item.added", { ...at, item: messageItem(this.open.id, "", "in_progress") });
+      s += this.w.event("response.content_part.added", { ...at, item_id: this.open.id, content_index: 0, part: outputText("") });
+    }
+    this.open.text += text;
+    return s + this.w.event("response.output_text.delta", { item_id: this.open.id, output_index: this.open.index, content_index: 0, delta: text, logprobs: [] });
+  }
+
+  toolCall(call: ToolCall): string {
+    let s = this.closeMessage();
+    const id = newId("fc");
+    const at = { output_index: this.output.length, item_id: id };
+    s += this.w.event("response.output_item.added", { output_index: at.output_index, item: functionCallItem(id, call, "in_progress") });
+    s += this.w.event("response.function_call_arguments.delta", { ...at, delta: call.arguments });
+    s += this.w.event("response.function_call_arguments.done", { ...at, name: call.name, arguments: call.arguments });
+    const item = functionCallItem(id, call);
+    s += this.w.event("response.output_item.done", { output_index: at.output_index, item });
+    this.output.push(item);
+    return s;
+  }
+
+  completed(usage: Usage): { events: string; response: Record<string, unknown> } {
+    let s = this.closeMessage();
+    if (this.output.length === 0) s += this.delta("") + this.closeMessage();
+    const response = responseObject(this.meta, "completed", this.output, usage);
+    return { events: s + this.w.event("response.completed", { response }), response };
+  }
+
+  failed(error: ApiError): string {
+    const s = this.closeMessage();
+    return s + this.w.event("response.failed", { response: responseObject(this.meta, "failed", this.output, null, error) });
+  }
+
+  private closeMessage(): string {
+    const m = this.open;
+    if (!m) return "";
+    this.open = null;
+    const at = { item_id: m.id, output_index: m.index, content_index: 0 };
+    const item = messageItem(m.id, m.text);
+    this.output.push(item);
+    return (
+      this.w.event("response.output_text.done", { ...at, text: m.text, logprobs: [] }) +
+      this.w.event("response.content_part.done", { ...at, part: outputText(m.text) }) +
+      this.w.event("response.output_item.done", { output_index: m.index, item })
+    );
+  }
+}
+
+export type { ChatRequest, ResponsesBody };
