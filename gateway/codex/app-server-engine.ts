@@ -388,6 +388,8 @@ export class AppServerEngine implements CodexEngine {
   async close(): Promise<void> {
     this.closed = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
+    // A process still starting would outlive the engine (and keep writing to CODEX_HOME).
+    await this.starting?.then((c) => c.kill(), () => {});
     await this.client?.kill();
   }
 }
