@@ -177,6 +177,11 @@ for (const mode of ["local", "worker", "api"] as const)
       assert.equal(row.endpoint, "chat.completions");
       assert.equal(row.toolCalls, 2);
       assert.equal(row.status, "ok");
+      const lane = mode === "api" ? "api" : "plus";
+      const metrics = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${gw.adminKey}` } })).text();
+      const calls = new RegExp(`^codex_lanes_tool_calls_total\\{lane="${lane}",endpoint="chat.completions"\\} (\\d+)$`, "m").exec(metrics);
+      assert.ok(calls && Number(calls[1]) >= 2, metrics);
+      assert.match(metrics, /^codex_lanes_endpoint_requests_total\{endpoint="chat.completions",status="ok"\} \d+$/m);
     });
   });
 

@@ -72,7 +72,7 @@ async function follow(store: Store, filter: RequestFilter, shown: RequestRow[], 
   }
 }
 
-const HEADER = ["TIME", "ID", "KEY", "ENDPOINT", "MODEL", "LANE", "STATUS", "HTTP", "ATTEMPTS", "MS", "TOKENS IN/OUT", "COST USD"];
+const HEADER = ["TIME", "ID", "KEY", "ENDPOINT", "MODEL", "LANE", "STATUS", "HTTP", "ATTEMPTS", "TOOL CALLS", "MS", "TOKENS IN/OUT", "COST USD"];
 
 function rowCells(r: RequestRow): string[] {
   return [
@@ -85,6 +85,7 @@ function rowCells(r: RequestRow): string[] {
     r.errorCode ? `${r.status}:${r.errorCode}` : r.status,
     String(r.httpStatus),
     r.attempts.map((a) => `${a.lane}:${a.outcome}`).join(">") || "-",
+    String(r.toolCalls),
     String(r.latencyMs),
     `${r.inputTokens}/${r.outputTokens}`,
     r.apiCostUsd.toFixed(4),

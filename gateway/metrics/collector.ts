@@ -24,6 +24,7 @@ interface Histogram {
 export class RequestMetrics {
   private readonly requests = new Map<string, number>();
   private readonly endpoints = new Map<string, number>();
+  private readonly toolCalls = new Map<string, number>();
   private readonly attempts = new Map<string, number>();
   private readonly tokens = new Map<string, number>();
   private readonly cost = new Map<string, number>();
@@ -34,6 +35,7 @@ export class RequestMetrics {
     const lane = row.lane ?? NO_LANE;
     bump(this.requests, key(lane, row.status));
     bump(this.endpoints, key(row.endpoint ?? "chat.completions", row.status));
+    if (row.toolCalls) bump(this.toolCalls, key(lane, row.endpoint ?? "chat.completions"), row.toolCalls);
     for (const a of row.attempts) bump(this.attempts, key(a.lane, a.outcome));
     if (row.lane !== null) {
       bump(this.tokens, key(lane, "input"), row.inputTokens ?? 0);
@@ -57,6 +59,7 @@ export class RequestMetrics {
       { name: "codex_lanes_build_info", help: "The running codex-lanes version.", type: "gauge", samples: [{ labels: { version }, value: 1 }] },
       counter("codex_lanes_requests_total", "Requests finished since the gateway started, by the lane that served them and status (ok, error, cancelled).", this.requests, ["lane", "status"]),
       counter("codex_lanes_endpoint_requests_total", "Requests finished since the gateway started, by API route (chat.completions, embeddings, audio.speech, ...) and status.", this.endpoints, ["endpoint", "status"]),
+      counter("codex_lanes_tool_calls_total", "Tool calls returned to clients, by lane and endpoint.", this.toolCalls, ["lane", "endpoint"]),
       {
         name: "codex_lanes_request_duration_seconds",
         help: "Request latency from arrival to the last byte, by the lane that served it.",

@@ -112,6 +112,7 @@ function LogRow(p: { r: RequestRow; now: number }) {
         </span>
         <span class="lane">{r.lane ?? "no lane"}</span>
         {r.endpoint !== "chat.completions" ? <span class="endpoint">{r.endpoint}</span> : null}
+        {r.toolCalls > 0 ? <span class="tools">{r.toolCalls === 1 ? "1 tool call" : `${r.toolCalls} tool calls`}</span> : null}
         <span class="model">{r.model || "(no model)"}</span>
         <span class="muted">{millis(r.latencyMs)}</span>
         {tokens ? <span class="muted">{tokens}</span> : null}
@@ -125,6 +126,8 @@ function LogRow(p: { r: RequestRow; now: number }) {
           <dd>{r.createdAt}</dd>
           <dt>Endpoint</dt>
           <dd>{r.endpoint}</dd>
+          <dt>Tool calls returned</dt>
+          <dd>{r.toolCalls}</dd>
           <dt>Key</dt>
           <dd>{r.keyName ?? "–"}</dd>
           <dt>Model</dt>
