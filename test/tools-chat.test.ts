@@ -231,3 +231,69 @@ describe("chat tools skip exec lanes", () => {
     assert.match(err.message, /exec engine/);
   });
 });
+
+describe("failover in the middle of a tool loop", () => {
+  let chatgpt: FakeChatGPT;
+  let openai: FakeOpenAI;
+  let gw: TestGateway;
+  let client: OpenAI;
+  const homes: TestHome[] = [];
+  const afters: (() => unknown)[] = [];
+
+  before(async () => {
+    chatgpt = await startFakeChatGPT();
+    openai = await startFakeOpenAI();
+    const lanes: LaneConfig[] = [];
+    for (const name of ["fa", "fb"]) {
+      const home = makeHome(`${name}-`);
+      homes.push(home);
+      chatgpt.addAccount({ accountId: `acct-${name}`, email: `${name}@example.com`, plan: "plus" });
+      chatgpt.writeAuth(home.dir, `acct-${name}`);
+      lanes.push(codexLane(name, { home: home.dir, config: chatgpt.codexConfig(), env: chatgpt.codexEnv() }));
+    }
+    lanes.push(openaiLane("api", openai.baseUrl, "sk-failover-0123456789abcdef"));
+    gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes });
+    client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
+  });
+
+  after(async () => {
+    for (const f of afters.reverse()) await f();
+    await openai?.close();
+    await chatgpt?.close();
+    for (const h of homes) h.cleanup();
+  });
+
+  test("chat: account A is spent between the call and the follow-up; B continues the loop from the injected history", async () => {
+    const messages: ChatCompletionMessageParam[] = [{ role: "user", content: "weather in Oslo?" }];
+    const { data: first, response } = await client.chat.completions.create({ model: "gpt-5.5", messages, tools: [WEATHER] }).withResponse();
+    assert.equal(response.headers.get("x-codex-lanes-lane"), "fa");
+    const call = first.choices[0]!.message.tool_calls![0]!;
+    chatgpt.setScenario("acct-fa", { name: "usage_limit", resetsAt: Math.floor(Date.now() / 1000) + 3600 });
+    messages.push(first.choices[0]!.message, { role: "tool", tool_call_id: call.id, content: "rain" });
+    const { data: second, response: r2 } = await client.chat.completions.create({ model: "gpt-5.5", messages, tools: [WEATHER] }).withResponse();
+    assert.equal(r2.headers.get("x-codex-lanes-lane"), "fb");
+    assert.equal(second.choices[0]!.message.content, "tool results: rain");
+    const row = gw.requests().get(r2.headers.get("x-request-id")!)!;
+    assert.deepEqual(row.attempts.map((a) => `${a.lane}:${a.outcome}`), ["fa:usage_limit", "fb:ok"]);
+    const injected = chatgpt.requestsFor("acct-fb").at(-1)!.fullInput as Array<Record<string, unknown>>;
+    assert.equal(injected.filter((i) => i.type === "function_call" && i.call_id === call.id).length, 1);
+  });
+
+  test("Responses: with both accounts spent, the API-key lane continues a stored conversation in the same answer shape", async () => {
+    chatgpt.setScenario("acct-fa", "ok");
+    const first = await client.responses.create({ model: "gpt-5.5", input: "weather in Rome?", tools: [{ type: "function", name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: false }] }).withResponse();
+    assert.equal(first.response.headers.get("x-codex-lanes-lane"), "fb");
+    const call = first.data.output.find((o) => o.type === "function_call")!;
+    assert.ok(call.type === "function_call");
+    chatgpt.setScenario("acct-fb", { name: "usage_limit", resetsAt: Math.floor(Date.now() / 1000) + 3600 });
+    const second = await client.responses
+      .create({ model: "gpt-5.5", previous_response_id: first.data.id, input: [{ type: "function_call_output", call_id: call.call_id, output: "warm" }] })
+      .withResponse();
+    assert.equal(second.response.headers.get("x-codex-lanes-lane"), "api");
+    assert.equal(second.data.object, "response");
+    assert.equal(second.data.output_text, "tool results: warm");
+    assert.deepEqual(second.data.output.map((o) => o.type), ["message"]);
+    const upstream = openai.requests.at(-1)!.body.input as Array<Record<string, unknown>>;
+    assert.deepEqual(upstream.map((i) => i.type ?? "message"), ["message", "function_call", "function_call_output"]);
+  });
+});
