@@ -323,6 +323,7 @@ export class Cloud {
     await new Promise<void>((resolve, reject) => {
       const save = spawn("docker", ["save", ...missing], { stdio: ["ignore", "pipe", "inherit"] });
       const load = spawn("ssh", [...opts, c.host, "--", "docker load -q"], { stdio: ["pipe", "ignore", "inherit"] });
+      load.stdin.on("error", () => undefined); // a failed load reports itself through its exit code
       save.stdout.pipe(load.stdin);
       load.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`docker load on the server exited ${code}`))));
     });

@@ -32,6 +32,8 @@ function run(cmd: string, args: string[], input?: Buffer | string, timeoutMs = 2
     child.stdout.on("data", (d: Buffer) => out.push(d));
     child.stderr.on("data", (d: Buffer) => err.push(d));
     child.on("error", reject);
+    // ssh that cannot connect (a rebooting server) exits before reading stdin; its exit code says so.
+    child.stdin.on("error", () => undefined);
     child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
