@@ -3,10 +3,13 @@
 // Codex reports upstream, and an environment with none of the gateway's secrets in it.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { ChatRequest, TurnEvent } from "../gateway/chat/types";
 import type { CodexLaneConfig, Engine } from "../gateway/config/types";
+import { codexBinary } from "../gateway/codex/binary";
+import { configArgs, DEFAULT_ON_FEATURES, disabledFeatures } from "../gateway/codex/hardening";
 import { LocalCodexLane } from "../gateway/codex/local-lane";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome } from "./fakes/codex-run";
@@ -22,6 +25,11 @@ const GATEWAY_SECRETS: Record<string, string> = {
   OPENAI_API_KEY: "sk-SECRET-parent-DDDDDDDDDDDDDDDD",
   CODEX_API_KEY: "sk-SECRET-codex-EEEEEEEEEEEEEEEE",
   CODEX_ACCESS_TOKEN: "access-SECRET-FFFFFFFFFFFFFFFF",
+  // Secrets under names a deployment chooses (apiKeyEnv, tokenEnv) or a CI runner sets: only an
+  // allowlist keeps these out.
+  MY_OPENAI_KEY: "sk-SECRET-custom-apikeyenv-HHHHHHHHHH",
+  PLUS_B_WORKER_SECRET: "worker-SECRET-custom-tokenenv-IIIII",
+  GITHUB_TOKEN: "ghp_SECRET_JJJJJJJJJJJJJJJJJJJJJJJJ",
 };
 /** A lane's own env may not bring an API key back either: it would replace the ChatGPT sign-in. */
 const LANE_ENV_KEY = "sk-SECRET-lane-env-GGGGGGGGGGGGGG";
@@ -65,6 +73,34 @@ function flags(argv: string[]): { config: Map<string, string>; disabled: string[
 function chat(text: string): ChatRequest {
   return { model: "gpt-5.5", messages: [{ role: "user", content: [{ type: "text", text }] }], stream: true, includeUsage: true };
 }
+
+/** `codex features list` of the pinned binary: name, stage, on by default. */
+function pinnedFeatures(): Array<{ name: string; stage: string; on: boolean }> {
+  const home = makeHome("features-");
+  try {
+    const out = execFileSync(codexBinary(), ["features", "list"], { env: { PATH: process.env.PATH, HOME: process.env.HOME, CODEX_HOME: home.dir }, encoding: "utf8" });
+    return out
+      .trim()
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/))
+      .map((w) => ({ name: w[0]!, stage: w.slice(1, -1).join(" "), on: w.at(-1) === "true" }));
+  } finally {
+    home.cleanup();
+  }
+}
+
+describe("codex features by allowlist", () => {
+  test("every feature the pinned codex turns on by default is classified, and every one a chat turn does not keep is disabled", () => {
+    const features = pinnedFeatures();
+    assert.ok(features.length > 100, `codex features list gave ${features.length} lines`);
+    const onByDefault = features.filter((f) => f.on && f.stage !== "removed").map((f) => f.name);
+    const unclassified = onByDefault.filter((n) => !(n in DEFAULT_ON_FEATURES));
+    assert.deepEqual(unclassified, [], "classify these in gateway/codex/hardening.ts DEFAULT_ON_FEATURES (keep, with why, or off)");
+    const kept = onByDefault.filter((n) => !disabledFeatures().includes(n));
+    assert.deepEqual(kept.sort(), Object.keys(DEFAULT_ON_FEATURES).filter((n) => DEFAULT_ON_FEATURES[n] !== "off").sort());
+    assert.ok(disabledFeatures().every((n) => configArgs({}).join(" ").includes(`--disable ${n}`)));
+  });
+});
 
 const ENGINES: { engine: Engine; verb: string }[] = [
   { engine: "app-server", verb: "app-server" },
@@ -133,12 +169,17 @@ for (const { engine, verb } of ENGINES) {
         for (const k of ["OPENAI_API_KEY", "CODEX_API_KEY", "CODEX_ACCESS_TOKEN"]) assert.ok(!p.env.has(k), `codex (pid ${p.pid}) got ${k}`);
         assert.ok(!p.argv.join(" ").includes("SECRET"), "no secret on the command line");
         assert.equal(p.env.get("TZ"), "UTC");
+        for (const k of Object.keys(GATEWAY_SECRETS)) assert.ok(!p.env.has(k), `codex (pid ${p.pid}) got ${k}`);
+        assert.equal(p.env.get("CODEX_CA_CERTIFICATE"), fake.codexEnv().CODEX_CA_CERTIFICATE, "the lane's own Codex settings do reach it");
+        assert.ok(p.env.get("PATH"), "PATH reaches it");
 
         const { config, disabled } = flags(p.argv);
         assert.equal(config.get("sandbox_mode"), '"read-only"', p.argv.join(" "));
         assert.equal(config.get("approval_policy"), '"never"');
         assert.equal(config.get("web_search"), '"disabled"');
         assert.ok(disabled.includes("shell_tool"), "the shell tool is disabled");
+        assert.ok(disabled.includes("shell_snapshot"), "no login shell is run for a thread");
+        assert.ok(disabled.includes("multi_agent"), "no multi-agent namespace");
       }
     });
 

@@ -104,6 +104,14 @@ describe(`gateway with real codex lanes (${mode})`, () => {
     assert.ok(ids.includes("gpt-5.5"), `catalog: ${ids.join(", ")}`);
   });
 
+  test("/admin/lanes shows, on each codex lane, what Codex adds before the model; nothing on the API lane", async () => {
+    const res = await fetch(`${gw.url}/admin/lanes`, { headers: { authorization: `Bearer ${gw.adminKey}` } });
+    const { lanes } = (await res.json()) as { lanes: { name: string; codexAdds: string[] | null }[] };
+    const byName = new Map(lanes.map((l) => [l.name, l.codexAdds]));
+    for (const name of ["plus-a", "plus-b"]) assert.ok(byName.get(name)?.some((a) => a.includes("apply_patch")), `${name}: ${JSON.stringify(byName.get(name))}`);
+    assert.equal(byName.get("api"), null);
+  });
+
   test("A spent -> B; B spent -> api; later requests skip spent lanes; A back after its reset", async () => {
     const soon = Math.floor(Date.now() / 1000) + 4;
     chatgpt.setScenario("acct-plus-a", { name: "usage_limit", resetsAt: soon });

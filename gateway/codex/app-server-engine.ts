@@ -107,7 +107,7 @@ export class AppServerEngine implements CodexEngine {
         approvalPolicy: "never",
         sandbox: "read-only",
         ephemeral: true,
-        ...(plan.developerInstructions ? { developerInstructions: plan.developerInstructions } : {}),
+        baseInstructions: plan.instructions,
         // Raw events say when the model's response ended, so its tool calls can go to the client.
         ...(plan.tools.length > 0 ? { dynamicTools: dynamicTools(plan.tools), experimentalRawEvents: true } : {}),
       },

@@ -122,13 +122,9 @@ export class ExecEngine implements CodexEngine {
     const args = ["exec", "--json", "--skip-git-repo-check", "--ephemeral", "--ignore-user-config", "--ignore-rules", "-C", this.cwd, "-s", "read-only"];
     args.push(...configArgs(this.o.config), "-m", plan.model);
     if (plan.effort) args.push("-c", `model_reasoning_effort=${tomlValue(plan.effort)}`);
-    if (plan.developerInstructions) args.push("-c", `developer_instructions=${tomlValue(plan.developerInstructions)}`);
-    if (plan.outputSchema) {
-      ensureDir(files.dir);
-      const schemaFile = path.join(files.dir, "output-schema.json");
-      writeFileSync(schemaFile, JSON.stringify(plan.outputSchema), { mode: 0o600 });
-      args.push("--output-schema", schemaFile);
-    }
+    // A file, not `-c instructions=…`: a system prompt can be longer than one argv string may be (128 KiB).
+    args.push("-c", `model_instructions_file=${tomlValue(turnFile(files, "instructions.md", plan.instructions))}`);
+    if (plan.outputSchema) args.push("--output-schema", turnFile(files, "output-schema.json", JSON.stringify(plan.outputSchema)));
     for (const img of files.images) args.push("--image", img);
     args.push("-");
     return args;
@@ -203,6 +199,13 @@ export class ExecEngine implements CodexEngine {
     await this.meta?.close();
     this.meta = null;
   }
+}
+
+function turnFile(files: TurnFiles, name: string, text: string): string {
+  ensureDir(files.dir);
+  const file = path.join(files.dir, name);
+  writeFileSync(file, text, { mode: 0o600 });
+  return file;
 }
 
 function stop(child: ReturnType<typeof spawn>): void {

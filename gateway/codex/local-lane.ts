@@ -8,6 +8,7 @@ import type { LaneAdapter, LaneStatus, LoginStart, LoginState, TurnOptions } fro
 import { AppServerEngine } from "./app-server-engine";
 import { codexVersion } from "./binary";
 import { ExecEngine } from "./exec-engine";
+import { CODEX_ADDS } from "./fidelity";
 import { authUpdatedAt } from "./login";
 import type { CodexEngine, EngineLog, LoginHandle } from "./types";
 
@@ -83,7 +84,7 @@ export class LocalCodexLane implements LaneAdapter {
   }
 
   async status(): Promise<LaneStatus> {
-    const base = { engine: this.lane.engine, cliVersion: codexVersion(), authUpdatedAt: authUpdatedAt(this.home) };
+    const base = { engine: this.lane.engine, cliVersion: codexVersion(), authUpdatedAt: authUpdatedAt(this.home), codexAdds: CODEX_ADDS };
     try {
       if (!(await this.signedIn())) return { ...base, signedIn: false, email: null, plan: null, rateLimits: null, error: null };
       let account = await this.engine.account();

@@ -1,4 +1,4 @@
-// Chat request -> a Codex turn. System and developer messages become developer instructions, the
+// Chat request -> a Codex turn. System and developer messages replace Codex's base instructions (a neutral line without them), the
 // earlier conversation becomes history (real items, tool calls and results included), and the last
 // user message is the turn's input; a conversation that ends with tool results starts the turn with
 // empty input, so the model carries on from them. Client tools become the thread's dynamic tools,
@@ -15,7 +15,8 @@ export { textOf };
 export interface TurnPlan {
   model: string;
   effort: string | null;
-  developerInstructions: string | null;
+  /** Replaces Codex's coding-agent base prompt: the client's system and developer text, or a neutral line. */
+  instructions: string;
   /** The conversation before the input: user, assistant (with tool calls) and tool messages. */
   history: ChatMessage[];
   /** The last user message; null when the conversation ends with tool results. */
@@ -28,6 +29,8 @@ export interface TurnPlan {
   forced: ForcedTool | null;
 }
 
+/** The base instructions of a chat without system or developer text (Codex's own would be a coding agent's). */
+export const NEUTRAL_INSTRUCTIONS = "You are a helpful assistant.";
 const JSON_OBJECT_INSTRUCTION = "Answer with a single valid JSON object and nothing else.";
 
 export function planTurn(req: ChatRequest): TurnPlan {
@@ -49,7 +52,7 @@ export function planTurn(req: ChatRequest): TurnPlan {
   return {
     model: req.model,
     effort: req.reasoningEffort ?? null,
-    developerInstructions: instructions.length ? instructions.join("\n\n") : null,
+    instructions: instructions.length ? instructions.join("\n\n") : NEUTRAL_INSTRUCTIONS,
     history: conversation,
     input: last ? { text: textOf(last.content), images: imagesOf(last.content) } : null,
     outputSchema: forced ? forced.schema : req.responseFormat?.type === "json_schema" ? req.responseFormat.schema : null,

@@ -33,6 +33,8 @@ export interface LaneView {
   signedIn: boolean | null;
   email: string | null;
   plan: string | null;
+  /** Codex lanes: what Codex adds before the model that no switch removes; null when unknown or not a codex lane. */
+  codexAdds: readonly string[] | null;
 }
 
 export interface LaneFacts {
@@ -67,6 +69,7 @@ export function laneView(f: LaneFacts, now: number): LaneView {
     signedIn: status?.signedIn ?? null,
     email: status?.email ?? null,
     plan: status?.plan ?? f.rateLimits?.planType ?? null,
+    codexAdds: status?.codexAdds ?? null,
   };
   // A lane nobody signed in yet has no record saying so; its status does.
   if (lane.type === "codex" && status && !status.signedIn && status.error === null && rec.state === "ready") {

@@ -23,6 +23,8 @@ export interface LaneStatus {
   authUpdatedAt: number | null;
   /** Why the status could not be read, when it could not. */
   error: string | null;
+  /** Codex lanes: what Codex puts before the model besides the client's conversation (gateway/codex/fidelity.ts). */
+  codexAdds?: readonly string[];
 }
 
 export interface LoginStart {

@@ -59,7 +59,7 @@ export function createWorkerApp({ lane, token }: WorkerDeps): Hono {
 
   app.get("/health", async (c) => {
     const s = await lane.status();
-    return c.json({ signedIn: s.signedIn, email: s.email, plan: s.plan, engine: s.engine, cliVersion: s.cliVersion, rateLimits: s.rateLimits, authUpdatedAt: s.authUpdatedAt, error: s.error });
+    return c.json({ signedIn: s.signedIn, email: s.email, plan: s.plan, engine: s.engine, cliVersion: s.cliVersion, rateLimits: s.rateLimits, authUpdatedAt: s.authUpdatedAt, error: s.error, codexAdds: s.codexAdds });
   });
 
   app.get("/models", async (c) => c.json({ models: await lane.models() }));

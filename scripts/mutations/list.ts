@@ -91,10 +91,26 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "codex-env-keeps-ours",
     file: "gateway/codex/hardening.ts",
-    from: "OPENAI_BASE_URL|CODEX_LANES_.*|",
-    to: "OPENAI_BASE_URL|",
+    from: "(?!API_KEY$|ACCESS_TOKEN$|LANES_)",
+    to: "(?!API_KEY$|ACCESS_TOKEN$)",
     tests: ["test/codex-hardening.test.ts"],
     why: "the master key and admin key reach every Codex child",
+  },
+  {
+    id: "codex-env-inherited",
+    file: "gateway/codex/hardening.ts",
+    from: "if (v !== undefined && PASSED_ENV.some((re) => re.test(k))) env[k] = v;",
+    to: "if (v !== undefined) env[k] = v;",
+    tests: ["test/codex-hardening.test.ts"],
+    why: "an API key under a custom apiKeyEnv, a worker token under a custom tokenEnv, or GITHUB_TOKEN reaches every Codex child",
+  },
+  {
+    id: "codex-shell-snapshot-on",
+    file: "gateway/codex/hardening.ts",
+    from: 'shell_snapshot: "off",',
+    to: 'shell_snapshot: { keep: "" },',
+    tests: ["test/codex-hardening.test.ts"],
+    why: "every thread runs the host's login shell, sourcing its rc files",
   },
   // ---- the request log -----------------------------------------------------------------------
   {

@@ -54,7 +54,8 @@ export interface Usage {
 }
 
 export interface TokenUsage {
-  input: number;
+  /** `'measured'`: one token per 4 characters of what the request puts before the model (modelInputChars). */
+  input: number | 'measured';
   cached: number;
   output: number;
   reasoning: number;

@@ -21,7 +21,7 @@ import {
 import { flatHeaders, parseJson, parseJsonOrForm, readBody, sendJson, sleep } from './http-util';
 import { modelsCatalog } from './models-catalog';
 import { FakeOAuth, type DeviceAutoApprove, type OAuthLogEntry } from './oauth';
-import { effectiveScenario, lastUserText, newId, rateLimitHeaders, replyFor, type Reply, type ResponseEvent } from './responses';
+import { effectiveScenario, lastUserText, modelInputChars, newId, offeredToolNames, rateLimitHeaders, replyFor, type Reply, type ResponseEvent } from './responses';
 import { testTls } from './tls';
 
 export type { DeviceAutoApprove, OAuthLogEntry } from './oauth';
@@ -43,6 +43,10 @@ export interface ModelRequest {
    */
   fullInput: unknown[];
   lastUserText: string;
+  /** The tools offered to the model: `tools` plus `additional_tools` items (names; a namespace by its name). */
+  toolNames: string[];
+  /** Characters of everything before the model: instructions, the whole input, the tools (modelInputChars). */
+  inputChars: number;
   /** Text of every developer/system message in fullInput, plus `body.instructions`, joined by newlines. */
   instructionsText: string;
   scenario: ScenarioName;
@@ -389,6 +393,7 @@ function recordAndReply(
   ctx.requests.push({
     accountId: account.accountId, transport, headers, body, fullInput,
     lastUserText: lastUserText(fullBody), instructionsText: instructionsText(fullBody),
+    toolNames: offeredToolNames(fullBody), inputChars: modelInputChars(fullBody),
     scenario: effectiveScenario(account, fullBody).name, at: Date.now(),
   });
   const reply = replyFor(account, fullBody);

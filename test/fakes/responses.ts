@@ -22,6 +22,27 @@ interface InputItem {
 }
 
 /** Concatenated text of the last `role:"user"` message of a Responses request body. */
+/**
+ * Everything a request puts before the model, as characters: the instructions, every input item
+ * (developer and user messages, history, tool items) and the tools offered.
+ */
+export function modelInputChars(body: Record<string, unknown>): number {
+  const text = (v: unknown) => (v === undefined || v === null || v === '' ? 0 : (typeof v === 'string' ? v : JSON.stringify(v)).length);
+  return text(body.instructions) + text(Array.isArray(body.input) && body.input.length ? body.input : undefined) + text(Array.isArray(body.tools) && body.tools.length ? body.tools : undefined);
+}
+
+/** Names of the tools a request offers the model, from `tools` and from `additional_tools` input items. */
+export function offeredToolNames(body: Record<string, unknown>): string[] {
+  const tools: unknown[] = Array.isArray(body.tools) ? [...body.tools] : [];
+  for (const item of Array.isArray(body.input) ? (body.input as Array<{ type?: string; tools?: unknown }>) : []) {
+    if (item?.type === 'additional_tools' && Array.isArray(item.tools)) tools.push(...item.tools);
+  }
+  return tools.map((t) => {
+    const tool = t as { name?: string; type?: string; tools?: unknown[] };
+    return tool.name ?? tool.type ?? '?';
+  });
+}
+
 export function lastUserText(body: Record<string, unknown>): string {
   const input = Array.isArray(body.input) ? (body.input as InputItem[]) : [];
   for (let i = input.length - 1; i >= 0; i--) {
@@ -175,6 +196,7 @@ function streamReply(account: FakeAccount, scenario: Scenario, body: Record<stri
   const at = { item_id: itemId, output_index: 0, content_index: 0 };
   const message = (status: string, content: unknown[]) => ({ type: 'message', id: itemId, role: 'assistant', status, content });
   const t = account.tokenUsage;
+  const input = t.input === 'measured' ? Math.ceil(modelInputChars(body) / 4) : t.input;
   const events: Array<{ event: ResponseEvent; delayMs: number }> = [
     { event: { type: 'response.created', response: { id: responseId, object: 'response', status: 'in_progress', model: body.model } }, delayMs: 0 },
     { event: rateLimitsEvent(account), delayMs: 0 },
@@ -191,11 +213,11 @@ function streamReply(account: FakeAccount, scenario: Scenario, body: Record<stri
           id: responseId, object: 'response', status: 'completed', model: body.model,
           output: [message('completed', [{ type: 'output_text', text, annotations: [] }])],
           usage: {
-            input_tokens: t.input,
-            input_tokens_details: { cached_tokens: t.cached },
+            input_tokens: input,
+            input_tokens_details: { cached_tokens: Math.min(t.cached, input) },
             output_tokens: t.output,
             output_tokens_details: { reasoning_tokens: t.reasoning },
-            total_tokens: t.input + t.output,
+            total_tokens: input + t.output,
           },
         },
       },
@@ -237,13 +259,14 @@ function toolCallReply(account: FakeAccount, body: Record<string, unknown>, call
     output.push(item);
   }
   const t = account.tokenUsage;
+  const input = t.input === 'measured' ? Math.ceil(modelInputChars(body) / 4) : t.input;
   step({
     type: 'response.completed',
     response: {
       id: responseId, object: 'response', status: 'completed', model: body.model, output,
       usage: {
-        input_tokens: t.input, input_tokens_details: { cached_tokens: t.cached },
-        output_tokens: t.output, output_tokens_details: { reasoning_tokens: t.reasoning }, total_tokens: t.input + t.output,
+        input_tokens: input, input_tokens_details: { cached_tokens: Math.min(t.cached, input) },
+        output_tokens: t.output, output_tokens_details: { reasoning_tokens: t.reasoning }, total_tokens: input + t.output,
       },
     },
   });
