@@ -288,8 +288,8 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "json-schema-not-sent-to-codex",
     file: "gateway/codex/mapping.ts",
-    from: 'outputSchema: req.responseFormat?.type === "json_schema" ? req.responseFormat.schema : null,',
-    to: "outputSchema: null,",
+    from: 'outputSchema: forced ? forced.schema : req.responseFormat?.type === "json_schema" ? req.responseFormat.schema : null,',
+    to: "outputSchema: forced ? forced.schema : null,",
     tests: ["test/codex-lane.test.ts"],
     names: "json_schema",
     why: "structured output is ignored on codex lanes",
