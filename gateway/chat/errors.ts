@@ -55,3 +55,14 @@ function joinPath(prefix: string, path: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/** A request body checked the way every endpoint checks it: a JSON object, no refused field, then the schema. */
+export function parseBody<T>(raw: unknown, schema: z.ZodType<T>, refuse: (obj: Record<string, unknown>) => void): T {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ChatValidationError("The request body must be a JSON object.", null, "invalid_body");
+  }
+  refuse(raw as Record<string, unknown>);
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw toValidationError(parsed.error.issues);
+  return parsed.data;
+}

@@ -4,7 +4,7 @@
 // in by the caller (it lives in the store), through buildResponsesRequest.
 
 import { z } from "zod";
-import { ChatValidationError, toValidationError, unsupported } from "./errors";
+import { ChatValidationError, parseBody, toValidationError, unsupported } from "./errors";
 import { itemsToChat, type ConversationItem, type ItemContent } from "./items";
 import { checkToolChoice, checkToolHistory, checkToolName, checkUniqueNames } from "./tools";
 import type { ChatRequest, ReasoningEffort, ResponseFormat, ToolChoice, ToolSpec } from "./types";
@@ -89,14 +89,7 @@ export interface ResponsesBody {
 }
 
 export function parseResponsesBody(raw: unknown): ResponsesBody {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new ChatValidationError("The request body must be a JSON object.", null, "invalid_body");
-  }
-  const obj = raw as Record<string, unknown>;
-  refuseUnsupported(obj);
-  const parsed = body.safeParse(obj);
-  if (!parsed.success) throw toValidationError(parsed.error.issues);
-  const b = parsed.data;
+  const b = parseBody(raw, body, refuseUnsupported);
   const tools = (b.tools ?? []).map((t, i) => toToolSpec(t, `tools[${i}]`));
   checkUniqueNames(tools, (i) => `tools[${i}].name`);
   const choice: ToolChoice | null = b.tool_choice == null ? null : typeof b.tool_choice === "string" ? { type: b.tool_choice } : { type: "function", name: b.tool_choice.name };
@@ -115,7 +108,7 @@ export function parseResponsesBody(raw: unknown): ResponsesBody {
     reasoningEffort: (b.reasoning?.effort as ReasoningEffort | undefined) ?? null,
     previousResponseId: b.previous_response_id ?? null,
     store: b.store !== false,
-    raw: obj,
+    raw: raw as Record<string, unknown>,
   };
 }
 

@@ -5,7 +5,7 @@
 // client asked.
 
 import { z } from "zod";
-import { ChatValidationError, toValidationError, unsupported } from "./errors";
+import { ChatValidationError, parseBody, toValidationError, unsupported } from "./errors";
 import { checkToolChoice, checkToolHistory, checkToolName, checkUniqueNames } from "./tools";
 import type { ChatMessage, ChatRequest, ContentPart, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolSpec } from "./types";
 
@@ -97,14 +97,7 @@ type Body = z.infer<typeof body>;
 
 /** Parse a decoded JSON body into the request every lane receives; throws ChatValidationError. */
 export function parseChatRequest(raw: unknown): ChatRequest {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new ChatValidationError("The request body must be a JSON object.", null, "invalid_body");
-  }
-  const obj = raw as Record<string, unknown>;
-  refuseUnsupported(obj);
-  const parsed = body.safeParse(obj);
-  if (!parsed.success) throw toValidationError(parsed.error.issues);
-  const b = parsed.data;
+  const b = parseBody(raw, body, refuseUnsupported);
   const messages = b.messages.map((m, i) => toMessage(m, i));
   const lastRole = messages[messages.length - 1]!.role;
   if (lastRole !== "user" && lastRole !== "tool") {
@@ -117,7 +110,7 @@ export function parseChatRequest(raw: unknown): ChatRequest {
     messages,
     stream,
     includeUsage: stream && b.stream_options?.include_usage === true,
-    raw: obj,
+    raw: raw as Record<string, unknown>,
   };
   if (b.reasoning_effort) req.reasoningEffort = b.reasoning_effort as ReasoningEffort;
   const rf = toResponseFormat(b.response_format);
