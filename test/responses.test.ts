@@ -5,12 +5,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
 import type { FunctionTool, ResponseInputItem, ResponseStreamEvent } from "openai/resources/responses/responses";
-import type { CodexLaneConfig, LaneConfig } from "../gateway/config/types";
+import type { LaneConfig } from "../gateway/config/types";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
 import { clientTools } from "./fakes/responses";
-import { codexLane, openaiLane, startTestGateway, type TestGateway } from "./helpers/gateway";
+import { codexLane, openaiLane, signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
 import { startTestWorker } from "./helpers/worker";
 
 const WEATHER: FunctionTool = {
@@ -39,9 +39,7 @@ for (const mode of ["local", "worker", "api"] as const)
       else {
         const home = makeHome("resp-");
         homes.push(home);
-        chatgpt.addAccount({ accountId: "acct-r", email: "r@example.com", plan: "plus" });
-        chatgpt.writeAuth(home.dir, "acct-r");
-        const lane = codexLane("plus", { home: home.dir, config: chatgpt.codexConfig(), env: chatgpt.codexEnv() }) as CodexLaneConfig & { home: string };
+        const lane = signedInLane(chatgpt, "plus", home.dir);
         if (mode === "local") lanes.push(lane);
         else {
           const data = makeHome("resp-worker-");

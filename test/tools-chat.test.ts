@@ -6,12 +6,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
-import type { CodexLaneConfig, LaneConfig } from "../gateway/config/types";
+import type { LaneConfig } from "../gateway/config/types";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
 import { clientTools, CODEX_TOOL_NAMES } from "./fakes/responses";
-import { codexLane, openaiLane, startTestGateway, type TestGateway } from "./helpers/gateway";
+import { codexLane, openaiLane, signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
 import { startTestWorker } from "./helpers/worker";
 
 const WEATHER: ChatCompletionTool = {
@@ -49,9 +49,7 @@ for (const mode of ["local", "worker", "api"] as const)
       if (mode !== "api") {
         const home = makeHome("tools-");
         homes.push(home);
-        chatgpt.addAccount({ accountId: "acct-t", email: "t@example.com", plan: "plus" });
-        chatgpt.writeAuth(home.dir, "acct-t");
-        const lane = codexLane("plus", { home: home.dir, config: chatgpt.codexConfig(), env: chatgpt.codexEnv() }) as CodexLaneConfig & { home: string };
+        const lane = signedInLane(chatgpt, "plus", home.dir);
         if (mode === "local") lanes.push(lane);
         else {
           const data = makeHome("tools-worker-");
@@ -198,9 +196,7 @@ describe("chat tools skip exec lanes", () => {
   const lane = (name: string, engine: "exec" | "app-server") => {
     const home = makeHome(`${name}-`);
     homes.push(home);
-    chatgpt.addAccount({ accountId: `acct-${name}`, email: `${name}@example.com`, plan: "plus" });
-    chatgpt.writeAuth(home.dir, `acct-${name}`);
-    return codexLane(name, { home: home.dir, engine, config: chatgpt.codexConfig(), env: chatgpt.codexEnv() });
+    return signedInLane(chatgpt, name, home.dir, { engine });
   };
   before(async () => {
     chatgpt = await startFakeChatGPT();
@@ -247,9 +243,7 @@ describe("failover in the middle of a tool loop", () => {
     for (const name of ["fa", "fb"]) {
       const home = makeHome(`${name}-`);
       homes.push(home);
-      chatgpt.addAccount({ accountId: `acct-${name}`, email: `${name}@example.com`, plan: "plus" });
-      chatgpt.writeAuth(home.dir, `acct-${name}`);
-      lanes.push(codexLane(name, { home: home.dir, config: chatgpt.codexConfig(), env: chatgpt.codexEnv() }));
+      lanes.push(signedInLane(chatgpt, name, home.dir));
     }
     lanes.push(openaiLane("api", openai.baseUrl, "sk-failover-0123456789abcdef"));
     gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes });

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from "../../gateway/log";
 import { defaultAdapter, startServer, type RunningServer, type ServerOptions } from "../../gateway/server";
 import type { RequestsApi } from "../../gateway/store";
 import type { LaneAdapter } from "../../gateway/upstreams/types";
+import type { FakeChatGPT } from "../fakes/chatgpt";
 
 export function tempDir(prefix = "codex-lanes-test-"): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -111,4 +112,16 @@ export async function startTestGateway(t: TestContext | { after(fn: () => unknow
     return server.store.requests;
   };
   return { server, url: server.url, baseURL: `${server.url}/v1`, key, adminKey, dataDir, logs, stdout: () => stdout, requests };
+}
+
+/** A codex lane on `home`, signed in to the fake backend as a new Plus account `acct-<name>`. */
+export function signedInLane(
+  chatgpt: Pick<FakeChatGPT, "addAccount" | "writeAuth" | "codexConfig" | "codexEnv">,
+  name: string,
+  home: string,
+  extra: Partial<Extract<LaneConfig, { type: "codex" }>> = {},
+): Extract<LaneConfig, { type: "codex" }> & { home: string } {
+  chatgpt.addAccount({ accountId: `acct-${name}`, email: `${name}@example.com`, plan: "plus" });
+  chatgpt.writeAuth(home, `acct-${name}`);
+  return codexLane(name, { home, config: chatgpt.codexConfig(), env: chatgpt.codexEnv(), ...extra }) as Extract<LaneConfig, { type: "codex" }> & { home: string };
 }
