@@ -285,6 +285,13 @@ test("GET /v1/models lists the lanes' models in OpenAI's list shape", async (t) 
     ids.push(m.id);
   }
   assert.deepEqual(ids.sort(), ["gpt-a", "gpt-b", "gpt-shared"]);
+
+  const one = await client.models.retrieve("gpt-b");
+  assert.deepEqual([one.id, one.object, one.owned_by], ["gpt-b", "model", "codex-lanes"]);
+  const missing = await client.models.retrieve("gpt-nope").catch((e: unknown) => e);
+  assert.ok(missing instanceof OpenAI.NotFoundError, "an unknown model is the client's 404");
+  assert.equal(missing.code, "model_not_found");
+  assert.match(missing.message, /"gpt-nope" is not served by any lane/);
 });
 
 test("/healthz needs no key and shows no secret; unknown routes get 404 in OpenAI's shape", async (t) => {

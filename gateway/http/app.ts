@@ -46,9 +46,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.use("/v1/*", clientAuth(new KeyCache(store), now));
-  app.get("/v1/models", async (c) => {
-    const ids = await dispatcher.models();
-    return c.json({ object: "list", data: ids.map((id) => ({ id, object: "model", created: startedSec, owned_by: "codex-lanes" })) });
+  const model = (id: string) => ({ id, object: "model", created: startedSec, owned_by: "codex-lanes" });
+  app.get("/v1/models", async (c) => c.json({ object: "list", data: (await dispatcher.models()).map(model) }));
+  // Libraries call models.retrieve(id) to check a model before using it: answer for the same set the list shows.
+  app.get("/v1/models/:id{.+}", async (c) => {
+    const id = c.req.param("id");
+    if ((await dispatcher.models()).includes(id)) return c.json(model(id));
+    const message = `The model "${id}" is not served by any lane of this gateway. GET /v1/models lists the models it serves; add the model to a lane's "models" in the config to serve it.`;
+    return errorResponse({ status: 404, type: "invalid_request_error", code: "model_not_found", param: "model", message });
   });
   app.post("/v1/chat/completions", chatHandler(dispatcher, config.limits.maxBodyBytes, now));
   app.post("/v1/responses", responsesHandler(dispatcher, store, config.limits.maxBodyBytes, now));
