@@ -9,7 +9,7 @@ import { stepCountIs, streamText, tool, ToolLoopAgent } from "ai";
 import { z } from "zod";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
-import { signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
+import { CODEX_KEEPS_TOOLS, signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
 
 let chatgpt: FakeChatGPT;
 let gw: TestGateway;
@@ -56,6 +56,7 @@ test("an AI SDK ToolLoopAgent runs its tool loop through /v1/responses on a Code
   assert.equal(seen.length, 1, "the agent ran its tool once");
   assert.equal(result.steps.length, 2, "a tool step, then the answer");
   assert.equal(result.text, `tool results: sunny in ${seen[0]}`);
+  assert.deepEqual([...chatgpt.requests.at(-1)!.toolNames].sort(), ["get_weather", ...CODEX_KEEPS_TOOLS].sort(), "exactly the agent's tools were offered");
   const rows = rowsSince(before);
   assert.deepEqual(rows.map((r) => [r.endpoint, r.status, r.toolCalls]), [["responses", "ok", 1], ["responses", "ok", 0]]);
 });

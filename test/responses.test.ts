@@ -9,8 +9,7 @@ import type { LaneConfig } from "../gateway/config/types";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
-import { clientTools } from "./fakes/responses";
-import { codexLane, openaiLane, signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
+import { CODEX_KEEPS_TOOLS, codexLane, openaiLane, signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
 import { startTestWorker } from "./helpers/worker";
 
 const WEATHER: FunctionTool = {
@@ -78,7 +77,8 @@ for (const mode of ["local", "worker", "api"] as const)
       assert.ok(call && call.type === "function_call", JSON.stringify(first.output));
       assert.equal(call.name, "get_weather");
       assert.deepEqual(Object.keys(JSON.parse(call.arguments)), ["city"]);
-      if (mode !== "api") assert.deepEqual(clientTools(chatgpt.requests.at(-1)!.body).map((t) => t.name), ["get_weather"]);
+      const offered = mode === "api" ? (openai.requests.at(-1)!.body.tools as Array<{ name: string }>).map((t) => t.name) : chatgpt.requests.at(-1)!.toolNames;
+      assert.deepEqual([...offered].sort(), ["get_weather", ...(mode === "api" ? [] : CODEX_KEEPS_TOOLS)].sort(), "exactly the client's tools were offered");
       const second = await client.responses.create({
         model: "gpt-5.5",
         previous_response_id: first.id,
@@ -155,3 +155,72 @@ for (const mode of ["local", "worker", "api"] as const)
       assert.equal(row.toolCalls, 2);
     });
   });
+
+describe("responses API: a stream that fails after its first text", () => {
+  let openai: FakeOpenAI;
+  let gw: TestGateway;
+  let client: OpenAI;
+  const afters: (() => unknown)[] = [];
+
+  before(async () => {
+    openai = await startFakeOpenAI();
+    gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes: [openaiLane("api", openai.baseUrl, "sk-fail-0123456789abcdef")] });
+    client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
+  });
+
+  after(async () => {
+    for (const f of afters.reverse()) await f();
+    await openai?.close();
+  });
+
+  /** The raw SSE events of one streamed request, as any HTTP client sees them. */
+  async function rawEvents(input: string): Promise<Array<{ event: string; data: Record<string, unknown> }>> {
+    const res = await fetch(`${gw.baseURL}/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-5.5", input, stream: true }),
+    });
+    assert.equal(res.status, 200, "the stream had begun when the failure came");
+    return (await res.text())
+      .split("\n\n")
+      .filter((b) => b.trim() !== "")
+      .map((b) => ({ event: /^event: (.*)$/m.exec(b)![1]!, data: JSON.parse(/^data: (.*)$/m.exec(b)![1]!) as Record<string, unknown> }));
+  }
+
+  test("a fault in the request found mid-stream is the error event, which the openai package throws as an APIError", async () => {
+    const events = await rawEvents("FAIL_AFTER_TEXT=error");
+    const last = events.at(-1)!;
+    assert.equal(last.event, "error");
+    assert.deepEqual(events.map((e) => e.data.sequence_number), events.map((_, i) => i));
+    assert.deepEqual(events.map((e) => e.event).slice(0, 5), ["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added", "response.output_text.delta"]);
+    assert.equal(last.data.type, "error");
+    assert.equal(last.data.code, "context_window_exceeded");
+    assert.equal(last.data.param, null);
+    assert.match(String(last.data.message), /context window/);
+    assert.ok(!events.some((e) => e.event === "response.failed" || e.event === "response.completed"));
+
+    const stream = await client.responses.create({ model: "gpt-5.5", input: "FAIL_AFTER_TEXT=error", stream: true });
+    const seen: string[] = [];
+    const thrown = await (async () => {
+      for await (const ev of stream) seen.push(ev.type);
+    })().catch((e: unknown) => e);
+    assert.ok(thrown instanceof OpenAI.APIError, String(thrown));
+    assert.equal(thrown.code, "context_window_exceeded");
+    assert.equal(thrown.type, "invalid_request_error");
+    assert.ok(seen.includes("response.output_text.delta"), "the text before the failure reached the client");
+  });
+
+  test("the response's own failure mid-stream is response.failed, with the text so far and the error", async () => {
+    const stream = await client.responses.create({ model: "gpt-5.5", input: "FAIL_AFTER_TEXT=failed", stream: true });
+    const events: ResponseStreamEvent[] = [];
+    for await (const ev of stream) events.push(ev);
+    const last = events.at(-1)!;
+    assert.ok(last.type === "response.failed", last.type);
+    assert.equal(last.response.status, "failed");
+    assert.equal(last.response.error?.code, "server_error");
+    assert.match(last.response.error!.message, /failed to finish/);
+    assert.deepEqual(last.response.output.map((o) => o.type), ["message"]);
+    const rows = gw.requests().list({ limit: 1 }).rows;
+    assert.equal(rows[0]!.status, "error");
+  });
+});

@@ -11,7 +11,7 @@ import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
 import { clientTools, CODEX_TOOL_NAMES } from "./fakes/responses";
-import { codexLane, openaiLane, signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
+import { CODEX_KEEPS_TOOLS, codexLane, openaiLane, signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
 import { startTestWorker } from "./helpers/worker";
 
 const WEATHER: ChatCompletionTool = {
@@ -72,14 +72,16 @@ for (const mode of ["local", "worker", "api"] as const)
       for (const h of homes) h.cleanup();
     });
 
-    /** The tools the upstream model was offered on the latest request. */
+    /** Every tool the upstream model was offered on the latest request, sorted. */
     const offered = (): string[] => {
       if (mode === "api") {
         const body = openai.requests.at(-1)!.body as { tools?: Array<{ function: { name: string } }> };
-        return (body.tools ?? []).map((t) => t.function.name);
+        return (body.tools ?? []).map((t) => t.function.name).sort();
       }
-      return clientTools(chatgpt.requests.at(-1)!.body).map((t) => t.name);
+      return [...chatgpt.requests.at(-1)!.toolNames].sort();
     };
+    /** What `offered()` must be: the client's tools, plus on a Codex lane the ones Codex cannot drop. */
+    const exactly = (client: string[]): string[] => [...client, ...(mode === "api" ? [] : CODEX_KEEPS_TOOLS)].sort();
 
     test("a full tool round trip: the model calls the function, the client answers, the model uses the result", async () => {
       const messages: ChatCompletionMessageParam[] = [{ role: "user", content: "What is the weather in Paris?" }];
@@ -93,7 +95,7 @@ for (const mode of ["local", "worker", "api"] as const)
       assert.ok(call.type === "function" && call.function.name === "get_weather");
       assert.ok(call.id.length > 0);
       assert.deepEqual(Object.keys(JSON.parse(call.type === "function" ? call.function.arguments : "{}")), ["city"]);
-      assert.deepEqual(offered(), ["get_weather"], "exactly the client's tools were offered");
+      assert.deepEqual(offered(), exactly(["get_weather"]), "exactly the client's tools were offered");
 
       messages.push(choice.message, { role: "tool", tool_call_id: call.id, content: call.type === "function" ? runTool(call.function.name, call.function.arguments) : "" });
       const second = await client.chat.completions.create({ model: "gpt-5.5", messages, tools: [WEATHER] });
@@ -166,7 +168,7 @@ for (const mode of ["local", "worker", "api"] as const)
       assert.equal(calls.length, 1);
       assert.ok(calls[0]!.type === "function" && calls[0]!.function.name === "get_time");
       assert.deepEqual(Object.keys(JSON.parse(calls[0]!.type === "function" ? calls[0]!.function.arguments : "")), ["zone"]);
-      assert.deepEqual(offered(), [], "a forced call is asked for as the output schema, with no tools offered");
+      assert.deepEqual(offered(), exactly([]), "a forced call is asked for as the output schema, with none of the client's tools offered");
     });
 
     test("the request log records the tool calls it returned", async () => {

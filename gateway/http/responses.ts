@@ -88,7 +88,7 @@ function asConversation(item: OutputItem): ConversationItem {
 /**
  * The documented event sequence: response.created, response.in_progress, then per output item
  * output_item.added ... output_item.done (text through content_part and output_text events, calls
- * through function_call_arguments events), then response.completed, or response.failed.
+ * through function_call_arguments events), then response.completed, or response.failed / error.
  */
 async function streamResponses(
   dispatcher: Dispatcher,
@@ -172,8 +172,19 @@ class ResponseEvents {
     return { events: s + this.w.event("response.completed", { response }), response };
   }
 
+  /**
+   * A failure after the stream began. The response's own failure (the upstream, a timeout, a rate
+   * limit) is `response.failed` with the response and its error; a fault in the request found only
+   * now (a context window exceeded, a bad request upstream) is the `error` event, as OpenAI streams
+   * it: flat `code`/`message`/`param` as its types document, and the nested `error` object its
+   * servers also send, which the `openai` package throws as the APIError a 400 would have been.
+   */
   failed(error: ApiError): string {
     const s = this.closeMessage();
+    if (error.type === "invalid_request_error") {
+      const e = { type: error.type, code: error.code, message: error.message, param: error.param };
+      return s + this.w.event("error", { code: e.code, message: e.message, param: e.param, error: e });
+    }
     return s + this.w.event("response.failed", { response: responseObject(this.meta, "failed", this.output, null, error) });
   }
 

@@ -41,13 +41,21 @@ export async function* readResponses(
         return yield* finished(asObj(ev.response) ?? {}, ctx, true);
       } else if (ev.type === "response.failed" || ev.type === "error") {
         res.discard();
-        const error = asObj(asObj(ev.response)?.error) ?? ev;
-        const o = classifyHttp(500, { error }, {}, ctx.now());
+        // response.failed carries response.error; an error event its fields flat, or nested as error.
+        const error = asObj(asObj(ev.response)?.error) ?? asObj(ev.error) ?? ev;
+        const o = classifyHttp(streamedErrorStatus(error), { error }, {}, ctx.now());
         return yield ctx.fail(o.class === "ok" ? "transient" : o.class, o.code, o.message);
       }
     }
   }
   yield ctx.fail("transient", "stream_incomplete", `Lane '${ctx.lane}' ended the stream before the response was complete.`);
+}
+
+/** The HTTP status a failure streamed after a 200 would have had, so it is classified the same. */
+function streamedErrorStatus(error: Record<string, unknown>): number {
+  if (error.type === "invalid_request_error" || error.code === "context_length_exceeded") return 400;
+  if (error.code === "rate_limit_exceeded") return 429;
+  return 500;
 }
 
 /** A finished Response: its calls, its text (unless it was streamed already), its usage. */

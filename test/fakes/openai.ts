@@ -310,6 +310,8 @@ async function streamResponses(state: State, res: ServerResponse, body: Record<s
   const start = { ...done, status: 'in_progress', output: [], usage: null };
   write('response.created', { response: start });
   write('response.in_progress', { response: start });
+  const fail = /FAIL_AFTER_TEXT=(error|failed)/.exec(responsesUserText(body))?.[1];
+  if (fail) return failAfterText(res, write, fail, start);
   output.forEach((item, output_index) => {
     if (item.type === 'message') {
       const text = (item.content as Array<{ text: string }>)[0]!.text;
@@ -328,6 +330,23 @@ async function streamResponses(state: State, res: ServerResponse, body: Record<s
   });
   write('response.completed', { response: done });
   if (!state.closed && !res.destroyed) res.end();
+}
+
+/**
+ * A stream that fails after its first text: `error` (a request fault found mid-stream, as OpenAI
+ * sends it, the fields nested under `error`) or `response.failed` (the response's own failure).
+ */
+function failAfterText(res: ServerResponse, write: (type: string, data: Record<string, unknown>) => void, kind: string, start: Record<string, unknown>): void {
+  const at = { item_id: 'msg_fail', output_index: 0, content_index: 0 };
+  write('response.output_item.added', { output_index: 0, item: { type: 'message', id: 'msg_fail', role: 'assistant', status: 'in_progress', content: [] } });
+  write('response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [] } });
+  write('response.output_text.delta', { ...at, delta: 'partial ' });
+  if (kind === 'error') {
+    write('error', { error: { type: 'invalid_request_error', code: 'context_length_exceeded', message: 'Your input exceeds the context window of this model.', param: 'input' } });
+  } else {
+    write('response.failed', { response: { ...start, status: 'failed', error: { code: 'server_error', message: 'The model failed to finish.' } } });
+  }
+  if (!res.destroyed) res.end();
 }
 
 /** Writes the scenario's error response, if it is an error scenario. */

@@ -114,6 +114,13 @@ export async function startTestGateway(t: TestContext | { after(fn: () => unknow
   return { server, url: server.url, baseURL: `${server.url}/v1`, key, adminKey, dataDir, logs, stdout: () => stdout, requests };
 }
 
+/**
+ * The tools Codex 0.169 offers the model whatever the gateway switches off (README "What the model
+ * sees", CODEX_ADDS in /admin/lanes): a tool request on a Codex lane offers the client's tools plus
+ * exactly these, and nothing else.
+ */
+export const CODEX_KEEPS_TOOLS: readonly string[] = ["apply_patch"];
+
 /** A codex lane on `home`, signed in to the fake backend as a new Plus account `acct-<name>`. */
 export function signedInLane(
   chatgpt: Pick<FakeChatGPT, "addAccount" | "writeAuth" | "codexConfig" | "codexEnv">,
