@@ -3,7 +3,7 @@
 // account worker (its HTTP service on 127.0.0.1) reached by the remote adapter. One suite, run per kind.
 
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { ChatMessage, ChatRequest, TurnEvent } from "../gateway/chat/types";
@@ -13,6 +13,7 @@ import { RemoteCodexLane } from "../gateway/upstreams/codex-remote";
 import type { LaneAdapter } from "../gateway/upstreams/types";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome } from "./fakes/codex-run";
+import { appServerPids, freeze, theAppServer } from "./helpers/procs";
 import { waitFor } from "./helpers/wait";
 import { startTestWorker } from "./helpers/worker";
 
@@ -26,23 +27,6 @@ const KINDS: Kind[] = [
   { label: "local exec", engine: "exec", remote: false },
   { label: "worker (app-server)", engine: "app-server", remote: true },
 ];
-
-/** Pids of `codex app-server` processes whose CODEX_HOME is `home` (Linux /proc). */
-function appServerPids(home: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (cmd[1] !== "app-server") continue;
-      const env = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
-      if (env.includes(`CODEX_HOME=${home}`)) pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
-}
 
 function user(text: string, images: string[] = []): ChatMessage {
   return { role: "user", content: [{ type: "text", text }, ...images.map((dataUrl) => ({ type: "image" as const, dataUrl }))] };
@@ -245,6 +229,60 @@ for (const kind of KINDS) {
         assert.equal(e.class, "transient");
         assert.equal(e.code, "engine_crashed");
         assert.equal(answerOf(await collect(h.lane, chat([user("after the crash")]))), "echo: after the crash");
+      });
+
+      // Local only: the test knows when thread/start was written from the event loop's order.
+      if (!kind.remote) test("a client that leaves while thread/start waits for its answer ends its turn at once; the app-server is kept", async () => {
+        await collect(h.lane, chat([user("warm")])); // the app-server runs
+        const pid = theAppServer(home.dir);
+        const ac = new AbortController();
+        const thaw = freeze(pid); // thread/start will wait for an answer as long as the process is stopped
+        let events: TurnEvent[];
+        try {
+          const it = h.lane.turn(chat([user("never started")]), { signal: ac.signal })[Symbol.asyncIterator]();
+          const first = it.next();
+          // Everything up to writing thread/start runs in microtasks: once the event loop turns, the
+          // request is on the stopped app-server's stdin.
+          await new Promise((r) => setImmediate(r));
+          ac.abort();
+          events = [];
+          for (let r = await first; !r.done; r = await it.next()) events.push(r.value);
+        } finally {
+          thaw();
+        }
+        const e = errorOf(events);
+        assert.equal(e.class, "cancelled", JSON.stringify(events));
+        assert.equal(answerOf(await collect(h.lane, chat([user("after leaving")]))), "echo: after leaving");
+        assert.deepEqual(appServerPids(home.dir), [pid], "a client leaving says nothing about the app-server: it is not replaced");
+      });
+
+      test("an app-server that stops answering is replaced: the turn it failed opens the circuit, the other turns on it end engine_crashed, the next turn gets a fresh one", async () => {
+        fake.setScenario(acct, { name: "slow", deltas: 20, delayMs: 150 });
+        const pid = theAppServer(home.dir);
+        let thaw = () => {};
+        const other: TurnEvent[] = [];
+        let hung: TurnEvent[] = [];
+        try {
+          for await (const ev of h.lane.turn(chat([user("in flight")]), { signal: new AbortController().signal })) {
+            other.push(ev);
+            // The other request's turn is under way when the app-server stops answering.
+            if (ev.type === "delta" && other.filter((x) => x.type === "delta").length === 1) {
+              thaw = freeze(pid);
+              hung = await collect(h.lane, chat([user("left unanswered")]));
+            }
+          }
+        } finally {
+          thaw();
+          fake.setScenario(acct, "ok");
+        }
+        const e = errorOf(hung);
+        assert.deepEqual([e.class, e.code, e.opensCircuit], ["transient", "engine_unresponsive", true]);
+        const o = errorOf(other);
+        assert.deepEqual([o.class, o.code], ["transient", "engine_crashed"], "the other turn fails as transient, so the dispatcher retries it");
+        assert.equal(answerOf(await collect(h.lane, chat([user("after the hang")]))), "echo: after the hang");
+        const now = appServerPids(home.dir);
+        assert.equal(now.length, 1);
+        assert.notEqual(now[0], pid, "the app-server that stopped answering was replaced");
       });
     }
 

@@ -140,6 +140,14 @@ describe("state transitions", () => {
     assert.deepEqual([rec.state, rec.until], ["circuit-open", t + P.circuitOpenMs]);
   });
 
+  test("an engine that stopped answering opens the circuit at its first failure, and is not retried on the same lane", () => {
+    const hung: Outcome = { class: "transient", code: "engine_unresponsive", message: "Codex stopped answering", opensCircuit: true };
+    const rec = applyOutcome(initialRecord("a", T0), hung, T0, P);
+    assert.deepEqual([rec.state, rec.until, rec.code], ["circuit-open", T0 + P.circuitOpenMs, "engine_unresponsive"]);
+    assert.deepEqual(retryDecision(hung, 0, P, () => 0.5), { action: "next" });
+    assert.equal(retryDecision(transient, 0, P, () => 0.5).action, "retry", "an ordinary transient failure is still retried");
+  });
+
   test("client_error, cancelled and model_not_served change nothing; client_error is no failure", () => {
     const failing = applyOutcome(initialRecord("a", T0), transient, T0, P);
     for (const o of [clientError, { class: "cancelled", code: "cancelled", message: "" } as Outcome, { class: "model_not_served", code: "model_not_found", message: "" } as Outcome]) {
@@ -407,6 +415,19 @@ describe("runLanes", () => {
     const res = await w.run();
     assert.deepEqual(res.ok && [res.lane, res.result], ["A", "second try"]);
     assert.equal(w.store.get("A")?.failures, 0);
+  });
+
+  test("a transient failure on a lane that another request paused meanwhile is not retried there: the next lane serves", async () => {
+    const w = world(AB);
+    // While this attempt ran, another request found A's engine unresponsive and opened its circuit.
+    w.on("A", (_i, now) => {
+      w.store.set("A", applyOutcome(initialRecord("A", now), { class: "transient", code: "engine_unresponsive", message: "", opensCircuit: true }, now, P));
+      return { outcome: { class: "transient", code: "engine_crashed", message: "codex app-server exited during the turn" } };
+    });
+    const res = await w.run();
+    assert.equal(res.ok && res.lane, "B");
+    assert.deepEqual(res.attempts.map((a) => [a.lane, a.code]), [["A", "engine_crashed"], ["B", null]]);
+    assert.equal(w.store.get("A")?.state, "circuit-open");
   });
 
   test("Retry-After is honoured, and one above maxRetryAfterMs moves on at once", async () => {

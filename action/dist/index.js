@@ -20597,7 +20597,7 @@ function onUsageLimit(cur, outcome2, now, policy) {
 function onTransient(cur, outcome2, now, policy) {
   if (cur.state === "cooling" || cur.state === "needs-login") return cur;
   const failures = cur.failures + 1;
-  if (failures < policy.circuitThreshold && !cur.probe) {
+  if (failures < policy.circuitThreshold && !cur.probe && !outcome2.opensCircuit) {
     return { ...cur, failures, updatedAt: now };
   }
   const until = now + policy.circuitOpenMs;
@@ -20856,7 +20856,7 @@ function retryDecision(outcome2, retriesSoFar, policy, random, opts = {}) {
   }
 }
 function transientDecision(outcome2, retriesSoFar, policy, random, probe) {
-  if (probe || retriesSoFar >= policy.maxRetries) return { action: "next" };
+  if (probe || outcome2.opensCircuit || retriesSoFar >= policy.maxRetries) return { action: "next" };
   if (outcome2.retryAfterMs !== void 0) {
     return outcome2.retryAfterMs > policy.maxRetryAfterMs ? { action: "next" } : { action: "retry", delayMs: outcome2.retryAfterMs };
   }
@@ -20892,7 +20892,7 @@ async function runLane(args, lane, probe, attempts) {
       return { kind: "done", result: { ok: true, lane, result: res.result, attempts } };
     }
     const decision = decide(args, outcome2, retries, probe, res.committed === true, attempts.length);
-    if (decision.action === "retry") {
+    if (decision.action === "retry" && !pausedMeanwhile(args, lane)) {
       if (!await sleepUnlessCancelled(args, decision.delayMs)) return { kind: "done", result: cancelledResult(attempts) };
       continue;
     }
@@ -20900,6 +20900,10 @@ async function runLane(args, lane, probe, attempts) {
     if (decision.action === "stop") return { kind: "done", result: { ok: false, outcome: outcome2, attempts, retryAt: null } };
     return { kind: "next", outcome: outcome2 };
   }
+}
+function pausedMeanwhile(args, lane) {
+  const rec = args.getRecord(lane);
+  return rec !== void 0 && effectiveRecord(rec, args.now()).state !== "ready";
 }
 function decide(args, outcome2, retries, probe, committed, attemptsMade) {
   if (committed) return { action: "stop" };

@@ -23,8 +23,10 @@ type ThreadSignal =
   | { kind: "closed"; reason: string }
   | { kind: "rate_limits"; snapshot: RateLimitSnapshot };
 
-/** How long a hung app-server gets to answer turn/interrupt before it is killed and restarted. */
+/** How long a hung app-server gets to answer turn/interrupt before it is replaced. */
 const INTERRUPT_GRACE_MS = 5_000;
+/** thread/start, thread/inject_items and turn/start each get this long: a server silent for longer is hung. */
+const START_RPC_TIMEOUT_MS = 15_000;
 /** Least time between two app-server starts, so a crash loop does not spin. */
 const RESTART_DELAY_MS = 1_000;
 const MODELS_TTL_MS = 5 * 60_000;
@@ -35,7 +37,8 @@ export class AppServerEngine implements CodexEngine {
   readonly kind = "app-server" as const;
   private client: RpcClient | null = null;
   private starting: Promise<RpcClient> | null = null;
-  private readonly sinks = new Map<string, Channel<ThreadSignal>>();
+  /** Turns in flight, by thread, with the app-server process they run on. */
+  private readonly sinks = new Map<string, { sink: Channel<ThreadSignal>; client: RpcClient }>();
   private readonly listeners = new Set<(s: RateLimitSnapshot) => void>();
   private readonly logins = new Map<string, (r: { success: boolean; error: string | null }) => void>();
   private latest: RateLimitSnapshot | null = null;
@@ -62,43 +65,55 @@ export class AppServerEngine implements CodexEngine {
   }
 
   private async *planned(plan: TurnPlan, { signal }: { signal: AbortSignal }): AsyncGenerator<TurnEvent> {
-    const deadline = this.now() + this.o.turnTimeoutMs;
+    // The client's disconnect reaches every RPC of the turn, and so does the turn's deadline once the
+    // model's turn runs. Neither says anything about the app-server, which other turns share: only an
+    // RPC's own timeout does. Starting a turn has bounds of its own, so a slow start on a loaded
+    // machine is neither taken for a hung model nor for a hung app-server.
+    const deadline = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const stop = AbortSignal.any([signal, deadline.signal]);
     let files: TurnFiles | null = null;
     let client: RpcClient | null = null;
     let threadId: string | null = null;
     try {
       files = writeTurnImages(this.turnsDir, plan.input?.images ?? []);
-      client = await this.rpc();
+      client = await untilAborted(this.rpc(), signal);
+      const c = client;
+      const t = await this.startThread(c, plan, signal);
+      threadId = t;
       const sink = new Channel<ThreadSignal>();
-      threadId = await this.startThread(client, plan, deadline, signal);
-      this.sinks.set(threadId, sink);
+      this.sinks.set(t, { sink, client: c });
       if (plan.history.length > 0) {
-        await client.request("thread/inject_items", { threadId, items: responseItemsJson(historyItems(plan.history)) }, { timeoutMs: this.left(deadline), signal });
+        await c.request("thread/inject_items", { threadId: t, items: responseItemsJson(historyItems(plan.history)) }, { timeoutMs: START_RPC_TIMEOUT_MS, signal });
       }
-      const started = await client.request(
+      const started = await c.request(
         "turn/start",
         {
-          threadId,
+          threadId: t,
           // Empty input after injected tool results: the model carries on from them (reference §8.3).
           input: plan.input ? [{ type: "text", text: plan.input.text, text_elements: [] }, ...files.images.map((p) => ({ type: "localImage" as const, path: p }))] : [],
           ...(plan.effort ? { effort: plan.effort } : {}),
           ...(plan.outputSchema ? { outputSchema: plan.outputSchema as JsonValue } : {}),
         },
-        { timeoutMs: this.left(deadline), signal },
+        // A turn that started after the client left is stopped as soon as its id is known.
+        { timeoutMs: START_RPC_TIMEOUT_MS, signal, onLate: (r) => void this.interrupt(c, t, r.turn.id) },
       );
-      yield* this.follow(client, sink, threadId, started.turn.id, deadline, signal, new Set(plan.tools.map((t) => t.name)));
+      const until = this.now() + this.o.turnTimeoutMs;
+      timer = setTimeout(() => deadline.abort(), this.o.turnTimeoutMs);
+      yield* this.follow(c, sink, t, started.turn.id, { stop, client: signal, until }, new Set(plan.tools.map((x) => x.name)));
     } catch (err) {
       yield this.failure(err, client);
     } finally {
+      clearTimeout(timer);
       if (threadId) {
         this.sinks.delete(threadId);
-        if (client && !client.isClosed) client.request("thread/unsubscribe", { threadId }, { timeoutMs: 10_000 }).catch(() => {});
+        this.unsubscribe(client!, threadId);
       }
       files?.cleanup();
     }
   }
 
-  private async startThread(client: RpcClient, plan: TurnPlan, deadline: number, signal: AbortSignal): Promise<string> {
+  private async startThread(client: RpcClient, plan: TurnPlan, signal: AbortSignal): Promise<string> {
     const res = await client.request(
       "thread/start",
       {
@@ -111,9 +126,14 @@ export class AppServerEngine implements CodexEngine {
         // Raw events say when the model's response ended, so its tool calls can go to the client.
         ...(plan.tools.length > 0 ? { dynamicTools: dynamicTools(plan.tools), experimentalRawEvents: true } : {}),
       },
-      { timeoutMs: this.left(deadline), signal },
+      // A thread made after the client left is let go as soon as its id is known.
+      { timeoutMs: START_RPC_TIMEOUT_MS, signal, onLate: (r) => this.unsubscribe(client, r.thread.id) },
     );
     return res.thread.id;
+  }
+
+  private unsubscribe(client: RpcClient, threadId: string): void {
+    if (!client.isClosed) client.request("thread/unsubscribe", { threadId }, { timeoutMs: 10_000 }).catch(() => {});
   }
 
   /** Turns the thread's notifications into events until the turn completes, fails, times out or is cancelled. */
@@ -122,8 +142,8 @@ export class AppServerEngine implements CodexEngine {
     sink: Channel<ThreadSignal>,
     threadId: string,
     turnId: string,
-    deadline: number,
-    signal: AbortSignal,
+    /** `stop`: the client's signal or the deadline; `client`: the client's alone; `until`: the deadline. */
+    bounds: { stop: AbortSignal; client: AbortSignal; until: number },
     clientTools: ReadonlySet<string>,
   ): AsyncGenerator<TurnEvent> {
     let streamed = "";
@@ -132,14 +152,15 @@ export class AppServerEngine implements CodexEngine {
     let usage: Usage | null = null;
     let lastError: TurnError | null = null;
     for (;;) {
-      const next = await nextOrStop(sink, signal, this.left(deadline));
-      if (next === "aborted") {
-        this.interrupt(client, threadId, turnId);
-        return yield cancelledEvent();
-      }
-      if (next === "deadline") {
-        this.interrupt(client, threadId, turnId);
-        return yield { type: "error", class: "transient", code: "timeout", message: `Codex did not finish the turn within ${this.o.turnTimeoutMs} ms.` };
+      const next = await nextOrStop(sink, bounds.stop, this.left(bounds.until));
+      if (next === "aborted" || next === "deadline") {
+        if (bounds.client.aborted) {
+          void this.interrupt(client, threadId, turnId);
+          return yield cancelledEvent();
+        }
+        // Past the deadline: a model that is slow, or an app-server that stopped answering? The
+        // interrupt's answer tells; the lane's circuit opens only for the latter.
+        return yield (await this.interrupt(client, threadId, turnId)) ? this.timedOut() : unresponsive();
       }
       if (next.kind === "closed") return yield engineCrashed(next.reason);
       if (next.kind === "rate_limits") {
@@ -171,7 +192,7 @@ export class AppServerEngine implements CodexEngine {
           if (note.params.turnId !== turnId || calls.length === 0) break;
           // The model's response ended asking for client tools: hand them over and stop the turn.
           // Its item/tool/call requests stay unanswered; an error answer would make the model go on.
-          this.interrupt(client, threadId, turnId);
+          void this.interrupt(client, threadId, turnId);
           for (const call of calls) yield { type: "tool_call", call };
           yield { type: "message", text: finalText ?? streamed, finishReason: "tool_calls" };
           return yield { type: "usage", usage: note.params.usage ? toUsage(note.params.usage) : usage ?? ZERO_USAGE };
@@ -202,25 +223,39 @@ export class AppServerEngine implements CodexEngine {
     return { type: "error", ...o };
   }
 
-  /** Asks the turn to stop; an app-server that does not answer in time is hung, so it is replaced. */
-  private interrupt(client: RpcClient, threadId: string, turnId: string): void {
-    client.request("turn/interrupt", { threadId, turnId }, { timeoutMs: INTERRUPT_GRACE_MS }).catch((err) => {
-      if (err instanceof RpcTimeoutError && !client.isClosed) {
-        this.o.log.warn("codex app-server did not answer turn/interrupt; restarting it", { lane: this.o.lane });
-        void client.kill();
-      }
-    });
+  /**
+   * Asks the turn to stop; resolves whether the app-server answered. Any answer, even an error,
+   * shows it alive; only silence is a hang, and then it is replaced.
+   */
+  private interrupt(client: RpcClient, threadId: string, turnId: string): Promise<boolean> {
+    return client.request("turn/interrupt", { threadId, turnId }, { timeoutMs: INTERRUPT_GRACE_MS }).then(
+      () => true,
+      (err) => {
+        if (!(err instanceof RpcTimeoutError)) return true;
+        this.replace(client, "did not answer turn/interrupt");
+        return false;
+      },
+    );
+  }
+
+  /**
+   * An app-server that stopped answering is replaced: the next turn starts a fresh one at once, and
+   * the turns still on the old one end as engine_crashed (transient: retried, then the next lane).
+   */
+  private replace(client: RpcClient, why: string): void {
+    if (client.isClosed) return;
+    this.o.log.warn(`codex app-server ${why}; replacing it`, { lane: this.o.lane });
+    if (this.client === client) this.client = null;
+    void client.kill();
   }
 
   private failure(err: unknown, client: RpcClient | null): TurnEvent {
     if (err instanceof ImageError) return { type: "error", class: "client_error", code: "invalid_image", message: err.message };
-    if (err instanceof RpcAbortedError) return cancelledEvent();
+    if (err instanceof RpcAbortedError || err instanceof TurnAbortedError) return cancelledEvent();
     if (err instanceof RpcClosedError) return engineCrashed(err.message);
-    if (err instanceof RpcTimeoutError && client && !client.isClosed) {
-      // A request timed out: the process is not answering. Replace it for the next turn.
-      this.o.log.warn("codex app-server stopped answering; restarting it", { lane: this.o.lane });
-      void client.kill();
-      return { type: "error", class: "transient", code: "timeout", message: "Codex did not answer in time." };
+    if (err instanceof RpcTimeoutError) {
+      if (client) this.replace(client, `did not answer ${err.method} within ${err.timeoutMs} ms`);
+      return unresponsive();
     }
     const message = err instanceof Error ? err.message : String(err);
     if (message.includes("last message must be a user message")) {
@@ -231,6 +266,10 @@ export class AppServerEngine implements CodexEngine {
 
   private left(deadline: number): number {
     return Math.max(1, deadline - this.now());
+  }
+
+  private timedOut(): TurnEvent {
+    return { type: "error", class: "transient", code: "timeout", message: `Codex did not finish the turn within ${this.o.turnTimeoutMs} ms.` };
   }
 
   // --- process lifecycle -------------------------------------------------------------------
@@ -276,7 +315,7 @@ export class AppServerEngine implements CodexEngine {
     if (this.closed) return;
     const tail = stderrTail.trim().split("\n").slice(-3).join(" | ");
     this.o.log.warn("codex app-server exited; it will be restarted on the next request", { lane: this.o.lane, stderr: tail });
-    for (const sink of this.sinks.values()) sink.push({ kind: "closed", reason: "codex app-server exited during the turn" });
+    for (const t of this.sinks.values()) if (t.client === client) t.sink.push({ kind: "closed", reason: "codex app-server exited during the turn" });
   }
 
   private route(note: Notification): void {
@@ -286,7 +325,7 @@ export class AppServerEngine implements CodexEngine {
       return;
     }
     const threadId = "threadId" in note.params ? note.params.threadId : undefined;
-    if (typeof threadId === "string") this.sinks.get(threadId)?.push({ kind: "notification", note });
+    if (typeof threadId === "string") this.sinks.get(threadId)?.sink.push({ kind: "notification", note });
   }
 
   // --- account, models, usage windows ------------------------------------------------------
@@ -375,7 +414,7 @@ export class AppServerEngine implements CodexEngine {
     };
     const snapshot = this.latest;
     for (const l of this.listeners) l(snapshot);
-    for (const sink of this.sinks.values()) sink.push({ kind: "rate_limits", snapshot });
+    for (const t of this.sinks.values()) t.sink.push({ kind: "rate_limits", snapshot });
   }
 
   async reload(): Promise<void> {
@@ -425,8 +464,25 @@ function httpStatusOf(info: CodexErrorInfo | null): number | null {
   return detail?.httpStatusCode ?? null;
 }
 
+class TurnAbortedError extends Error {}
+
+/** Waits for `p` unless `signal` aborts first (then `p` carries on for whoever else waits on it). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new TurnAbortedError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new TurnAbortedError());
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 function cancelledEvent(): TurnEvent {
   return { type: "error", class: "cancelled", code: "cancelled", message: "The client went away; the turn was stopped." };
+}
+
+/** Lasting, not a blip: the lane's circuit opens at once, so new requests go elsewhere. */
+function unresponsive(): TurnEvent {
+  return { type: "error", class: "transient", code: "engine_unresponsive", opensCircuit: true, message: "Codex stopped answering on this lane; it is being restarted." };
 }
 
 function engineCrashed(reason: string): TurnEvent {

@@ -23,6 +23,8 @@ type Line = { kind: "event"; event: ExecEvent } | { kind: "exit"; code: number |
 /** The metadata app-server exits after this long without use. */
 const META_IDLE_MS = 60_000;
 const KILL_GRACE_MS = 2_000;
+/** From spawn to exec's turn.started. */
+const START_TIMEOUT_MS = 30_000;
 
 export class ExecEngine implements CodexEngine {
   readonly kind = "exec" as const;
@@ -53,11 +55,10 @@ export class ExecEngine implements CodexEngine {
   }
 
   private async *planned(plan: TurnPlan, { signal }: { signal: AbortSignal }): AsyncGenerator<TurnEvent> {
-    const deadline = this.now() + this.o.turnTimeoutMs;
     let files: TurnFiles | null = null;
     try {
       files = writeTurnImages(this.turnsDir, [...plan.history.flatMap((h) => imagesOf(h.content)), ...(plan.input?.images ?? [])]);
-      yield* this.run(plan, files, deadline, signal);
+      yield* this.run(plan, files, signal);
     } catch (err) {
       if (err instanceof ImageError) yield { type: "error", class: "client_error", code: "invalid_image", message: err.message };
       else yield { type: "error", class: "transient", code: "engine_error", message: `codex exec could not run: ${(err as Error).message}` };
@@ -66,7 +67,7 @@ export class ExecEngine implements CodexEngine {
     }
   }
 
-  private async *run(plan: TurnPlan, files: TurnFiles, deadline: number, signal: AbortSignal): AsyncGenerator<TurnEvent> {
+  private async *run(plan: TurnPlan, files: TurnFiles, signal: AbortSignal): AsyncGenerator<TurnEvent> {
     const child = spawn(codexBinary(), this.args(plan, files), {
       cwd: this.cwd,
       env: childEnv({ home: this.o.home, config: this.o.config, env: this.o.env }),
@@ -89,14 +90,21 @@ export class ExecEngine implements CodexEngine {
     let usage: Usage | null = null;
     let failed: string | null = null;
     let lastProgress: string | null = null;
+    // The deadline bounds the model's turn, from exec's turn.started on; the process start before it
+    // has a bound of its own (a loaded machine slows a start, and that is not the model hanging).
+    let deadline = this.now() + START_TIMEOUT_MS;
+    let started = false;
     try {
       for (;;) {
         const next = await nextOrStop(lines, signal, Math.max(1, deadline - this.now()));
         if (next === "aborted") return yield { type: "error", class: "cancelled", code: "cancelled", message: "The client went away; the turn was stopped." };
-        if (next === "deadline") return yield { type: "error", class: "transient", code: "timeout", message: `Codex did not finish the turn within ${this.o.turnTimeoutMs} ms.` };
+        if (next === "deadline") return yield { type: "error", class: "transient", code: "timeout", message: started ? `Codex did not finish the turn within ${this.o.turnTimeoutMs} ms.` : `codex exec did not start the turn within ${START_TIMEOUT_MS} ms.` };
         if (next.kind === "exit") return yield* this.finish(next, text, usage, failed, lastProgress);
         const ev = next.event;
-        if (ev.type === "item.completed" && ev.item.type === "agent_message") text = ev.item.text;
+        if (ev.type === "turn.started" && !started) {
+          started = true;
+          deadline = this.now() + this.o.turnTimeoutMs;
+        } else if (ev.type === "item.completed" && ev.item.type === "agent_message") text = ev.item.text;
         else if (ev.type === "turn.completed") usage = execUsage(ev.usage);
         else if (ev.type === "turn.failed") failed = ev.error.message || "codex exec reported a failed turn";
         else if (ev.type === "error") lastProgress = ev.message; // "Reconnecting…": progress, not final

@@ -46,9 +46,11 @@ export class RpcClosedError extends Error {
   }
 }
 
-export interface RequestOptions {
+export interface RequestOptions<T = unknown> {
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** An answer that arrives after the signal abandoned the request, so the caller can undo what it made. */
+  onLate?(result: T): void;
 }
 
 /** Returned by onServerRequest: leave the request unanswered (the turn is interrupted instead). */
@@ -58,6 +60,12 @@ interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
   done(): void;
+}
+
+/** An abandoned request still listened for, for its `onLate`. */
+interface Abandoned {
+  onLate(result: unknown): void;
+  timer: NodeJS.Timeout;
 }
 
 export interface RpcClientOptions {
@@ -86,6 +94,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export class RpcClient extends EventEmitter {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly pending = new Map<number, Pending>();
+  private readonly abandoned = new Map<number, Abandoned>();
   private nextId = 1;
   private closed: string | null = null;
   private stderrTail = "";
@@ -110,20 +119,23 @@ export class RpcClient extends EventEmitter {
     return this.closed !== null;
   }
 
-  request<M extends Method>(method: M, params: ParamsOf<M>, opts: RequestOptions = {}): Promise<Responses[M]> {
+  request<M extends Method>(method: M, params: ParamsOf<M>, opts: RequestOptions<Responses[M]> = {}): Promise<Responses[M]> {
     if (this.closed) return Promise.reject(new RpcClosedError(this.closed));
-    const { signal, timeoutMs = DEFAULT_TIMEOUT_MS } = opts;
+    const { signal, timeoutMs = DEFAULT_TIMEOUT_MS, onLate } = opts;
     if (signal?.aborted) return Promise.reject(new RpcAbortedError(method));
     const id = this.nextId++;
     return new Promise<Responses[M]>((resolve, reject) => {
       const timer = setTimeout(() => settle(new RpcTimeoutError(method, timeoutMs)), timeoutMs);
-      const onAbort = () => settle(new RpcAbortedError(method));
+      const onAbort = () => {
+        settle(new RpcAbortedError(method));
+        // Still listened for, within the same bound, when the caller has to undo what it asked for.
+        if (onLate) this.abandoned.set(id, { onLate: onLate as (r: unknown) => void, timer: setTimeout(() => this.abandoned.delete(id), timeoutMs) });
+      };
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
         this.pending.delete(id);
       };
-      // A late answer to an abandoned request finds no pending entry and is dropped.
       const settle = (err: Error) => {
         done();
         reject(err);
@@ -166,11 +178,19 @@ export class RpcClient extends EventEmitter {
     if (msg.method !== undefined && msg.id !== undefined) return void this.answerServerRequest(msg.id, { method: msg.method, params: msg.params } as ServerCall);
     // The pinned binary generated these types: its messages are what they say.
     if (msg.method !== undefined) return void this.emit("notification", { method: msg.method, params: msg.params } as Notification);
+    if (typeof msg.id === "number" && this.abandoned.has(msg.id)) return this.late(msg.id, msg);
     const pending = typeof msg.id === "number" ? this.pending.get(msg.id) : undefined;
-    if (!pending) return;
+    if (!pending) return; // a late answer to an abandoned request nobody waits for
     pending.done();
     if (msg.error) pending.reject(new RpcError(msg.error.message ?? "app-server error", msg.error.code ?? -32603, msg.error.data));
     else pending.resolve(msg.result);
+  }
+
+  private late(id: number, msg: WireMessage): void {
+    const a = this.abandoned.get(id)!;
+    this.abandoned.delete(id);
+    clearTimeout(a.timer);
+    if (!msg.error) a.onLate(msg.result);
   }
 
   private async answerServerRequest(id: number | string, call: ServerCall): Promise<void> {
@@ -191,6 +211,8 @@ export class RpcClient extends EventEmitter {
       p.done();
       p.reject(new RpcClosedError(reason));
     }
+    for (const a of this.abandoned.values()) clearTimeout(a.timer);
+    this.abandoned.clear();
     this.emit("exit", code, signal, this.stderrTail);
   }
 }

@@ -528,6 +528,7 @@ function toOutcome(ev: Extract<TurnEvent, { type: "error" }>): Outcome {
   if (ev.resetsAt !== undefined) o.resetsAt = ev.resetsAt;
   if (ev.retryAfterMs !== undefined) o.retryAfterMs = ev.retryAfterMs;
   if (ev.status !== undefined) o.status = ev.status;
+  if (ev.opensCircuit) o.opensCircuit = true;
   return o;
 }
 

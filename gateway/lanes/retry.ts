@@ -40,7 +40,7 @@ export function retryDecision(
 
 function transientDecision(outcome: Outcome, retriesSoFar: number, policy: LanePolicy, random: () => number, probe: boolean): RetryDecision {
   // A probe tests whether the lane is back; one failure answers that.
-  if (probe || retriesSoFar >= policy.maxRetries) return { action: "next" };
+  if (probe || outcome.opensCircuit || retriesSoFar >= policy.maxRetries) return { action: "next" };
   if (outcome.retryAfterMs !== undefined) {
     return outcome.retryAfterMs > policy.maxRetryAfterMs ? { action: "next" } : { action: "retry", delayMs: outcome.retryAfterMs };
   }

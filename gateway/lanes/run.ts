@@ -5,7 +5,7 @@
 import { formatUtc } from "./format";
 import { lanesForModel, pick, type PickResult } from "./pick";
 import { retryDecision, type RetryDecision } from "./retry";
-import { applyOutcome, initialRecord } from "./state";
+import { applyOutcome, effectiveRecord, initialRecord } from "./state";
 import type { AttemptRecord, LanePolicy, LaneRecord, LaneSpec, Outcome } from "./types";
 
 export interface AttemptInfo {
@@ -84,7 +84,7 @@ async function runLane<R>(args: RunArgs<R>, lane: string, probe: boolean, attemp
       return { kind: "done", result: { ok: true, lane, result: res.result as R, attempts } };
     }
     const decision = decide(args, outcome, retries, probe, res.committed === true, attempts.length);
-    if (decision.action === "retry") {
+    if (decision.action === "retry" && !pausedMeanwhile(args, lane)) {
       // Retries on one lane count as one failure of that lane, so the lane's record waits for the end.
       if (!(await sleepUnlessCancelled(args, decision.delayMs))) return { kind: "done", result: cancelledResult(attempts) };
       continue;
@@ -93,6 +93,15 @@ async function runLane<R>(args: RunArgs<R>, lane: string, probe: boolean, attemp
     if (decision.action === "stop") return { kind: "done", result: { ok: false, outcome, attempts, retryAt: null } };
     return { kind: "next", outcome };
   }
+}
+
+/**
+ * Another request's outcome paused the lane while this attempt ran (its engine stopped answering,
+ * its window ran out): a retry there is not worth it, the next lane is.
+ */
+function pausedMeanwhile<R>(args: RunArgs<R>, lane: string): boolean {
+  const rec = args.getRecord(lane);
+  return rec !== undefined && effectiveRecord(rec, args.now()).state !== "ready";
 }
 
 function decide<R>(args: RunArgs<R>, outcome: Outcome, retries: number, probe: boolean, committed: boolean, attemptsMade: number): RetryDecision {

@@ -102,7 +102,7 @@ function onTransient(cur: LaneRecord, outcome: Outcome, now: number, policy: Lan
   if (cur.state === "cooling" || cur.state === "needs-login") return cur;
   const failures = cur.failures + 1;
   // A probe is the lane's one chance after a pause: failing it puts the lane straight back.
-  if (failures < policy.circuitThreshold && !cur.probe) {
+  if (failures < policy.circuitThreshold && !cur.probe && !outcome.opensCircuit) {
     return { ...cur, failures, updatedAt: now };
   }
   const until = now + policy.circuitOpenMs;

@@ -22,6 +22,8 @@ export interface Outcome {
   /** Upstream's Retry-After, in ms. */
   retryAfterMs?: number;
   status?: number;
+  /** Transient, and known to last (an engine that stopped answering): open the circuit now, no retry here. */
+  opensCircuit?: boolean;
 }
 
 /** The persisted state of one lane. Stored in SQLite as is, so a restart remembers it. */

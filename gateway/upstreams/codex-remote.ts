@@ -10,8 +10,9 @@ export interface RemoteLaneOptions {
   models: string[] | null;
 }
 
-/** Extra time the gateway gives a worker beyond the worker's own turn deadline. */
-const DEADLINE_SLACK_MS = 10_000;
+/** Extra time the gateway gives a worker beyond the worker's own turn deadline (which counts from the
+ * model's turn on: starting a thread or an exec process has bounds of its own, up to 45 s). */
+const DEADLINE_SLACK_MS = 60_000;
 const CALL_TIMEOUT_MS = 15_000;
 const MODELS_TTL_MS = 5 * 60_000;
 
