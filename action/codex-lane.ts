@@ -1,8 +1,9 @@
 // The direct lanes: `codex exec` on the runner, in the working directory, with the chosen sandbox.
 // A ChatGPT lane gets a fresh CODEX_HOME holding its auth.json (0600, dir 0700); the API-key lane
 // gets an empty one and the key as CODEX_API_KEY in the child's environment only. The lane's home
-// lives for the whole run, so a retry on the lane reuses a token Codex has already refreshed
-// instead of the secret's original (whose refresh token is then spent).
+// lives as long as the walk stays on the lane, so a retry reuses a token Codex has already refreshed
+// instead of the secret's original (whose refresh token is then spent); once the walk moves on it is
+// deleted, so a later lane's Codex (which may read the runner's disk) never sees an earlier sign-in.
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -37,6 +38,8 @@ export function childEnv(parent: Readonly<Record<string, string | undefined>>, h
 export class DirectLanes {
   private codex: CodexBinary | null = null;
   private readonly homes = new Map<string, { home: string; lane: DirectLane }>();
+  /** Lanes whose sign-in Codex refreshed, noted before their home was deleted. */
+  private readonly refreshedRetired: Array<{ lane: string; account: number }> = [];
   private schemaFile: string | null = null;
 
   constructor(
@@ -141,17 +144,34 @@ export class DirectLanes {
   }
 
   /**
+   * Deletes the home of every lane but `current`. The lane walk never goes back to a lane it has
+   * left, so a lane is done once another one is tried.
+   */
+  retireAllBut(current: string | null): void {
+    for (const [name, { home }] of this.homes) {
+      if (name === current) continue;
+      const refreshed = this.refreshedNow(name);
+      if (refreshed) this.refreshedRetired.push(refreshed);
+      rmSync(home, { recursive: true, force: true });
+      this.homes.delete(name);
+    }
+  }
+
+  /**
    * ChatGPT lanes whose sign-in Codex refreshed during this run: the refresh token in the secret
    * is now spent (refresh tokens rotate), and this action does not write the new one back.
    */
   refreshedLanes(): Array<{ lane: string; account: number }> {
-    const out: Array<{ lane: string; account: number }> = [];
-    for (const [name, { lane }] of this.homes) {
-      if (lane.kind !== "chatgpt") continue;
-      const rt = this.authNow(name)?.tokens?.refresh_token;
-      if (typeof rt === "string" && rt !== (lane.account.json.tokens as Record<string, unknown>).refresh_token) out.push({ lane: name, account: lane.account.index });
-    }
-    return out;
+    const live = [...this.homes.keys()].map((name) => this.refreshedNow(name));
+    return [...this.refreshedRetired, ...live.filter((r) => r !== null)];
+  }
+
+  private refreshedNow(name: string): { lane: string; account: number } | null {
+    const lane = this.homes.get(name)?.lane;
+    if (lane?.kind !== "chatgpt") return null;
+    const rt = this.authNow(name)?.tokens?.refresh_token;
+    const given = (lane.account.json.tokens as Record<string, unknown>).refresh_token;
+    return typeof rt === "string" && rt !== given ? { lane: name, account: lane.account.index } : null;
   }
 
   private writeSchema(): void {

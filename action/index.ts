@@ -1,6 +1,18 @@
-// Entry point of the main step (action.yml `runs.main`, bundled to action/dist/index.js).
+// The one entry point of both steps: action.yml's `runs.main` and `runs.post` both run
+// action/dist/index.js. The runner hands the post step the state the main step saved, so the main
+// step's first act is to save a marker, and a run that finds the marker is the post step (the way
+// actions/checkout tells its phases apart; the runner sets no variable for it).
 import * as core from "@actions/core";
+import { runPost } from "./post-run";
 import { createRealIO } from "./real-io";
 import { run } from "./run";
 
-run(createRealIO()).catch((err: unknown) => core.setFailed(err instanceof Error ? err.message : String(err)));
+const STATE_IS_POST = "is-post";
+
+function entry(): Promise<void> {
+  if (core.getState(STATE_IS_POST)) return runPost(createRealIO());
+  core.saveState(STATE_IS_POST, "true");
+  return run(createRealIO());
+}
+
+entry().catch((err: unknown) => core.setFailed(err instanceof Error ? err.message : String(err)));

@@ -92,6 +92,8 @@ async function walk(io: ActionIO, log: Log, inputs: ActionInputs, plan: Plan, di
   });
   const attempt = async (name: string): Promise<AttemptResult<Served>> => {
     const lane = byName.get(name)!;
+    // An earlier direct lane's sign-in must be gone before this lane's Codex (or anything) runs.
+    direct?.retireAllBut(name);
     log.info(`${attempts.at(-1)?.lane === name ? "Retrying" : "Trying"} lane ${name}…`);
     const t0 = io.now();
     let res: AttemptResult<Served>;

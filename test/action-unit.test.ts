@@ -236,7 +236,7 @@ describe("action.yml", () => {
     assert.equal(defaultOf("codex-version"), "", "empty means the pinned version");
   });
   test("runs the committed bundle on node24 with a post step that always runs", () => {
-    assert.match(yml, /using: node24\n\s+main: action\/dist\/index\.js\n\s+post: action\/dist\/post\.js\n\s+post-if: always\(\)/);
+    assert.match(yml, /using: node24\n\s+main: action\/dist\/index\.js\n\s+post: action\/dist\/index\.js\n\s+post-if: always\(\)/);
     for (const out of ["final-message", "lane", "attempts", "usage", "codex-version"]) assert.match(yml, new RegExp(`^ {2}${out}:$`, "m"));
   });
   test("the default codex-version is the one package.json pins", () => {

@@ -20,7 +20,8 @@ import { makeHome, type TestHome } from "./fakes/codex-run";
 
 const ROOT = path.resolve(__dirname, "..");
 const MAIN = path.join(ROOT, "action", "dist", "index.js");
-const POST = path.join(ROOT, "action", "dist", "post.js");
+// One entry point for both steps: the state the main step saved marks the post step.
+const POST = MAIN;
 const STEP_TIMEOUT_MS = 90_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -512,7 +513,7 @@ describe("GitHub Action (bundled action/dist/index.js)", () => {
         assert.match(errors[0]!, c.expect);
         assert.doesNotMatch(r.stdout, /Trying lane/, "no lane was started");
         assert.equal(fake.requests.length, before, "nothing reached a model");
-        assert.deepEqual(r.state, {}, "no temp CODEX_HOME was made");
+        assert.deepEqual(Object.keys(r.state), ["is-post"], "no temp CODEX_HOME was made (only the post-step marker is saved)");
         assert.deepEqual(runner.leftovers(), []);
         assert.deepEqual(r.outputs, {});
         assert.match(r.summary, /Codex lanes: failed/);
@@ -527,6 +528,39 @@ describe("GitHub Action (bundled action/dist/index.js)", () => {
         }
       });
     }
+  });
+
+  test("direct lanes: a lane's CODEX_HOME is deleted once the walk moves on, before the next lane's Codex runs", async (t) => {
+    fake.addAccount({ accountId: "acct-retire-a-7d1e", plan: "plus" });
+    fake.addAccount({ accountId: "acct-retire-b-2c8f", plan: "plus" });
+    fake.setScenario("acct-retire-a-7d1e", "usage_limit");
+    fake.setScenario("acct-retire-b-2c8f", "hang");
+    t.after(() => fake.setScenario("acct-retire-b-2c8f", "ok"));
+    const authA = authJsonFor(fake, "acct-retire-a-7d1e");
+    const step = runner.start(MAIN, {
+      prompt: "which sign-ins can you read?",
+      "codex-auth-json": `${authA}\n${authJsonFor(fake, "acct-retire-b-2c8f")}`,
+      "codex-args": fakeCodexArgs(fake),
+    }, fake.codexEnv(), true);
+    t.after(() => killGroup(step.child));
+    // Wait (bounded) until the second lane's Codex has reached the backend.
+    let runDir = "";
+    for (let i = 0; i < 300 && !(runDir && fake.requestsFor("acct-retire-b-2c8f").length > 0); i++) {
+      runDir = parseFileCommands(readFileSync(step.files.state, "utf8"))["run-dir"] ?? "";
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(fake.requestsFor("acct-retire-a-7d1e").length, 1, "the first lane ran and hit its usage limit");
+    assert.ok(fake.requestsFor("acct-retire-b-2c8f").length > 0, "the second lane's Codex is running");
+    assert.ok(!existsSync(path.join(runDir, "chatgpt-1")), "the first account's CODEX_HOME is gone while the second lane runs");
+    const left = readdirSync(runDir, { recursive: true }).map(String).filter((f) => f.endsWith("auth.json"));
+    assert.deepEqual(left, [path.join("chatgpt-2", "auth.json")]);
+    const tokenA = (JSON.parse(authA) as { tokens: { refresh_token: string } }).tokens.refresh_token;
+    for (const f of left) assert.ok(!readFileSync(path.join(runDir, f), "utf8").includes(tokenA));
+    step.child.kill("SIGTERM");
+    const main = await step.result;
+    const post = await runner.post(main.state);
+    assert.equal(post.code, 0, post.stdout + post.stderr);
+    assert.ok(!existsSync(runDir));
   });
 
   test("post step: a cancelled run leaves its CODEX_HOME (0700, auth.json 0600) to the post step, which removes it", async (t) => {

@@ -5049,22 +5049,22 @@ var require_formdata = __commonJS({
         name = webidl.converters.USVString(name, prefix, "name");
         value = isBlobLike(value) ? webidl.converters.Blob(value, prefix, "value", { strict: false }) : webidl.converters.USVString(value, prefix, "value");
         filename = arguments.length === 3 ? webidl.converters.USVString(filename, prefix, "filename") : void 0;
-        const entry = makeEntry(name, value, filename);
-        this[kState].push(entry);
+        const entry2 = makeEntry(name, value, filename);
+        this[kState].push(entry2);
       }
       delete(name) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
         name = webidl.converters.USVString(name, prefix, "name");
-        this[kState] = this[kState].filter((entry) => entry.name !== name);
+        this[kState] = this[kState].filter((entry2) => entry2.name !== name);
       }
       get(name) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.get";
         webidl.argumentLengthCheck(arguments, 1, prefix);
         name = webidl.converters.USVString(name, prefix, "name");
-        const idx = this[kState].findIndex((entry) => entry.name === name);
+        const idx = this[kState].findIndex((entry2) => entry2.name === name);
         if (idx === -1) {
           return null;
         }
@@ -5075,14 +5075,14 @@ var require_formdata = __commonJS({
         const prefix = "FormData.getAll";
         webidl.argumentLengthCheck(arguments, 1, prefix);
         name = webidl.converters.USVString(name, prefix, "name");
-        return this[kState].filter((entry) => entry.name === name).map((entry) => entry.value);
+        return this[kState].filter((entry2) => entry2.name === name).map((entry2) => entry2.value);
       }
       has(name) {
         webidl.brandCheck(this, _FormData);
         const prefix = "FormData.has";
         webidl.argumentLengthCheck(arguments, 1, prefix);
         name = webidl.converters.USVString(name, prefix, "name");
-        return this[kState].findIndex((entry) => entry.name === name) !== -1;
+        return this[kState].findIndex((entry2) => entry2.name === name) !== -1;
       }
       set(name, value, filename = void 0) {
         webidl.brandCheck(this, _FormData);
@@ -5096,16 +5096,16 @@ var require_formdata = __commonJS({
         name = webidl.converters.USVString(name, prefix, "name");
         value = isBlobLike(value) ? webidl.converters.Blob(value, prefix, "name", { strict: false }) : webidl.converters.USVString(value, prefix, "name");
         filename = arguments.length === 3 ? webidl.converters.USVString(filename, prefix, "name") : void 0;
-        const entry = makeEntry(name, value, filename);
-        const idx = this[kState].findIndex((entry2) => entry2.name === name);
+        const entry2 = makeEntry(name, value, filename);
+        const idx = this[kState].findIndex((entry3) => entry3.name === name);
         if (idx !== -1) {
           this[kState] = [
             ...this[kState].slice(0, idx),
-            entry,
-            ...this[kState].slice(idx + 1).filter((entry2) => entry2.name !== name)
+            entry2,
+            ...this[kState].slice(idx + 1).filter((entry3) => entry3.name !== name)
           ];
         } else {
-          this[kState].push(entry);
+          this[kState].push(entry2);
         }
       }
       [nodeUtil.inspect.custom](depth, options) {
@@ -9002,16 +9002,16 @@ var require_env_http_proxy_agent = __commonJS({
           return false;
         }
         for (let i = 0; i < this.#noProxyEntries.length; i++) {
-          const entry = this.#noProxyEntries[i];
-          if (entry.port && entry.port !== port) {
+          const entry2 = this.#noProxyEntries[i];
+          if (entry2.port && entry2.port !== port) {
             continue;
           }
-          if (!/^[.*]/.test(entry.hostname)) {
-            if (hostname === entry.hostname) {
+          if (!/^[.*]/.test(entry2.hostname)) {
+            if (hostname === entry2.hostname) {
               return false;
             }
           } else {
-            if (hostname.endsWith(entry.hostname.replace(/^\*/, ""))) {
+            if (hostname.endsWith(entry2.hostname.replace(/^\*/, ""))) {
               return false;
             }
           }
@@ -9023,13 +9023,13 @@ var require_env_http_proxy_agent = __commonJS({
         const noProxySplit = noProxyValue.split(/[,\s]/);
         const noProxyEntries = [];
         for (let i = 0; i < noProxySplit.length; i++) {
-          const entry = noProxySplit[i];
-          if (!entry) {
+          const entry2 = noProxySplit[i];
+          if (!entry2) {
             continue;
           }
-          const parsed = entry.match(/^(.+):(\d+)$/);
+          const parsed = entry2.match(/^(.+):(\d+)$/);
           noProxyEntries.push({
-            hostname: (parsed ? parsed[1] : entry).toLowerCase(),
+            hostname: (parsed ? parsed[1] : entry2).toLowerCase(),
             port: parsed ? Number.parseInt(parsed[2], 10) : 0
           });
         }
@@ -20393,6 +20393,42 @@ function getState(name) {
   return process.env[`STATE_${name}`] || "";
 }
 
+// action/workdir.ts
+var import_node_fs = require("node:fs");
+var import_node_os = __toESM(require("node:os"));
+var import_node_path = __toESM(require("node:path"));
+var STATE_RUN_DIR = "run-dir";
+var PREFIX = "codex-lanes-";
+function createRunDir(io) {
+  const base = io.env.RUNNER_TEMP || import_node_os.default.tmpdir();
+  const dir = (0, import_node_fs.mkdtempSync)(import_node_path.default.join(base, PREFIX));
+  (0, import_node_fs.chmodSync)(dir, 448);
+  io.saveState(STATE_RUN_DIR, dir);
+  return dir;
+}
+function removeRunDir(dir) {
+  if (!dir || !import_node_path.default.isAbsolute(dir) || !import_node_path.default.basename(dir).startsWith(PREFIX)) return false;
+  if (!(0, import_node_fs.existsSync)(dir)) return false;
+  (0, import_node_fs.rmSync)(dir, { recursive: true, force: true });
+  return true;
+}
+
+// action/post-run.ts
+async function runPost(io) {
+  const dir = io.getState(STATE_RUN_DIR);
+  if (!dir) {
+    io.info("codex-lanes: no temporary CODEX_HOME was created; nothing to clean up.");
+    return;
+  }
+  try {
+    if (removeRunDir(dir)) io.info(`codex-lanes: removed the temporary CODEX_HOME directory ${dir}.`);
+    else io.info(`codex-lanes: the temporary CODEX_HOME directory ${dir} is already gone.`);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    io.setFailed(`Could not remove ${dir} (${why}). It may hold a ChatGPT sign-in: delete it by hand on a self-hosted runner.`);
+  }
+}
+
 // action/real-io.ts
 var import_node_child_process = require("node:child_process");
 var import_node_readline = require("node:readline");
@@ -21087,11 +21123,11 @@ function matchingEnd(text, start) {
 }
 
 // action/codex-lane.ts
-var import_node_fs = require("node:fs");
-var import_node_path2 = __toESM(require("node:path"));
+var import_node_fs2 = require("node:fs");
+var import_node_path3 = __toESM(require("node:path"));
 
 // action/codex-install.ts
-var import_node_path = __toESM(require("node:path"));
+var import_node_path2 = __toESM(require("node:path"));
 
 // action/env.ts
 var SCRUBBED = /^(INPUT_.*|STATE_.*|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|CODEX_API_KEY|CODEX_ACCESS_TOKEN|OPENAI_API_KEY|CODEX_HOME)$/i;
@@ -21137,7 +21173,7 @@ async function ensureCodex(io, log, wanted) {
     );
   }
   const prefix = (await io.exec("npm", ["prefix", "-g"], { env: scrubbedEnv(io.env) })).stdout.trim();
-  const candidates = prefix ? [import_node_path.default.join(prefix, "bin", "codex"), "codex"] : ["codex"];
+  const candidates = prefix ? [import_node_path2.default.join(prefix, "bin", "codex"), "codex"] : ["codex"];
   for (const bin of candidates) {
     const v = await codexVersionOf(io, bin);
     if (v !== null && (v === wanted || !EXACT.test(wanted))) {
@@ -21306,6 +21342,8 @@ var DirectLanes = class {
   runDir;
   codex = null;
   homes = /* @__PURE__ */ new Map();
+  /** Lanes whose sign-in Codex refreshed, noted before their home was deleted. */
+  refreshedRetired = [];
   schemaFile = null;
   /** The Codex version that ran, once a direct lane has been tried. */
   get codexVersion() {
@@ -21325,8 +21363,8 @@ var DirectLanes = class {
     this.codex ??= await ensureCodex(this.io, this.log, this.inputs.codexVersion);
     const home = this.homeFor(lane);
     this.writeSchema();
-    const lastFile = import_node_path2.default.join(this.runDir, `${lane.name}.last-message.txt`);
-    (0, import_node_fs.rmSync)(lastFile, { force: true });
+    const lastFile = import_node_path3.default.join(this.runDir, `${lane.name}.last-message.txt`);
+    (0, import_node_fs2.rmSync)(lastFile, { force: true });
     const events2 = new ExecEvents((l) => this.log.info(l));
     const stderr = [];
     this.log.info(`Running codex exec (lane ${lane.name}, sandbox ${this.inputs.sandbox}) in ${this.inputs.workingDirectory}\u2026`);
@@ -21356,7 +21394,7 @@ var DirectLanes = class {
     return { outcome: crashed(exit, events2.lastProblem ?? stderr.at(-1) ?? null) };
   }
   answer(lastFile, events2) {
-    const fromFile = (0, import_node_fs.existsSync)(lastFile) ? (0, import_node_fs.readFileSync)(lastFile, "utf8") : "";
+    const fromFile = (0, import_node_fs2.existsSync)(lastFile) ? (0, import_node_fs2.readFileSync)(lastFile, "utf8") : "";
     const text = fromFile || events2.lastAgentMessage;
     if (!text) return { outcome: failure("transient", "no_answer", "codex exec finished without a final message.") };
     return { outcome: OK, result: { text, usage: events2.usage } };
@@ -21364,53 +21402,68 @@ var DirectLanes = class {
   homeFor(lane) {
     const known = this.homes.get(lane.name);
     if (known) return known.home;
-    const home = import_node_path2.default.join(this.runDir, lane.name);
-    (0, import_node_fs.mkdirSync)(home, { recursive: true, mode: 448 });
-    (0, import_node_fs.chmodSync)(home, 448);
+    const home = import_node_path3.default.join(this.runDir, lane.name);
+    (0, import_node_fs2.mkdirSync)(home, { recursive: true, mode: 448 });
+    (0, import_node_fs2.chmodSync)(home, 448);
     if (lane.kind === "chatgpt") {
-      const file = import_node_path2.default.join(home, "auth.json");
-      (0, import_node_fs.writeFileSync)(file, `${JSON.stringify(lane.account.json, null, 2)}
+      const file = import_node_path3.default.join(home, "auth.json");
+      (0, import_node_fs2.writeFileSync)(file, `${JSON.stringify(lane.account.json, null, 2)}
 `, { mode: 384 });
-      (0, import_node_fs.chmodSync)(file, 384);
+      (0, import_node_fs2.chmodSync)(file, 384);
     }
     this.homes.set(lane.name, { home, lane });
     return home;
   }
   /** The lane's auth.json as Codex left it, or null. */
   authNow(name) {
-    const entry = this.homes.get(name);
-    if (!entry || entry.lane.kind !== "chatgpt") return null;
+    const entry2 = this.homes.get(name);
+    if (!entry2 || entry2.lane.kind !== "chatgpt") return null;
     try {
-      return JSON.parse((0, import_node_fs.readFileSync)(import_node_path2.default.join(entry.home, "auth.json"), "utf8"));
+      return JSON.parse((0, import_node_fs2.readFileSync)(import_node_path3.default.join(entry2.home, "auth.json"), "utf8"));
     } catch {
       return null;
     }
   }
   /** Token values Codex wrote into the lane's home during this run (after a refresh); for masking. */
   newSecrets(name) {
-    const entry = this.homes.get(name);
+    const entry2 = this.homes.get(name);
     const now = this.authNow(name);
-    if (!entry || entry.lane.kind !== "chatgpt" || !now) return [];
-    const before = new Set(secretValues(entry.lane.account.json));
+    if (!entry2 || entry2.lane.kind !== "chatgpt" || !now) return [];
+    const before = new Set(secretValues(entry2.lane.account.json));
     return secretValues(now).filter((v) => !before.has(v));
+  }
+  /**
+   * Deletes the home of every lane but `current`. The lane walk never goes back to a lane it has
+   * left, so a lane is done once another one is tried.
+   */
+  retireAllBut(current) {
+    for (const [name, { home }] of this.homes) {
+      if (name === current) continue;
+      const refreshed = this.refreshedNow(name);
+      if (refreshed) this.refreshedRetired.push(refreshed);
+      (0, import_node_fs2.rmSync)(home, { recursive: true, force: true });
+      this.homes.delete(name);
+    }
   }
   /**
    * ChatGPT lanes whose sign-in Codex refreshed during this run: the refresh token in the secret
    * is now spent (refresh tokens rotate), and this action does not write the new one back.
    */
   refreshedLanes() {
-    const out = [];
-    for (const [name, { lane }] of this.homes) {
-      if (lane.kind !== "chatgpt") continue;
-      const rt = this.authNow(name)?.tokens?.refresh_token;
-      if (typeof rt === "string" && rt !== lane.account.json.tokens.refresh_token) out.push({ lane: name, account: lane.account.index });
-    }
-    return out;
+    const live = [...this.homes.keys()].map((name) => this.refreshedNow(name));
+    return [...this.refreshedRetired, ...live.filter((r) => r !== null)];
+  }
+  refreshedNow(name) {
+    const lane = this.homes.get(name)?.lane;
+    if (lane?.kind !== "chatgpt") return null;
+    const rt = this.authNow(name)?.tokens?.refresh_token;
+    const given = lane.account.json.tokens.refresh_token;
+    return typeof rt === "string" && rt !== given ? { lane: name, account: lane.account.index } : null;
   }
   writeSchema() {
     if (!this.inputs.outputSchema || this.schemaFile) return;
-    this.schemaFile = import_node_path2.default.join(this.runDir, "output-schema.json");
-    (0, import_node_fs.writeFileSync)(this.schemaFile, JSON.stringify(this.inputs.outputSchema), { mode: 384 });
+    this.schemaFile = import_node_path3.default.join(this.runDir, "output-schema.json");
+    (0, import_node_fs2.writeFileSync)(this.schemaFile, JSON.stringify(this.inputs.outputSchema), { mode: 384 });
   }
 };
 function crashed(exit, why) {
@@ -21636,8 +21689,8 @@ function headerBag(h) {
 }
 
 // action/inputs.ts
-var import_node_fs2 = require("node:fs");
-var import_node_path3 = __toESM(require("node:path"));
+var import_node_fs3 = require("node:fs");
+var import_node_path4 = __toESM(require("node:path"));
 
 // action/shell-words.ts
 var ArgsSyntaxError = class extends Error {
@@ -21773,9 +21826,9 @@ function readPrompt(io) {
   return text;
 }
 function readInputFile(io, input, file) {
-  const abs = import_node_path3.default.resolve(io.cwd, file);
+  const abs = import_node_path4.default.resolve(io.cwd, file);
   try {
-    return (0, import_node_fs2.readFileSync)(abs, "utf8");
+    return (0, import_node_fs3.readFileSync)(abs, "utf8");
   } catch (err) {
     const code = err.code ?? "error";
     throw new InputError(input, `cannot read "${file}" (${code}). Paths are relative to the workspace; check the repository out first (actions/checkout).`);
@@ -21783,7 +21836,7 @@ function readInputFile(io, input, file) {
 }
 function optionalPath(io, input) {
   const v = io.getInput(input);
-  return v ? import_node_path3.default.resolve(io.cwd, v) : null;
+  return v ? import_node_path4.default.resolve(io.cwd, v) : null;
 }
 function readModel(io) {
   const m = io.getInput("model");
@@ -21798,10 +21851,10 @@ function oneOf(io, input, allowed, fallback) {
 }
 function readWorkingDirectory(io) {
   const given = io.getInput("working-directory");
-  const dir = import_node_path3.default.resolve(io.cwd, given || io.env.GITHUB_WORKSPACE || io.cwd);
+  const dir = import_node_path4.default.resolve(io.cwd, given || io.env.GITHUB_WORKSPACE || io.cwd);
   let isDir = false;
   try {
-    isDir = (0, import_node_fs2.statSync)(dir).isDirectory();
+    isDir = (0, import_node_fs3.statSync)(dir).isDirectory();
   } catch {
   }
   if (!isDir) throw new InputError("working-directory", `"${given || dir}" is not a directory. Check the path, and check the repository out first (actions/checkout).`);
@@ -22028,26 +22081,6 @@ function esc(s) {
   return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 }
 
-// action/workdir.ts
-var import_node_fs3 = require("node:fs");
-var import_node_os = __toESM(require("node:os"));
-var import_node_path4 = __toESM(require("node:path"));
-var STATE_RUN_DIR = "run-dir";
-var PREFIX = "codex-lanes-";
-function createRunDir(io) {
-  const base = io.env.RUNNER_TEMP || import_node_os.default.tmpdir();
-  const dir = (0, import_node_fs3.mkdtempSync)(import_node_path4.default.join(base, PREFIX));
-  (0, import_node_fs3.chmodSync)(dir, 448);
-  io.saveState(STATE_RUN_DIR, dir);
-  return dir;
-}
-function removeRunDir(dir) {
-  if (!dir || !import_node_path4.default.isAbsolute(dir) || !import_node_path4.default.basename(dir).startsWith(PREFIX)) return false;
-  if (!(0, import_node_fs3.existsSync)(dir)) return false;
-  (0, import_node_fs3.rmSync)(dir, { recursive: true, force: true });
-  return true;
-}
-
 // action/run.ts
 async function run(io) {
   try {
@@ -22116,6 +22149,7 @@ async function walk(io, log, inputs, plan, direct) {
   });
   const attempt = async (name) => {
     const lane = byName.get(name);
+    direct?.retireAllBut(name);
     log.info(`${attempts.at(-1)?.lane === name ? "Retrying" : "Trying"} lane ${name}\u2026`);
     const t0 = io.now();
     let res;
@@ -22183,4 +22217,10 @@ async function finish(io, log, inputs, report) {
 }
 
 // action/index.ts
-run(createRealIO()).catch((err) => setFailed(err instanceof Error ? err.message : String(err)));
+var STATE_IS_POST = "is-post";
+function entry() {
+  if (getState(STATE_IS_POST)) return runPost(createRealIO());
+  saveState(STATE_IS_POST, "true");
+  return run(createRealIO());
+}
+entry().catch((err) => setFailed(err instanceof Error ? err.message : String(err)));
