@@ -310,6 +310,19 @@ describe("GET /metrics", () => {
     for (const f of m.values()) assert.ok(f.help, `${f.name} has HELP`);
   });
 
+  test("the process's own metrics come along: CPU, resident memory, heap, event-loop lag and GC, under their standard names", async () => {
+    const m = await scrape(METRICS_TOKEN);
+    const types = Object.fromEntries([...m.values()].map((f) => [f.name, f.type]));
+    assert.equal(types.process_cpu_seconds_total, "counter");
+    assert.equal(types.process_resident_memory_bytes, "gauge");
+    assert.equal(types.nodejs_heap_size_used_bytes, "gauge");
+    assert.equal(types.nodejs_eventloop_lag_p99_seconds, "gauge");
+    assert.equal(types.nodejs_gc_duration_seconds, "histogram");
+    assert.ok(value(m, "process_resident_memory_bytes", {})! > 0);
+    assert.ok(value(m, "nodejs_heap_size_used_bytes", {})! > 0);
+    assert.ok(value(m, "process_start_time_seconds", {})! * 1000 <= Date.now());
+  });
+
   test("one structured access-log line per request, with its request id", async () => {
     await fetch(`${gw.url}/healthz`);
     await fetch(`${gw.url}/metrics`);

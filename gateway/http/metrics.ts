@@ -3,7 +3,7 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
-import { CONTENT_TYPE, render, RequestMetrics } from "../metrics";
+import { CONTENT_TYPE, RequestMetrics } from "../metrics";
 import { adminAuth, bearerToken } from "./auth";
 import type { AppDeps, AppEnv } from "./context";
 
@@ -23,8 +23,8 @@ export function metricsRoutes(deps: AppDeps): Hono<AppEnv> {
     }
     return admin(c, next);
   });
-  app.get("/", (c) => {
-    const body = render(metrics.families(deps.dispatcher.laneViewsNow(), deps.version));
+  app.get("/", async (c) => {
+    const body = await metrics.exposition(deps.dispatcher.laneViewsNow(), deps.version);
     return c.body(body, 200, { "content-type": CONTENT_TYPE, "cache-control": "no-store" });
   });
   return app;
