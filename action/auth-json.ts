@@ -2,6 +2,8 @@
 // array of objects, or several objects one after another (separated by newlines, blank lines or
 // commas). Also finds every value in them that must be masked. Errors never quote the content.
 
+import { JWT } from "../gateway/lanes";
+
 export interface AuthAccount {
   /** 1-based position in the input, for messages and lane names (chatgpt-1, chatgpt-2…). */
   index: number;
@@ -36,7 +38,7 @@ export function secretValues(value: unknown): string[] {
     if (typeof v === "string") {
       if ((key !== null && TOKEN_FIELDS.includes(key) && v.length > 0) || v.length > LONG_STRING) out.add(v);
       // A JWT's parts are printed on their own by some tools; mask them too.
-      if (/^eyJ[\w-]+\.[\w-]+\.[\w-]*$/.test(v)) for (const part of v.split(".")) if (part.length > LONG_STRING) out.add(part);
+      if (JWT.test(v)) for (const part of v.split(".")) if (part.length > LONG_STRING) out.add(part);
     } else if (Array.isArray(v)) {
       for (const x of v) walk(x, null);
     } else if (v && typeof v === "object") {

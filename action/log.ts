@@ -1,9 +1,11 @@
 // How the action writes the job log. Text from Codex, the model or the gateway is untrusted: every
-// line passes the redactor (known secret values become ***), and it is printed between
+// line passes the redactor (known secret values become ***, then anything shaped like a key or token
+// becomes [redacted]), and it is printed between
 // `::stop-commands::<random>` and `::<random>::`, so a line such as `::add-mask::…` or
 // `::error::…` in a model's answer is shown as text instead of being run as a workflow command.
 
 import { randomBytes } from "node:crypto";
+import { maskTokens } from "../gateway/lanes";
 import type { ActionIO } from "./io";
 
 export class Redactor {
@@ -32,13 +34,18 @@ export class Log {
   ) {}
 
   info(line: string): void {
-    this.io.info(this.redactor.apply(line));
+    this.io.info(this.scrub(line));
   }
 
   /** A warning annotation; outside an untrusted section it is a real workflow command. */
   warning(message: string): void {
-    if (this.untrustedDepth > 0) this.io.info(`Warning: ${this.redactor.apply(message)}`);
-    else this.io.warning(this.redactor.apply(message));
+    if (this.untrustedDepth > 0) this.io.info(`Warning: ${this.scrub(message)}`);
+    else this.io.warning(this.scrub(message));
+  }
+
+  /** Known values first (the runner masks them as ***), then any other key- or token-shaped text. */
+  private scrub(text: string): string {
+    return maskTokens(this.redactor.apply(text));
   }
 
   /** Runs fn with workflow commands switched off for whatever it prints. */

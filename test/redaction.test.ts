@@ -7,7 +7,12 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import OpenAI from "openai";
+import type { ActionIO } from "../action/io";
+import { Log as ActionLog, Redactor } from "../action/log";
+import { looksSecret } from "../gateway/config/secret-shape";
+import { maskTokens, safeMessage } from "../gateway/lanes";
 import { createLogger, registerSecret } from "../gateway/log";
+import { redact as harnessRedact } from "./containers/harness";
 import { fakeJwt } from "./fakes/jwt";
 import { openaiLane, startTestGateway } from "./helpers/gateway";
 
@@ -72,4 +77,47 @@ test("an upstream error that echoes tokens reaches the client and the log with e
   assert.equal(seen.split("[redacted]").length - 1, 5, `each of the five tokens is masked: ${seen}`);
   assertClean(seen, "the client's error");
   assertClean(gw.logs.text(), "the gateway log");
+});
+
+test("every redactor masks the same shapes (one list): the gateway log, outcome messages, the action's job log, the container harness, the config's secret check", () => {
+  const GATEWAY_KEY = `cl-${"k".repeat(20)}Q9_z-${"x".repeat(17)}`;
+  const shapes: [string, string][] = [
+    ["sk- key", API_KEY],
+    ["Bearer value", `Bearer ${BEARER_VALUE}`],
+    ["access JWT", ACCESS_JWT],
+    ["id JWT", ID_JWT],
+    ["refresh token", REFRESH],
+    ["gateway key", GATEWAY_KEY],
+  ];
+  const actionLines: string[] = [];
+  const io = { info: (l: string) => actionLines.push(l), warning: (l: string) => actionLines.push(l) } as unknown as ActionIO;
+  const actionLog = new ActionLog(io, new Redactor());
+  const logLines: string[] = [];
+  const sink = { write: (s: string) => logLines.push(s) };
+  const gatewayLog = createLogger({ level: "debug", out: sink, err: sink });
+  for (const [what, secret] of shapes) {
+    const text = `upstream said: ${secret} (for ${what})`;
+    actionLines.length = 0;
+    logLines.length = 0;
+    actionLog.info(text);
+    actionLog.warning(text);
+    gatewayLog.info(text);
+    const outputs: [string, string][] = [
+      ["gateway log", logLines.join("")],
+      ["outcome message", safeMessage(text)],
+      ["action job log", actionLines.join("\n")],
+      ["container harness", harnessRedact(text)],
+    ];
+    for (const [where, out] of outputs) {
+      assert.ok(!out.includes(secret) && !out.includes(secret.slice(-12)), `${where} leaks the ${what}: ${out}`);
+      assert.ok(out.includes("[redacted]"), `${where} marks the ${what} as redacted: ${out}`);
+      assert.ok(out.includes(`(for ${what})`), `${where} keeps the text around the ${what}: ${out}`);
+    }
+    if (what !== "Bearer value") assert.equal(looksSecret(secret), true, `the config's check knows a ${what} when it sees one`);
+  }
+  // Ordinary words and names are left alone.
+  for (const plain of ["plus-a", "gpt-6.1-sol", "OPENAI_API_KEY", "skipped-lanes", "rt-service"]) {
+    assert.equal(maskTokens(`lane ${plain} ok`), `lane ${plain} ok`);
+    assert.equal(looksSecret(plain), false, plain);
+  }
 });

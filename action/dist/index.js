@@ -20533,23 +20533,29 @@ var DEFAULT_POLICY = {
   maxAttempts: 8
 };
 
+// gateway/lanes/secret-patterns.ts
+var JWT = /^eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*$/;
+var SECRET_PATTERNS = [
+  /\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+  // OpenAI API keys (sk-, sk-proj-, ...).
+  /\bsk-[A-Za-z0-9_-]{8,}/g,
+  // ChatGPT refresh tokens.
+  /\brt_[A-Za-z0-9._-]{8,}/g,
+  // codex-lanes gateway keys (cl- and 43 base64url characters).
+  /\bcl-[A-Za-z0-9_-]{20,}/g,
+  new RegExp(`\\b${JWT.source.slice(1, -1)}`, "g")
+];
+function maskTokens(text, mask = "[redacted]") {
+  let out = text;
+  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, mask);
+  return out;
+}
+
 // gateway/lanes/format.ts
+var MAX_MESSAGE_CHARS = 600;
 function formatUtc(epochMs) {
   const iso = new Date(epochMs).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-}
-var SECRET_PATTERNS = [
-  /\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi,
-  /\bsk-[A-Za-z0-9_-]{8,}/g,
-  /\brt_[A-Za-z0-9._-]{8,}/g,
-  // A JWT (access or id token): three base64url parts, the first starting with `eyJ`.
-  /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g
-];
-var MAX_MESSAGE_CHARS = 600;
-function maskTokens(text) {
-  let out = text;
-  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, "[redacted]");
-  return out;
 }
 function safeMessage(text) {
   const out = maskTokens(text);
@@ -21034,7 +21040,7 @@ function secretValues(value) {
   const walk2 = (v, key) => {
     if (typeof v === "string") {
       if (key !== null && TOKEN_FIELDS.includes(key) && v.length > 0 || v.length > LONG_STRING) out.add(v);
-      if (/^eyJ[\w-]+\.[\w-]+\.[\w-]*$/.test(v)) {
+      if (JWT.test(v)) {
         for (const part of v.split(".")) if (part.length > LONG_STRING) out.add(part);
       }
     } else if (Array.isArray(v)) {
@@ -21494,12 +21500,16 @@ var Log = class {
   untrustedDepth = 0;
   token = "";
   info(line) {
-    this.io.info(this.redactor.apply(line));
+    this.io.info(this.scrub(line));
   }
   /** A warning annotation; outside an untrusted section it is a real workflow command. */
   warning(message) {
-    if (this.untrustedDepth > 0) this.io.info(`Warning: ${this.redactor.apply(message)}`);
-    else this.io.warning(this.redactor.apply(message));
+    if (this.untrustedDepth > 0) this.io.info(`Warning: ${this.scrub(message)}`);
+    else this.io.warning(this.scrub(message));
+  }
+  /** Known values first (the runner masks them as ***), then any other key- or token-shaped text. */
+  scrub(text) {
+    return maskTokens(this.redactor.apply(text));
   }
   /** Runs fn with workflow commands switched off for whatever it prints. */
   async untrusted(fn) {

@@ -7,4 +7,5 @@ export { classifyCodexError, classifyExecFailure, classifyHttp, parseRetryAfter,
 export { parseResetFromMessage } from "./reset-time";
 export { backoffDelay, retryDecision, type RetryDecision } from "./retry";
 export { runLanes, type RunArgs, type RunResult, type AttemptInfo, type AttemptResult } from "./run";
-export { formatUtc, maskTokens, safeMessage } from "./format";
+export { formatUtc, safeMessage } from "./format";
+export { JWT, looksSecret, maskTokens, SECRET_PATTERNS } from "./secret-patterns";

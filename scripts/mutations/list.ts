@@ -24,7 +24,7 @@ export const MUTATIONS: Mutation[] = [
   // ---- secrets in logs and messages ----------------------------------------------------------
   {
     id: "log-sk-pattern",
-    file: "gateway/lanes/format.ts",
+    file: "gateway/lanes/secret-patterns.ts",
     from: "/\\bsk-[A-Za-z0-9_-]{8,}/g",
     to: "/\\bsk_[A-Za-z0-9_-]{8,}/g",
     tests: REDACTION,
@@ -48,17 +48,17 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     id: "message-jwt-pattern",
-    file: "gateway/lanes/format.ts",
-    from: "/\\beyJ[A-Za-z0-9_-]{4,}\\.",
-    to: "/\\beyK[A-Za-z0-9_-]{4,}\\.",
+    file: "gateway/lanes/secret-patterns.ts",
+    from: "/^eyJ[A-Za-z0-9_-]{4,}\\.",
+    to: "/^eyK[A-Za-z0-9_-]{4,}\\.",
     tests: REDACTION,
     why: "a ChatGPT access or id token echoed by upstream reaches the client and the log",
   },
   {
     id: "message-jwt-first-only",
-    file: "gateway/lanes/format.ts",
-    from: "\\.[A-Za-z0-9_-]*/g,",
-    to: "\\.[A-Za-z0-9_-]*/,",
+    file: "gateway/lanes/secret-patterns.ts",
+    from: 'slice(1, -1)}`, "g")',
+    to: "slice(1, -1)}`)",
     tests: REDACTION,
     why: "only the first of two tokens in a message is masked",
   },

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { maskTokens } from "../../gateway/lanes";
 
 export const TEST_LABEL = "codex-lanes-test";
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -51,13 +52,11 @@ export function registerSecret(value: string): void {
   if (value.length >= 6) secretValues.add(value);
 }
 
-/** Removes registered secrets, bearer tokens and gateway-key-shaped strings from text meant for humans. */
+/** Removes registered secrets, then anything shaped like a key or token (the gateway's one list), from text meant for humans. */
 export function redact(text: string): string {
   let out = text;
   for (const s of secretValues) out = out.split(s).join("[redacted]");
-  return out
-    .replace(/(Bearer\s+)\S+/gi, "$1[redacted]")
-    .replace(/\bcl-[A-Za-z0-9_-]{20,}/g, "[redacted key]");
+  return maskTokens(out);
 }
 
 function lastLines(text: string, n: number): string {
