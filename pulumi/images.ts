@@ -1,5 +1,5 @@
 // Images are built by the server's own Docker from this checkout: the program uploads the build
-// context (sourceHash.ts) over SSH and runs `docker build` on the server. No registry is involved.
+// context (source-hash.ts) over SSH and runs `docker build` on the server. No registry is involved.
 //
 // Why not the Docker provider's own builders: `docker.RemoteImage` with `build` (provider 5.2.0)
 // builds on a remote host and then tries to pull the image it just built (pulumi/pulumi-docker

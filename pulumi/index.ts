@@ -9,7 +9,7 @@ import { preflight, type HetznerFacts } from "./preflight";
 import { deployCodexLanes } from "./program";
 import { CONFIG_KEYS, ConfigError, realFiles, validateSettings, type Settings } from "./settings";
 import { PROJECT } from "./contracts";
-import { sshDir } from "./sshKeyFile";
+import { sshDir } from "./ssh-key-file";
 
 const config = new pulumi.Config();
 

@@ -5,15 +5,15 @@ import * as path from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { publicHost } from "./caddyfile";
-import { CodexAccount } from "./components/codexAccount";
+import { CodexAccount } from "./components/codex-account";
 import { Gateway } from "./components/gateway";
 import { Host } from "./components/host";
 import { GATEWAY_DOCKERFILE, NETWORK_NAME, WORKER_DOCKERFILE } from "./contracts";
-import { gatewayConfig } from "./gatewayConfig";
+import { gatewayConfig } from "./gateway-config";
 import { ServerImage, uploadContext } from "./images";
 import type { Adopted } from "./preflight";
 import type { Settings } from "./settings";
-import { sourceHash, writeContextArchive } from "./sourceHash";
+import { sourceHash, writeContextArchive } from "./source-hash";
 
 export interface DeploySecrets {
   sshPrivateKey: pulumi.Output<string>;
@@ -25,7 +25,7 @@ export interface DeploySecrets {
 
 export interface DeployOptions {
   stack: string;
-  /** This stack's local directory: SSH key, known_hosts, build context (see sshKeyFile.ts). */
+  /** This stack's local directory: SSH key, known_hosts, build context (see ssh-key-file.ts). */
   sshDir: string;
   /** What preflight found in the Hetzner project to use instead of creating it. */
   adopted: Adopted;

@@ -8,7 +8,7 @@ import { cidrProblem } from "./cidr";
 import { GATEWAY_DOCKERFILE, PROJECT, WORKER_DOCKERFILE } from "./contracts";
 // The gateway's plan table (pure data, no imports): the one list of plan names.
 import { PLAN_NAMES, resolvePlanName } from "../gateway/calc/plans";
-import { API_LANE_NAME, type AccountSpec } from "./gatewayConfig";
+import { API_LANE_NAME, type AccountSpec } from "./gateway-config";
 import { CADDY_IMAGE, NODE_IMAGE } from "./images";
 
 export interface Settings {

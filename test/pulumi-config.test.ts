@@ -9,13 +9,13 @@ import * as path from "node:path";
 import { loadConfig } from "../gateway/config/load";
 import { cidrProblem } from "../pulumi/cidr";
 import { caddyfile, publicHost } from "../pulumi/caddyfile";
-import { cloudInit, WAIT_FOR_DOCKER } from "../pulumi/cloudInit";
+import { cloudInit, WAIT_FOR_DOCKER } from "../pulumi/cloud-init";
 import { workerTokenEnv } from "../pulumi/contracts";
 import { firewallRules } from "../pulumi/firewall";
-import { gatewayConfig, renderGatewayConfig, type AccountSpec } from "../pulumi/gatewayConfig";
+import { gatewayConfig, renderGatewayConfig, type AccountSpec } from "../pulumi/gateway-config";
 import { CONFIG_KEYS, ConfigError, DEFAULTS, realFiles, validateSettings, type RawConfig } from "../pulumi/settings";
-import { contextFiles, sourceHash, writeContextArchive } from "../pulumi/sourceHash";
-import { sshDir, writeKnownHosts, writeSshKeyFile } from "../pulumi/sshKeyFile";
+import { contextFiles, sourceHash, writeContextArchive } from "../pulumi/source-hash";
+import { sshDir, writeKnownHosts, writeSshKeyFile } from "../pulumi/ssh-key-file";
 import { FAKE_PRIVATE_KEY, makeRepoFixture, makeTmpDir } from "./pulumi-harness";
 
 // js-yaml ships with @pulumi/pulumi; it parses the cloud-init exactly as YAML, as cloud-init will.

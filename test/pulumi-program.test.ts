@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { gatewayConfig, renderGatewayConfig } from "../pulumi/gatewayConfig";
-import { contextFiles, sourceHash } from "../pulumi/sourceHash";
+import { gatewayConfig, renderGatewayConfig } from "../pulumi/gateway-config";
+import { contextFiles, sourceHash } from "../pulumi/source-hash";
 import { execFileSync } from "node:child_process";
 import {
   baseConfig,

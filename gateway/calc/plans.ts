@@ -1,6 +1,6 @@
 // The one table of ChatGPT plans: names, prices, capacity estimates and OpenAI's published Codex
 // limits. The calculator, the savings ledger, the config loader, the dashboard and the Pulumi
-// program (pulumi/settings.ts, pulumi/gatewayConfig.ts) all read it, so a plan name means the same
+// program (pulumi/settings.ts, pulumi/gateway-config.ts) all read it, so a plan name means the same
 // thing everywhere. Pure data and functions with no imports: the Pulumi program loads this file
 // under its own ts-node, outside the gateway.
 

@@ -17,7 +17,7 @@ import {
   GATEWAY_PORT,
   HEALTHCHECK_SCRIPT,
 } from "../contracts";
-import { renderGatewayConfig, type GatewayConfigFile } from "../gatewayConfig";
+import { renderGatewayConfig, type GatewayConfigFile } from "../gateway-config";
 import { hardened, pidsLimit } from "./hardening";
 import type { Connection } from "./host";
 import { containerLogs } from "./logging";

@@ -9,10 +9,10 @@ import * as docker from "@pulumi/docker";
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { cloudInit, WAIT_FOR_DOCKER } from "../cloudInit";
+import { cloudInit, WAIT_FOR_DOCKER } from "../cloud-init";
 import { firewallRules } from "../firewall";
 import type { VolumeFact } from "../preflight";
-import { KEY_FILE, KNOWN_HOSTS_FILE, writeKnownHosts, writeSshKeyFile } from "../sshKeyFile";
+import { KEY_FILE, KNOWN_HOSTS_FILE, writeKnownHosts, writeSshKeyFile } from "../ssh-key-file";
 
 export const SERVER_IMAGE = "docker-ce";
 
@@ -22,7 +22,7 @@ export interface HostArgs {
   existingSshKeyId: number | null;
   /** Secret. Used by remote commands directly and, via a 0600 file, by the Docker provider. */
   sshPrivateKey: pulumi.Output<string>;
-  /** Where the key and known_hosts files for the Docker provider are written (see sshKeyFile.ts). */
+  /** Where the key and known_hosts files for the Docker provider are written (see ssh-key-file.ts). */
   sshDir: string;
   serverType: string;
   location: string;
