@@ -4,6 +4,9 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { z } from "zod";
+// The gateway's own rules (pure data, no imports): lane names and codex-lane concurrency.
+import { CODEX_CONCURRENCY, LANE_NAME } from "../gateway/config/rules";
 import { cidrProblem } from "./cidr";
 import { GATEWAY_DOCKERFILE, PROJECT, WORKER_DOCKERFILE } from "./contracts";
 // The gateway's plan table (pure data, no imports): the one list of plan names.
@@ -54,9 +57,6 @@ export const DEFAULTS = {
   caddyImage: CADDY_IMAGE,
 } as const;
 
-export const ACCOUNT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
-const MAX_CONCURRENCY = 64;
-const ACCOUNT_KEYS = new Set(["name", "plan", "concurrency", "planPriceUsd"]);
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 
 export class ConfigError extends Error {
@@ -104,25 +104,42 @@ function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
 }
 
 /** Integers arrive as numbers from `--path` sets and as strings from plain sets. */
-function toInteger(v: unknown): number | null {
-  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  return Number.isInteger(n) ? n : null;
+function numeric(v: unknown): unknown {
+  if (typeof v !== "string" || v.trim() === "") return v;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : v;
 }
 
-function toNumber(v: unknown): number | null {
-  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : null;
+/** A whole number in [min, max], as a number or a string; `what(input)` says what is wrong. */
+function wholeNumber(min: number, max: number, what: (input: unknown) => string) {
+  return z.preprocess(numeric, z.int({ error: (iss) => what(iss.input) }).min(min, { error: (iss) => what(iss.input) }).max(max, { error: (iss) => what(iss.input) }));
+}
+
+/** Where in a config value an issue is: `accounts[0]` + ["name"] -> `accounts[0].name`. */
+function keyOf(key: string, at: readonly PropertyKey[]): string {
+  return at.reduce<string>((k, part) => (typeof part === "number" ? `${k}[${part}]` : `${k}.${String(part)}`), key);
+}
+
+/**
+ * Checks one config value with a zod schema. Each issue becomes a problem under its full key, its
+ * message written for the person running `pulumi config set`; unknown keys come first, one each.
+ */
+function check<S extends z.ZodType>(p: Problems, key: string, schema: S, value: unknown, unknownKey?: string): z.output<S> | null {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = [...r.error.issues].sort((a, b) => Number(b.code === "unrecognized_keys") - Number(a.code === "unrecognized_keys"));
+  for (const iss of issues) {
+    if (iss.code === "unrecognized_keys") for (const k of iss.keys) p.add(keyOf(key, [...iss.path, k]), unknownKey ?? "is not a known setting");
+    else p.add(keyOf(key, iss.path), iss.message);
+  }
+  return null;
 }
 
 function readInteger(p: Problems, raw: RawConfig, key: string, fallback: number, min: number, max: number): number {
   const text = raw[key];
   if (blank(text)) return fallback;
-  const n = toInteger(text);
-  if (n === null || n < min || n > max) {
-    p.add(key, `${JSON.stringify(text)} is not a whole number from ${min} to ${max}; run pulumi config set ${key} ${fallback}`);
-    return fallback;
-  }
-  return n;
+  const rule = wholeNumber(min, max, () => `${JSON.stringify(text)} is not a whole number from ${min} to ${max}; run pulumi config set ${key} ${fallback}`);
+  return check(p, key, rule, text) ?? fallback;
 }
 
 function readSshPublicKey(p: Problems, raw: RawConfig, keyName: string | null): string {
@@ -258,12 +275,8 @@ function readImage(p: Problems, raw: RawConfig, key: "nodeImage" | "caddyImage",
 function readDataVolumeId(p: Problems, raw: RawConfig): number | null {
   const v = raw.dataVolumeId;
   if (blank(v)) return null;
-  const n = toInteger(v);
-  if (n === null || n < 1) {
-    p.add("dataVolumeId", `${JSON.stringify(v)} is not a Hetzner volume id; find it with hcloud volume list (the ID column)`);
-    return null;
-  }
-  return n;
+  const rule = wholeNumber(1, Number.MAX_SAFE_INTEGER, () => `${JSON.stringify(v)} is not a Hetzner volume id; find it with hcloud volume list (the ID column)`);
+  return check(p, "dataVolumeId", rule, v);
 }
 
 function checkMasterKey(p: Problems, raw: RawConfig): boolean {
@@ -276,51 +289,43 @@ function checkMasterKey(p: Problems, raw: RawConfig): boolean {
   return true;
 }
 
+const notAnAccountName = (v: unknown) =>
+  `${JSON.stringify(v)} is not a valid account name; use lowercase letters, digits and dashes (1 to 32, starting with a letter or digit)`;
+const notAPlan = (v: unknown) => `${JSON.stringify(v)} is not a known plan; use one of ${PLAN_NAMES.join(", ")} (or leave it out and set planPriceUsd)`;
+const knownPlan = (v: string) => {
+  const key = resolvePlanName(v);
+  return key !== null && (PLAN_NAMES as readonly string[]).includes(key.plan);
+};
+
+/** One entry of `accounts`: an object, or just its name. The name and concurrency rules are the gateway's. */
+const accountSchema = z.preprocess(
+  (v) => (typeof v === "string" ? { name: v } : v),
+  z.strictObject(
+    {
+      name: z
+        .string({ error: (iss) => notAnAccountName(iss.input) })
+        .regex(LANE_NAME, { error: (iss) => notAnAccountName(iss.input) })
+        .refine((n) => n !== API_LANE_NAME, { error: `"${API_LANE_NAME}" is reserved for the OpenAI API-key lane; choose another name` }),
+      plan: z.string({ error: (iss) => notAPlan(iss.input) }).refine(knownPlan, { error: (iss) => notAPlan(iss.input) }).nullish(),
+      concurrency: wholeNumber(CODEX_CONCURRENCY.min, CODEX_CONCURRENCY.max, (v) => `${JSON.stringify(v)} is not a whole number from ${CODEX_CONCURRENCY.min} to ${CODEX_CONCURRENCY.max}`).nullish(),
+      planPriceUsd: z.preprocess(numeric, z.number({ error: (iss) => `${JSON.stringify(iss.input)} is not a price in USD per month` }).min(0, { error: (iss) => `${JSON.stringify(iss.input)} is not a price in USD per month` })).nullish(),
+    },
+    { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "must be an object like { name: plus-a, plan: plus }; set it with pulumi config set --path 'accounts[0].name' plus-a") },
+  ),
+);
+
 function readAccount(p: Problems, entry: unknown, i: number, seen: Set<string>): AccountSpec | null {
   const key = `accounts[${i}]`;
-  const obj: Record<string, unknown> | null =
-    typeof entry === "string" ? { name: entry } : entry && typeof entry === "object" && !Array.isArray(entry) ? (entry as Record<string, unknown>) : null;
-  if (!obj) {
-    p.add(key, "must be an object like { name: plus-a, plan: plus }; set it with pulumi config set --path 'accounts[0].name' plus-a");
+  const a = check(p, key, accountSchema, entry, "is not a known account setting; use name, plan, concurrency or planPriceUsd");
+  if (!a) return null;
+  if (seen.has(a.name)) {
+    p.add(`${key}.name`, `"${a.name}" is used by an earlier account; account names must be unique`);
     return null;
   }
-  for (const k of Object.keys(obj)) {
-    if (!ACCOUNT_KEYS.has(k)) p.add(`${key}.${k}`, `is not a known account setting; use name, plan, concurrency or planPriceUsd`);
-  }
-  const { name, plan, concurrency, planPriceUsd } = obj;
-  let ok = true;
-  if (typeof name !== "string" || !ACCOUNT_NAME.test(name)) {
-    p.add(`${key}.name`, `${JSON.stringify(name)} is not a valid account name; use lowercase letters, digits and dashes (1 to 32, starting with a letter or digit)`);
-    ok = false;
-  } else if (name === API_LANE_NAME) {
-    p.add(`${key}.name`, `"${API_LANE_NAME}" is reserved for the OpenAI API-key lane; choose another name`);
-    ok = false;
-  } else if (seen.has(name)) {
-    p.add(`${key}.name`, `"${name}" is used by an earlier account; account names must be unique`);
-    ok = false;
-  } else {
-    seen.add(name);
-  }
-  const planKey = typeof plan === "string" ? resolvePlanName(plan) : null;
-  if (plan !== undefined && plan !== null && !(planKey && (PLAN_NAMES as readonly string[]).includes(planKey.plan))) {
-    p.add(`${key}.plan`, `${JSON.stringify(plan)} is not a known plan; use one of ${PLAN_NAMES.join(", ")} (or leave it out and set planPriceUsd)`);
-    ok = false;
-  } else if (planKey?.deprecation) {
-    p.deprecated(`${key}.plan`, planKey.deprecation);
-  }
-  const conc = concurrency == null ? null : toInteger(concurrency);
-  // Same bounds as the gateway's config schema, so a bad value fails here and not at gateway start.
-  if (concurrency != null && (conc === null || conc < 1 || conc > MAX_CONCURRENCY)) {
-    p.add(`${key}.concurrency`, `${JSON.stringify(concurrency)} is not a whole number from 1 to ${MAX_CONCURRENCY}`);
-    ok = false;
-  }
-  const price = planPriceUsd == null ? null : toNumber(planPriceUsd);
-  if (planPriceUsd != null && (price === null || price < 0)) {
-    p.add(`${key}.planPriceUsd`, `${JSON.stringify(planPriceUsd)} is not a price in USD per month`);
-    ok = false;
-  }
-  if (!ok) return null;
-  return { name: name as string, plan: planKey?.plan ?? null, concurrency: conc, planPriceUsd: price };
+  seen.add(a.name);
+  const plan = a.plan == null ? null : resolvePlanName(a.plan);
+  if (plan?.deprecation) p.deprecated(`${key}.plan`, plan.deprecation);
+  return { name: a.name, plan: plan?.plan ?? null, concurrency: a.concurrency ?? null, planPriceUsd: a.planPriceUsd ?? null };
 }
 
 function readAccounts(p: Problems, raw: RawConfig): AccountSpec[] {

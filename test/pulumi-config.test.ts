@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadConfig } from "../gateway/config/load";
+import { codexLaneSchema } from "../gateway/config/schema";
 import { cidrProblem } from "../pulumi/cidr";
 import { caddyfile, publicHost } from "../pulumi/caddyfile";
 import { cloudInit, WAIT_FOR_DOCKER } from "../pulumi/cloud-init";
@@ -164,6 +165,23 @@ describe("stack config validation", () => {
     assert.deepEqual(problemsOf({ accounts: ["a", "b", "a"] }), [
       'codex-lanes:accounts[2].name: "a" is used by an earlier account; account names must be unique',
     ]);
+  });
+
+  test("an account passes exactly when the gateway would take it as a codex lane: one rule for names and concurrency", () => {
+    const names = ["a", "plus-a", "0pro", "a".repeat(32), "a".repeat(33), "-a", "a_b", "Plus", "", "ä", "a-", "a--b"];
+    const concurrencies = [1, 2, 64, 0, 65, -1, 1.5];
+    const cases = [...names.map((name) => ({ name })), ...concurrencies.map((concurrency) => ({ name: "a", concurrency }))];
+    for (const account of cases) {
+      const gateway = codexLaneSchema.safeParse({ type: "codex", ...account }).success;
+      let pulumi = true;
+      try {
+        validate({ accounts: [account] });
+      } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        pulumi = false;
+      }
+      assert.equal(pulumi, gateway, JSON.stringify(account));
+    }
   });
 
   test("the name of the API-key lane is reserved", () => {

@@ -5,9 +5,9 @@
 
 import { z } from "zod";
 import { knownPlanNames, PLAN_NAMES, resolvePlanName } from "../calc/plans";
+import { CODEX_CONCURRENCY, LANE_NAME } from "./rules";
 import { looksSecret } from "./secret-shape";
 
-export const LANE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const ALLOWED_PREFIX = "allowed here: ";
 
@@ -74,7 +74,7 @@ export const codexLaneSchema = strict({
   home: nonEmpty("a directory path").optional(),
   worker: strict({ url: httpUrl, tokenEnv: envName }).optional(),
   engine: z.enum(["app-server", "exec"], { error: 'must be "app-server" or "exec"' }).default("app-server"),
-  concurrency: int(1, 64).default(2),
+  concurrency: int(CODEX_CONCURRENCY.min, CODEX_CONCURRENCY.max).default(CODEX_CONCURRENCY.default),
   maxUsedPercent: num(1, 100).optional(),
   config: z
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: "must be a string, number or boolean" }), {
