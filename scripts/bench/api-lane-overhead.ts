@@ -1,7 +1,9 @@
 // Gateway overhead on the API-key lane (issue 3). The same chat completion is sent, in interleaved
 // rounds, straight to a fake OpenAI API on loopback ("direct"), through codex-lanes' API-key lane
 // ("codex-lanes"), through @portkey-ai/gateway routed to the same fake ("portkey"), and through a
-// bare node:http proxy of a few lines ("floor": what the extra hop costs in Node itself). Each
+// bare node:http proxy of a few lines ("floor": what the extra hop costs in Node itself), and the same
+// proxy on Hono without and with one SQLite row per request ("hono floor", "hono floor + row": what
+// the stack and a durable row cost before any of the gateway's own logic). Each
 // server runs in a process of its own; the load comes from this process over raw node:http
 // keep-alive. Added latency = a gateway's quantile minus direct's quantile over the same rounds.
 // CPU per request = the gateway process's utime+stime (/proc/<pid>/stat) over its rounds, divided
@@ -81,6 +83,10 @@ async function main(): Promise<void> {
     const floorChild = await forkTs<{ url: string }>(path.join(__dirname, "lib/floor-proxy-child.ts"), { BENCH_UPSTREAM: fake.info.baseUrl });
     children.push(floorChild.child);
     const floor = floorChild;
+    const honoFloor = await forkTs<{ url: string }>(path.join(__dirname, "lib/hono-floor-child.ts"), { BENCH_UPSTREAM: fake.info.baseUrl });
+    children.push(honoFloor.child);
+    const honoRow = await forkTs<{ url: string }>(path.join(__dirname, "lib/hono-floor-child.ts"), { BENCH_UPSTREAM: fake.info.baseUrl, BENCH_ROW: "1" });
+    children.push(honoRow.child);
     const portkey = await startPortkey();
     if (typeof portkey !== "string") children.push(portkey.child);
 
@@ -89,9 +95,13 @@ async function main(): Promise<void> {
       target("codex-lanes", `${gw.info.url}/v1/chat/completions`, { authorization: `Bearer ${gw.info.key}` }),
     ];
     targets.push(target("floor", `${floor.info.url}/v1/chat/completions`, {}));
+    targets.push(target("hono floor", `${honoFloor.info.url}/v1/chat/completions`, {}));
+    targets.push(target("hono floor + row", `${honoRow.info.url}/v1/chat/completions`, {}));
     const pids = new Map<string, number>([
       ["codex-lanes", gw.child.pid!],
       ["floor", floor.child.pid!],
+      ["hono floor", honoFloor.child.pid!],
+      ["hono floor + row", honoRow.child.pid!],
     ]);
     if (typeof portkey !== "string") {
       targets.push(
