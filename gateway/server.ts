@@ -24,6 +24,7 @@ const RESPONSE_DRAIN_MS = 2_000;
 export interface AdapterDeps {
   dataDir: string;
   turnTimeoutMs: number;
+  toolHoldMs?: number;
   rateLimitPollMs: number;
   log: Logger;
 }
@@ -70,7 +71,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       else registerSecret(lane.worker?.token);
     }
     const make = opts.makeAdapter ?? defaultAdapter;
-    const adapterDeps: AdapterDeps = { dataDir: config.dataDir, turnTimeoutMs: config.limits.turnTimeoutMs, rateLimitPollMs: config.rateLimitPollMs, log };
+    const hold = config.limits.toolHoldMs;
+    const adapterDeps: AdapterDeps = { dataDir: config.dataDir, turnTimeoutMs: config.limits.turnTimeoutMs, ...(hold === undefined ? {} : { toolHoldMs: hold }), rateLimitPollMs: config.rateLimitPollMs, log };
     for (const lane of lanes) adapters.set(lane.name, make(lane, adapterDeps));
     const cfg: Config = { ...config, lanes };
     const metrics = new RequestMetrics();

@@ -1,6 +1,8 @@
 // The default engine: one long-lived `codex app-server` per account, many turns over JSON-RPC.
 // Each request gets a fresh ephemeral thread: history is injected as real items, the last user
-// message starts the turn, text deltas stream back as they arrive.
+// message starts the turn, text deltas stream back as they arrive. A turn that ends asking for
+// client tools is held open for a short time (held-turns.ts); the follow-up with their results
+// continues it.
 
 import { mkdirSync } from "node:fs";
 import type { ChatRequest, RateLimitSnapshot, RateLimitWindow, ToolCall, TurnEvent, Usage } from "../chat/types";
@@ -9,6 +11,7 @@ import { codexBinary, codexVersion } from "./binary";
 import { Channel, nextOrStop } from "./channel";
 import { childEnv, configArgs } from "./hardening";
 import { ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";
+import { DEFAULT_TOOL_HOLD_MS, fingerprint, HeldTurns } from "./held-turns";
 import { historyItems, planOrError, type TurnPlan } from "./mapping";
 import type { JsonValue } from "./protocol/serde_json/JsonValue";
 import type { CodexErrorInfo, RateLimitSnapshot as WireRateLimits, RateLimitWindow as WireWindow, TokenUsageBreakdown, TurnError } from "./protocol/v2";
@@ -46,6 +49,7 @@ export class AppServerEngine implements CodexEngine {
   private modelsCache: { at: number; ids: string[] } | null = null;
   private lastStartAt = 0;
   private closed = false;
+  private readonly held: HeldTurns;
   private readonly cwd: string;
   private readonly turnsDir: string;
 
@@ -54,6 +58,7 @@ export class AppServerEngine implements CodexEngine {
     private readonly now: () => number = Date.now,
   ) {
     ({ cwd: this.cwd, turnsDir: this.turnsDir } = laneDirs(o.workDir));
+    this.held = new HeldTurns(o.toolHoldMs ?? DEFAULT_TOOL_HOLD_MS);
     // Codex refuses to start when CODEX_HOME does not exist (a fresh account before its first sign-in).
     mkdirSync(o.home, { recursive: true, mode: 0o700 });
   }
@@ -61,10 +66,12 @@ export class AppServerEngine implements CodexEngine {
   async *turn(req: ChatRequest, opts: { signal: AbortSignal }): AsyncIterable<TurnEvent> {
     const plan = planOrError(req);
     if ("type" in plan) return yield plan;
-    yield* plan.forced ? asForcedCall(this.planned(plan, opts), plan.forced) : this.planned(plan, opts);
+    const continued = this.held.enabled && !plan.input ? this.held.take(req) : null;
+    if (continued) return yield* this.continued(continued.turn.threadId, continued.turn.turnId, continued.results, plan, req, opts);
+    yield* plan.forced ? asForcedCall(this.planned(plan, req, opts), plan.forced) : this.planned(plan, req, opts);
   }
 
-  private async *planned(plan: TurnPlan, { signal }: { signal: AbortSignal }): AsyncGenerator<TurnEvent> {
+  private async *planned(plan: TurnPlan, req: ChatRequest, { signal }: { signal: AbortSignal }): AsyncGenerator<TurnEvent> {
     // The client's disconnect reaches every RPC of the turn, and so does the turn's deadline once the
     // model's turn runs. Neither says anything about the app-server, which other turns share: only an
     // RPC's own timeout does. Starting a turn has bounds of its own, so a slow start on a loaded
@@ -75,6 +82,7 @@ export class AppServerEngine implements CodexEngine {
     let files: TurnFiles | null = null;
     let client: RpcClient | null = null;
     let threadId: string | null = null;
+    const state = { held: false };
     try {
       files = writeTurnImages(this.turnsDir, plan.input?.images ?? []);
       client = await untilAborted(this.rpc(), signal);
@@ -100,17 +108,54 @@ export class AppServerEngine implements CodexEngine {
       );
       const until = this.now() + this.o.turnTimeoutMs;
       timer = setTimeout(() => deadline.abort(), this.o.turnTimeoutMs);
-      yield* this.follow(c, sink, t, started.turn.id, { stop, client: signal, until }, new Set(plan.tools.map((x) => x.name)));
+      yield* this.follow(c, sink, t, started.turn.id, { stop, client: signal, until }, new Set(plan.tools.map((x) => x.name)), this.holdFor(plan, req, state));
     } catch (err) {
       yield this.failure(err, client);
     } finally {
       clearTimeout(timer);
-      if (threadId) {
-        this.sinks.delete(threadId);
-        this.unsubscribe(client!, threadId);
-      }
+      if (threadId && !state.held) this.endThread(client!, threadId);
       files?.cleanup();
     }
+  }
+
+  /** The held turn goes on: Codex's pending tool calls get the follow-up's results, the model carries on. */
+  private async *continued(
+    threadId: string,
+    turnId: string,
+    results: Map<string, string>,
+    plan: TurnPlan,
+    req: ChatRequest,
+    { signal }: { signal: AbortSignal },
+  ): AsyncGenerator<TurnEvent> {
+    const t = this.sinks.get(threadId);
+    if (!t || t.client.isClosed) return yield* this.planned(plan, req, { signal }); // its app-server is going away
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.o.turnTimeoutMs);
+    const state = { held: false };
+    try {
+      this.held.answer(threadId, results);
+      const bounds = { stop: AbortSignal.any([signal, deadline.signal]), client: signal, until: this.now() + this.o.turnTimeoutMs };
+      yield* this.follow(t.client, t.sink, threadId, turnId, bounds, new Set(plan.tools.map((x) => x.name)), this.holdFor(plan, req, state));
+    } catch (err) {
+      yield this.failure(err, t.client);
+    } finally {
+      clearTimeout(timer);
+      if (!state.held) this.endThread(t.client, threadId);
+    }
+  }
+
+  /** How `follow` may hold this turn open when it ends asking for tools; null when it must not. */
+  private holdFor(plan: TurnPlan, req: ChatRequest, state: { held: boolean }): HoldContext | null {
+    // parallel_tool_calls:false hands over only the first call, so no follow-up can answer them all.
+    if (!this.held.enabled || plan.tools.length === 0 || req.parallelToolCalls === false) return null;
+    return { fingerprint: fingerprint(req), state };
+  }
+
+  /** The thread is done with: no more notifications, no unanswered calls. */
+  private endThread(client: RpcClient, threadId: string): void {
+    this.sinks.delete(threadId);
+    this.held.forget(threadId);
+    this.unsubscribe(client, threadId);
   }
 
   private async startThread(client: RpcClient, plan: TurnPlan, signal: AbortSignal): Promise<string> {
@@ -145,6 +190,7 @@ export class AppServerEngine implements CodexEngine {
     /** `stop`: the client's signal or the deadline; `client`: the client's alone; `until`: the deadline. */
     bounds: { stop: AbortSignal; client: AbortSignal; until: number },
     clientTools: ReadonlySet<string>,
+    hold: HoldContext | null,
   ): AsyncGenerator<TurnEvent> {
     let streamed = "";
     const calls: ToolCall[] = [];
@@ -190,9 +236,17 @@ export class AppServerEngine implements CodexEngine {
         }
         case "rawResponse/completed":
           if (note.params.turnId !== turnId || calls.length === 0) break;
-          // The model's response ended asking for client tools: hand them over and stop the turn.
-          // Its item/tool/call requests stay unanswered; an error answer would make the model go on.
-          void this.interrupt(client, threadId, turnId);
+          // The model's response ended asking for client tools: hand them over, and hold the turn
+          // for the follow-up or stop it. Its item/tool/call requests stay unanswered until then; an
+          // error answer would make the model go on.
+          if (hold) {
+            hold.state.held = true;
+            const turn = { threadId, turnId, calls, text: finalText ?? streamed, fingerprint: hold.fingerprint };
+            this.held.hold(turn, () => {
+              void this.interrupt(client, threadId, turnId);
+              this.endThread(client, threadId);
+            });
+          } else void this.interrupt(client, threadId, turnId);
           for (const call of calls) yield { type: "tool_call", call };
           yield { type: "message", text: finalText ?? streamed, finishReason: "tool_calls" };
           return yield { type: "usage", usage: note.params.usage ? toUsage(note.params.usage) : usage ?? ZERO_USAGE };
@@ -286,7 +340,11 @@ export class AppServerEngine implements CodexEngine {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     this.lastStartAt = this.now();
     const client = new RpcClient({
-      onServerRequest: (call) => (call.method === "item/tool/call" ? NO_REPLY : undefined),
+      onServerRequest: (call) => {
+        if (call.method !== "item/tool/call") return undefined;
+        const { threadId, callId } = call.params;
+        return this.held.enabled && this.sinks.has(threadId) ? this.held.answerFor(threadId, callId) : NO_REPLY;
+      },
       bin: codexBinary(),
       args: ["app-server", ...configArgs(this.o.config)],
       env: childEnv({ home: this.o.home, config: this.o.config, env: this.o.env }),
@@ -311,6 +369,7 @@ export class AppServerEngine implements CodexEngine {
 
   private onExit(client: RpcClient, stderrTail: string): void {
     if (this.client === client) this.client = null;
+    for (const [threadId, t] of this.sinks) if (t.client === client) this.held.releaseThread(threadId);
     for (const id of [...this.logins.keys()]) this.finishLogin(id, { success: false, error: "codex app-server exited during sign-in" });
     if (this.closed) return;
     const tail = stderrTail.trim().split("\n").slice(-3).join(" | ");
@@ -325,7 +384,10 @@ export class AppServerEngine implements CodexEngine {
       return;
     }
     const threadId = "threadId" in note.params ? note.params.threadId : undefined;
-    if (typeof threadId === "string") this.sinks.get(threadId)?.sink.push({ kind: "notification", note });
+    if (typeof threadId !== "string") return;
+    // A held turn that Codex ended by itself cannot be continued: its follow-up goes stateless.
+    if (note.method === "turn/completed") this.held.releaseThread(threadId);
+    this.sinks.get(threadId)?.sink.push({ kind: "notification", note });
   }
 
   // --- account, models, usage windows ------------------------------------------------------
@@ -419,6 +481,7 @@ export class AppServerEngine implements CodexEngine {
 
   async reload(): Promise<void> {
     this.modelsCache = null;
+    this.held.releaseAll();
     const client = this.client;
     this.client = null;
     await client?.kill();
@@ -426,11 +489,18 @@ export class AppServerEngine implements CodexEngine {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.held.releaseAll();
     if (this.pollTimer) clearInterval(this.pollTimer);
     // A process still starting would outlive the engine (and keep writing to CODEX_HOME).
     await this.starting?.then((c) => c.kill(), () => {});
     await this.client?.kill();
   }
+}
+
+/** Lets `follow` hold a turn that ends asking for tools; `state.held` tells the caller not to end its thread. */
+interface HoldContext {
+  fingerprint: string;
+  state: { held: boolean };
 }
 
 /** The reset of a usage window the latest snapshot shows as spent, when it is still ahead. */

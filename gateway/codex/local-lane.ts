@@ -15,6 +15,8 @@ import type { CodexEngine, EngineLog, LoginHandle } from "./types";
 export interface LocalLaneDeps {
   dataDir: string;
   turnTimeoutMs: number;
+  /** See EngineOptions.toolHoldMs. */
+  toolHoldMs?: number;
   rateLimitPollMs: number;
   log: EngineLog;
 }
@@ -28,6 +30,7 @@ export function createEngine(lane: CodexLaneConfig & { home: string }, deps: Loc
     config: lane.config,
     env: lane.env,
     turnTimeoutMs: deps.turnTimeoutMs,
+    ...(deps.toolHoldMs === undefined ? {} : { toolHoldMs: deps.toolHoldMs }),
     rateLimitPollMs: deps.rateLimitPollMs,
     log: deps.log,
   };

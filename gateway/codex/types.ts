@@ -19,6 +19,8 @@ export interface EngineOptions {
   config: Record<string, string | number | boolean>;
   env: Record<string, string>;
   turnTimeoutMs: number;
+  /** How long a turn that asked for client tools waits for their results (app-server); absent: DEFAULT_TOOL_HOLD_MS, 0: never. */
+  toolHoldMs?: number;
   rateLimitPollMs: number;
   log: EngineLog;
 }

@@ -149,6 +149,8 @@ export const configFileSchema = strict({
     // Multipart and binary bodies passed through to an API-key lane (files, audio, image edits). Streamed, never held in memory.
     maxUploadBytes: int(1024, 64 * GB).default(512 * MB),
     turnTimeoutMs: int(SECOND, HOUR).default(300_000),
+    // Absent: the app-server engine's default (gateway/codex/held-turns.ts). 0 never holds a turn.
+    toolHoldMs: int(0, HOUR).optional(),
   }).prefault({}),
   queue: strict({ maxWaiting: int(0, 100_000).default(256), maxWaitMs: int(0, HOUR).default(60_000) }).prefault({}),
   policy: strict({

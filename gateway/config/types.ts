@@ -68,6 +68,11 @@ export interface Config {
     maxUploadBytes: number;
     /** Deadline of one turn on one lane. */
     turnTimeoutMs: number;
+    /**
+     * How long a Codex turn that asked for client tools stays open for the follow-up with their
+     * results (app-server lanes in this process); absent: the engine's default, 0: never.
+     */
+    toolHoldMs?: number;
   };
   queue: {
     /** Requests that may wait for a lane slot, per lane. */

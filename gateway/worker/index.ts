@@ -14,7 +14,7 @@ export interface WorkerIO {
   env: NodeJS.ProcessEnv;
 }
 
-const USAGE = `usage: codex-lanes worker [--name NAME] [--home DIR] [--host HOST] [--port PORT] [--engine app-server|exec] [-c key=value ...]
+const USAGE = `usage: codex-lanes worker [--name NAME] [--home DIR] [--host HOST] [--port PORT] [--engine app-server|exec] [--turn-timeout-ms MS] [--tool-hold-ms MS] [-c key=value ...]
 The bearer token is read from CODEX_LANES_WORKER_TOKEN (never from the command line).`;
 
 export class WorkerUsageError extends Error {}
@@ -29,6 +29,7 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv) {
       port: { type: "string", default: env.CODEX_LANES_WORKER_PORT ?? "8790" },
       engine: { type: "string", default: "app-server" },
       "turn-timeout-ms": { type: "string", default: "300000" },
+      "tool-hold-ms": { type: "string" },
       "data-dir": { type: "string", default: path.join(os.tmpdir(), "codex-lanes-worker") },
       config: { type: "string", short: "c", multiple: true, default: [] },
     },
@@ -41,13 +42,15 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv) {
   if (values.engine !== "app-server" && values.engine !== "exec") throw new WorkerUsageError(`--engine must be app-server or exec (got "${values.engine}")`);
   const timeout = Number(values["turn-timeout-ms"]);
   if (!Number.isInteger(timeout) || timeout < 1000) throw new WorkerUsageError(`--turn-timeout-ms must be an integer of at least 1000`);
+  const hold = values["tool-hold-ms"] === undefined ? undefined : Number(values["tool-hold-ms"]);
+  if (hold !== undefined && (!Number.isInteger(hold) || hold < 0)) throw new WorkerUsageError(`--tool-hold-ms must be an integer of at least 0 (got "${values["tool-hold-ms"]}")`);
   const config: Record<string, string> = {};
   for (const kv of values.config as string[]) {
     const eq = kv.indexOf("=");
     if (eq < 1) throw new WorkerUsageError(`-c takes key=value (got "${kv}")`);
     config[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  return { name: values.name!, home: path.resolve(values.home!), host: values.host!, port, engine: values.engine as Engine, turnTimeoutMs: timeout, dataDir: values["data-dir"]!, config, token };
+  return { name: values.name!, home: path.resolve(values.home!), host: values.host!, port, engine: values.engine as Engine, turnTimeoutMs: timeout, ...(hold === undefined ? {} : { toolHoldMs: hold }), dataDir: values["data-dir"]!, config, token };
 }
 
 /** Starts the worker and resolves when it stops (SIGINT/SIGTERM). Returns the exit code. */
@@ -65,7 +68,7 @@ export async function runWorker(argv: string[], io: WorkerIO): Promise<number> {
   };
   const lane = new LocalCodexLane(
     { name: opts.name, type: "codex", home: opts.home, worker: null, engine: opts.engine, concurrency: 1, maxUsedPercent: null, config: opts.config, env: {}, models: null, planPriceUsd: null },
-    { dataDir: opts.dataDir, turnTimeoutMs: opts.turnTimeoutMs, rateLimitPollMs: 0, log },
+    { dataDir: opts.dataDir, turnTimeoutMs: opts.turnTimeoutMs, ...(opts.toolHoldMs === undefined ? {} : { toolHoldMs: opts.toolHoldMs }), rateLimitPollMs: 0, log },
   );
   const app = createWorkerApp({ lane, token: opts.token });
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });

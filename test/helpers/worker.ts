@@ -17,8 +17,9 @@ export interface TestWorker {
 
 const quiet = { info() {}, warn() {} };
 
-export async function startTestWorker(lane: CodexLaneConfig & { home: string }, opts: { dataDir: string; turnTimeoutMs?: number }): Promise<TestWorker> {
-  const inner = new LocalCodexLane({ ...lane, worker: null }, { dataDir: opts.dataDir, turnTimeoutMs: opts.turnTimeoutMs ?? 20_000, rateLimitPollMs: 0, log: quiet });
+export async function startTestWorker(lane: CodexLaneConfig & { home: string }, opts: { dataDir: string; turnTimeoutMs?: number; toolHoldMs?: number }): Promise<TestWorker> {
+  const hold = opts.toolHoldMs === undefined ? {} : { toolHoldMs: opts.toolHoldMs };
+  const inner = new LocalCodexLane({ ...lane, worker: null }, { dataDir: opts.dataDir, turnTimeoutMs: opts.turnTimeoutMs ?? 20_000, ...hold, rateLimitPollMs: 0, log: quiet });
   const token = `worker-token-${lane.name}-0123456789abcdef`;
   const server = serve({ fetch: createWorkerApp({ lane: inner, token }).fetch, hostname: "127.0.0.1", port: 0 });
   await new Promise((r) => server.once("listening", r));

@@ -1,0 +1,159 @@
+// A Codex turn that ends asking for client tools is held open; the follow-up that carries exactly
+// those calls' results continues it on the same thread instead of starting a new one. Asserted on
+// what a client sees (the same answers either way) and on what the fake backend receives (no new
+// WebSocket and no warm-up when the turn is continued; the call and its output in the model's input).
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import OpenAI from "openai";
+import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
+import type { ChatRequest } from "../gateway/chat/types";
+import { HeldTurns, fingerprint } from "../gateway/codex/held-turns";
+import { NO_REPLY } from "../gateway/codex/rpc";
+import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
+import { makeHome, type TestHome } from "./fakes/codex-run";
+import { codexLane, signedInLane, startTestGateway, testConfig, type TestGateway } from "./helpers/gateway";
+import { startTestWorker } from "./helpers/worker";
+
+const tool = (name: string, prop: string): ChatCompletionTool => ({
+  type: "function",
+  function: { name, description: `${name} tool`, parameters: { type: "object", properties: { [prop]: { type: "string" } }, required: [prop] } },
+});
+const WEATHER = tool("get_weather", "city");
+const TIME = tool("get_time", "zone");
+
+for (const mode of ["local", "worker"] as const)
+  describe(`held tool turns (${mode} lane)`, () => {
+    let chatgpt: FakeChatGPT;
+    const gws = new Map<string, { gw: TestGateway; client: OpenAI; acct: string }>();
+    const homes: TestHome[] = [];
+    const afters: (() => unknown)[] = [];
+
+    before(async () => {
+      chatgpt = await startFakeChatGPT();
+      // One gateway at the default hold, one that never holds, each on its own account.
+      for (const [name, hold] of [["held", undefined], ["stateless", 0]] as const) {
+        const home = makeHome(`held-${name}-`);
+        homes.push(home);
+        const lane = signedInLane(chatgpt, `${mode}-${name}`, home.dir);
+        let gwLane = lane;
+        if (mode === "worker") {
+          const data = makeHome(`held-worker-${name}-`);
+          homes.push(data);
+          const worker = await startTestWorker(lane, { dataDir: data.dir, ...(hold === undefined ? {} : { toolHoldMs: hold }) });
+          afters.push(() => worker.close());
+          gwLane = codexLane(lane.name, { worker: { url: worker.url, token: worker.token } }) as typeof lane;
+        }
+        const limits = { ...testConfig("", []).limits, ...(hold === undefined ? {} : { toolHoldMs: hold }) };
+        const gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes: [gwLane], config: { limits } });
+        gws.set(name, { gw, client: new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 }), acct: `acct-${mode}-${name}` });
+      }
+    });
+
+    after(async () => {
+      for (const f of afters.reverse()) await f();
+      await chatgpt?.close();
+      for (const h of homes) h.cleanup();
+    });
+
+    /** Sends the call, then the follow-up (optionally edited); returns the answer and what the follow-up cost upstream. */
+    async function roundTrip(which: "held" | "stateless", text: string, edit?: (m: ChatCompletionMessageParam[]) => ChatCompletionMessageParam[]) {
+      const { client, acct } = gws.get(which)!;
+      const tools = [WEATHER, TIME];
+      const messages: ChatCompletionMessageParam[] = [{ role: "system", content: "Use the tools." }, { role: "user", content: text }];
+      const first = await client.chat.completions.create({ model: "gpt-5.5", messages, tools });
+      const msg = first.choices[0]!.message;
+      assert.equal(first.choices[0]!.finish_reason, "tool_calls");
+      messages.push(msg, ...msg.tool_calls!.map((c, i) => ({ role: "tool" as const, tool_call_id: c.id, content: `result ${i}` })));
+      const before = { ...chatgpt.counters(), requests: chatgpt.requestsFor(acct).length };
+      const second = await client.chat.completions.create({ model: "gpt-5.5", messages: edit ? edit(messages) : messages, tools });
+      const now = chatgpt.counters();
+      const reqs = chatgpt.requestsFor(acct).slice(before.requests);
+      return {
+        calls: msg.tool_calls!,
+        answer: second.choices[0]!.message.content,
+        finish: second.choices[0]!.finish_reason,
+        webSockets: now.webSockets - before.webSockets,
+        warmups: now.warmups - before.warmups,
+        modelInput: reqs.at(-1)!.fullInput as Array<Record<string, unknown>>,
+        modelRequests: reqs.length,
+      };
+    }
+
+    test("the follow-up with exactly the calls' results continues the held turn: the same answer, no new thread", async () => {
+      const held = await roundTrip("held", "weather please");
+      const stateless = await roundTrip("stateless", "weather please");
+      assert.equal(held.answer, "tool results: result 0");
+      assert.equal(held.answer, stateless.answer, "continuing answers as the stateless path does");
+      assert.equal(held.finish, "stop");
+      assert.equal(held.modelRequests, 1, "one model request for the follow-up");
+      assert.deepEqual([held.webSockets, held.warmups], [0, 0], "no new connection, no warm-up: the held thread went on");
+      assert.deepEqual([stateless.webSockets, stateless.warmups], [1, 1], "the stateless follow-up paid a new thread");
+      const tail = held.modelInput.slice(-2);
+      assert.deepEqual(tail.map((i) => i.type), ["function_call", "function_call_output"]);
+      assert.equal(tail[0]!.call_id, held.calls[0]!.id);
+      assert.equal(tail[1]!.call_id, held.calls[0]!.id);
+      assert.equal(tail[1]!.output, "result 0", "the client's result reached the model");
+    });
+
+    test("parallel calls: the follow-up with both results continues the turn", async () => {
+      const held = await roundTrip("held", "PARALLEL weather and time");
+      assert.equal(held.calls.length, 2);
+      assert.equal(held.answer, "tool results: result 0 | result 1");
+      assert.deepEqual([held.webSockets, held.warmups], [0, 0]);
+    });
+
+    test("a follow-up that is not exactly the held conversation goes stateless, and answers", async () => {
+      const editedUser = await roundTrip("held", "weather in Rome", (m) => m.map((x) => (x.role === "user" ? { ...x, content: "weather in Oslo" } : x)));
+      assert.equal(editedUser.answer, "tool results: result 0");
+      assert.deepEqual([editedUser.webSockets, editedUser.warmups], [1, 1], "an edited user message is not the held turn's conversation");
+      const oneCall = await roundTrip("held", "PARALLEL weather and time", (m) =>
+        m.slice(0, -1).map((x) => (x.role === "assistant" && x.tool_calls ? { ...x, tool_calls: x.tool_calls.slice(0, 1) } : x)),
+      );
+      assert.equal(oneCall.answer, "tool results: result 0");
+      assert.equal(oneCall.warmups, 1, "a follow-up that drops one of the held calls starts afresh");
+      const editedResultText = await roundTrip("held", "weather again", (m) => m.map((x) => (x.role === "assistant" ? { ...x, content: "I changed this" } : x)));
+      assert.equal(editedResultText.warmups, 1, "an edited assistant message is not what the model wrote");
+    });
+  });
+
+describe("HeldTurns", () => {
+  const req = (messages: ChatRequest["messages"]): ChatRequest => ({ model: "m", messages, stream: false, includeUsage: false, tools: [{ name: "f", description: "", parameters: {}, strict: false }] });
+  const user = { role: "user" as const, content: [{ type: "text" as const, text: "hi" }] };
+  const call = { id: "call_1", name: "f", arguments: "{}" };
+  const followUp = req([user, { role: "assistant", content: [], toolCalls: [call] }, { role: "tool", toolCallId: "call_1", content: [{ type: "text", text: "42" }] }]);
+
+  test("a hold nobody takes is released when its time runs out, and Codex's pending call is left unanswered", async (t) => {
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    const turns = new HeldTurns(1_000);
+    let released = 0;
+    const pending = turns.answerFor("th", "call_1");
+    turns.hold({ threadId: "th", turnId: "tu", calls: [call], text: "", fingerprint: fingerprint(req([user])) }, () => released++);
+    t.mock.timers.tick(999);
+    assert.equal(released, 0);
+    t.mock.timers.tick(1);
+    assert.equal(released, 1);
+    assert.equal(await pending, NO_REPLY);
+    assert.equal(turns.take(followUp), null, "a released hold cannot be continued");
+  });
+
+  test("a taken hold answers Codex's call with the client's result, whichever comes first", async () => {
+    const turns = new HeldTurns(60_000);
+    turns.hold({ threadId: "th", turnId: "tu", calls: [call], text: "", fingerprint: fingerprint(req([user])) }, () => assert.fail("released"));
+    const taken = turns.take(followUp)!;
+    assert.ok(taken);
+    turns.answer("th", taken.results); // before Codex's item/tool/call arrived
+    assert.deepEqual(await turns.answerFor("th", "call_1"), { contentItems: [{ type: "inputText", text: "42" }], success: true });
+    assert.equal(turns.take(followUp), null, "a hold is continued once");
+  });
+
+  test("a follow-up with other tools or another model is not the held turn's", () => {
+    const turns = new HeldTurns(60_000);
+    turns.hold({ threadId: "th", turnId: "tu", calls: [call], text: "", fingerprint: fingerprint(req([user])) }, () => {});
+    assert.equal(turns.take({ ...followUp, model: "other" }), null);
+    assert.equal(turns.take({ ...followUp, tools: [{ name: "g", description: "", parameters: {}, strict: false }] }), null);
+    assert.ok(turns.take(followUp));
+    turns.releaseAll();
+  });
+});
+
