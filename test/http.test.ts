@@ -54,7 +54,21 @@ test("a revoked key stops working within a moment (the gateway trusts a verified
   assert.equal(status, 401);
 });
 
+/** A JSON schema whose objects nest `levels` deep. */
+function nestedSchema(levels: number): Record<string, unknown> {
+  let s: Record<string, unknown> = { type: "string" };
+  for (let i = 1; i < levels; i++) s = { type: "object", properties: { a: s } };
+  return s;
+}
+
 const BAD_BODIES: [string, unknown, string | null][] = [
+  ["a lone surrogate in a message", { model: "gpt-test", messages: [{ role: "user", content: "x\ud800y" }] }, "messages[0].content"],
+  ["a lone low surrogate in a text part", { model: "gpt-test", messages: [{ role: "user", content: [{ type: "text", text: "\udfffx" }] }] }, "messages[0].content[0].text"],
+  ["a lone surrogate in a system message", { model: "gpt-test", messages: [{ role: "system", content: "be\ud83d" }, { role: "user", content: "x" }] }, "messages[0].content"],
+  ["a lone surrogate in a schema key", { ...hi, tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { "k\ud800": { type: "string" } } } } }] }, "tools[0].function.parameters.properties"],
+  ["a response schema nested past the limit", { ...hi, response_format: { type: "json_schema", json_schema: { name: "deep", schema: nestedSchema(70) } } }, "response_format.json_schema.schema.properties.a.properties"],
+  ["tool parameters nested past the limit", { ...hi, tools: [{ type: "function", function: { name: "f", parameters: nestedSchema(70) } }] }, "tools[0].function.parameters.properties.a"],
+
   ["missing messages", { model: "gpt-test" }, "messages"],
   ["empty messages", { model: "gpt-test", messages: [] }, "messages"],
   ["missing model", { messages: [{ role: "user", content: "x" }] }, "model"],

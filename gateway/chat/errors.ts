@@ -1,6 +1,7 @@
 // The chat folder's one error type, and zod issues turned into one message naming one field.
 
 import type { z } from "zod";
+import { checkWellFormed } from "./wellformed";
 
 /** A client mistake in the body. `param` is the field path, e.g. `messages[0].content[1].image_url`. */
 export class ChatValidationError extends Error {
@@ -47,7 +48,7 @@ function unionMessage(issue: Issue): string {
   return last === "content" ? "expected a string or an array of content parts" : "value has the wrong type";
 }
 
-function joinPath(prefix: string, path: readonly PropertyKey[]): string {
+export function joinPath(prefix: string, path: readonly PropertyKey[]): string {
   let out = prefix;
   for (const seg of path) {
     if (typeof seg === "number") out += `[${seg}]`;
@@ -61,6 +62,7 @@ export function parseBody<T>(raw: unknown, schema: z.ZodType<T>, refuse: (obj: R
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ChatValidationError("The request body must be a JSON object.", null, "invalid_body");
   }
+  checkWellFormed(raw);
   refuse(raw as Record<string, unknown>);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw toValidationError(parsed.error.issues);
