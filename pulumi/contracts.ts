@@ -41,3 +41,10 @@ export const CADDY_MEMORY_MB = 256;
 export const WORKER_PIDS_LIMIT = 512;
 export const GATEWAY_PIDS_LIMIT = 256;
 export const CADDY_PIDS_LIMIT = 128;
+/**
+ * Open files of a worker (soft = hard). The app-server keeps a thread's connections open for about a
+ * minute after its turn; at the most turns a 2-vCPU host runs (~30/s, scripts/bench/capacity.ts) that
+ * is ~1,800 threads x ~2.7 files + ~60 of its own, ~5,000. 16384 leaves 3x headroom, and is explicit
+ * because Docker 25+ starts containers with a soft limit of 1024.
+ */
+export const WORKER_NOFILE = 16384;

@@ -270,6 +270,9 @@ describe("workers", () => {
       const limit = pids.filter((p) => p.dependencies.includes(c.urn));
       assert.equal(limit.length, 1, `${c.name} has no pids limit`);
       assert.equal(limit[0].inputs.create, `docker update --pids-limit ${pidsLimit} ${c.inputs.name} >/dev/null`);
+      // Workers keep a thread's connections for a minute after its turn: their open-file limit is set.
+      const nofile = c.inputs.name.startsWith("codex-lanes-worker-") ? [{ name: "nofile", soft: 16384, hard: 16384 }] : undefined;
+      assert.deepEqual(c.inputs.ulimits, nofile, c.name);
     }
   });
 });

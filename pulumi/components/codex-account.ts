@@ -8,6 +8,7 @@ import * as random from "@pulumi/random";
 import {
   HEALTHCHECK_SCRIPT,
   WORKER_CODEX_HOME,
+  WORKER_NOFILE,
   WORKER_PIDS_LIMIT,
   WORKER_PORT,
   workerAlias,
@@ -68,6 +69,7 @@ export class CodexAccount extends pulumi.ComponentResource {
         restart: "unless-stopped",
         // No `init`: the image's entrypoint is tini already.
         ...hardened({ memoryMb: args.memoryMb }),
+        ulimits: [{ name: "nofile", soft: WORKER_NOFILE, hard: WORKER_NOFILE }],
         envs: [pulumi.interpolate`CODEX_LANES_WORKER_TOKEN=${this.token}`, `CODEX_HOME=${WORKER_CODEX_HOME}`],
         volumes: [{ volumeName: this.home.name, containerPath: WORKER_CODEX_HOME }],
         networksAdvanced: [{ name: args.network, aliases: [workerAlias(args.account)] }],
