@@ -64,13 +64,14 @@ for (const engine of ENGINES) {
     /** Runs one chat and returns the one model request it made, and the warm-ups it cost. */
     async function send(req: ChatRequest): Promise<{ req: ModelRequest; warmups: number; events: TurnEvent[] }> {
       const before = fake.requestsFor(acct).length;
-      const warm = fake.counters().warmups;
       const events: TurnEvent[] = [];
       for await (const ev of lane.turn(req, { signal: new AbortController().signal })) events.push(ev);
       assert.equal(events.at(-1)?.type, "usage", `the turn answered: ${JSON.stringify(events.at(-1))}`);
       const reqs = fake.requestsFor(acct).slice(before);
       assert.equal(reqs.length, 1, "one model request per chat");
-      return { req: reqs[0]!, warmups: fake.counters().warmups - warm, events };
+      // Warm-ups of the thread that served this request (a ready thread for the next one may warm up meanwhile).
+      const thread = reqs[0]!.headers["thread-id"];
+      return { req: reqs[0]!, warmups: fake.warmupThreads.filter((t) => t === thread).length, events };
     }
 
     test("a two-message chat reaches the model as the client wrote it: its system text as the instructions, its message, no Codex tools but apply_patch", async () => {

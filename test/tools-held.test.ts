@@ -1,7 +1,8 @@
 // A Codex turn that ends asking for client tools is held open; the follow-up that carries exactly
 // those calls' results continues it on the same thread instead of starting a new one. Asserted on
-// what a client sees (the same answers either way) and on what the fake backend receives (no new
-// WebSocket and no warm-up when the turn is continued; the call and its output in the model's input).
+// what a client sees (the same answers either way) and on what the fake backend receives (the
+// follow-up's model request on the very thread that asked for the calls, with the call and its
+// output in the model's input).
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -65,16 +66,16 @@ for (const mode of ["local", "worker"] as const)
       const msg = first.choices[0]!.message;
       assert.equal(first.choices[0]!.finish_reason, "tool_calls");
       messages.push(msg, ...msg.tool_calls!.map((c, i) => ({ role: "tool" as const, tool_call_id: c.id, content: `result ${i}` })));
-      const before = { ...chatgpt.counters(), requests: chatgpt.requestsFor(acct).length };
+      const callThread = chatgpt.requestsFor(acct).at(-1)!.headers["thread-id"];
+      const before = chatgpt.requestsFor(acct).length;
       const second = await client.chat.completions.create({ model: "gpt-5.5", messages: edit ? edit(messages) : messages, tools });
-      const now = chatgpt.counters();
-      const reqs = chatgpt.requestsFor(acct).slice(before.requests);
+      const reqs = chatgpt.requestsFor(acct).slice(before);
       return {
         calls: msg.tool_calls!,
         answer: second.choices[0]!.message.content,
         finish: second.choices[0]!.finish_reason,
-        webSockets: now.webSockets - before.webSockets,
-        warmups: now.warmups - before.warmups,
+        /** The follow-up's model request went out on the thread (and WebSocket) that asked for the calls. */
+        sameThread: reqs.at(-1)!.headers["thread-id"] === callThread,
         modelInput: reqs.at(-1)!.fullInput as Array<Record<string, unknown>>,
         modelRequests: reqs.length,
       };
@@ -87,8 +88,8 @@ for (const mode of ["local", "worker"] as const)
       assert.equal(held.answer, stateless.answer, "continuing answers as the stateless path does");
       assert.equal(held.finish, "stop");
       assert.equal(held.modelRequests, 1, "one model request for the follow-up");
-      assert.deepEqual([held.webSockets, held.warmups], [0, 0], "no new connection, no warm-up: the held thread went on");
-      assert.deepEqual([stateless.webSockets, stateless.warmups], [1, 1], "the stateless follow-up paid a new thread");
+      assert.equal(held.sameThread, true, "the held thread went on: no new thread, connection or warm-up");
+      assert.equal(stateless.sameThread, false, "the stateless follow-up ran on another thread");
       const tail = held.modelInput.slice(-2);
       assert.deepEqual(tail.map((i) => i.type), ["function_call", "function_call_output"]);
       assert.equal(tail[0]!.call_id, held.calls[0]!.id);
@@ -100,20 +101,20 @@ for (const mode of ["local", "worker"] as const)
       const held = await roundTrip("held", "PARALLEL weather and time");
       assert.equal(held.calls.length, 2);
       assert.equal(held.answer, "tool results: result 0 | result 1");
-      assert.deepEqual([held.webSockets, held.warmups], [0, 0]);
+      assert.equal(held.sameThread, true);
     });
 
     test("a follow-up that is not exactly the held conversation goes stateless, and answers", async () => {
       const editedUser = await roundTrip("held", "weather in Rome", (m) => m.map((x) => (x.role === "user" ? { ...x, content: "weather in Oslo" } : x)));
       assert.equal(editedUser.answer, "tool results: result 0");
-      assert.deepEqual([editedUser.webSockets, editedUser.warmups], [1, 1], "an edited user message is not the held turn's conversation");
+      assert.equal(editedUser.sameThread, false, "an edited user message is not the held turn's conversation");
       const oneCall = await roundTrip("held", "PARALLEL weather and time", (m) =>
         m.slice(0, -1).map((x) => (x.role === "assistant" && x.tool_calls ? { ...x, tool_calls: x.tool_calls.slice(0, 1) } : x)),
       );
       assert.equal(oneCall.answer, "tool results: result 0");
-      assert.equal(oneCall.warmups, 1, "a follow-up that drops one of the held calls starts afresh");
+      assert.equal(oneCall.sameThread, false, "a follow-up that drops one of the held calls starts afresh");
       const editedResultText = await roundTrip("held", "weather again", (m) => m.map((x) => (x.role === "assistant" ? { ...x, content: "I changed this" } : x)));
-      assert.equal(editedResultText.warmups, 1, "an edited assistant message is not what the model wrote");
+      assert.equal(editedResultText.sameThread, false, "an edited assistant message is not what the model wrote");
     });
   });
 

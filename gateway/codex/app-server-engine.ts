@@ -14,8 +14,9 @@ import { ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images"
 import { DEFAULT_TOOL_HOLD_MS, fingerprint, HeldTurns } from "./held-turns";
 import { historyItems, planOrError, type TurnPlan } from "./mapping";
 import type { JsonValue } from "./protocol/serde_json/JsonValue";
-import type { CodexErrorInfo, RateLimitSnapshot as WireRateLimits, RateLimitWindow as WireWindow, TokenUsageBreakdown, TurnError } from "./protocol/v2";
+import type { CodexErrorInfo, RateLimitSnapshot as WireRateLimits, RateLimitWindow as WireWindow, ThreadStartParams, TokenUsageBreakdown, TurnError } from "./protocol/v2";
 import { NO_REPLY, RpcAbortedError, RpcClient, RpcClosedError, RpcTimeoutError } from "./rpc";
+import { ThreadPool } from "./thread-pool";
 import { asForcedCall, dynamicTools } from "./tools";
 import type { AccountInfo, CodexEngine, EngineOptions, LoginHandle } from "./types";
 import { responseItemsJson, type Notification } from "./wire";
@@ -33,6 +34,9 @@ const START_RPC_TIMEOUT_MS = 15_000;
 /** Least time between two app-server starts, so a crash loop does not spin. */
 const RESTART_DELAY_MS = 1_000;
 const MODELS_TTL_MS = 5 * 60_000;
+/** Threads started ahead of the requests like the last ones (thread-pool.ts), and how long one may wait. */
+const READY_THREADS = 2;
+const READY_MAX_IDLE_MS = 60_000;
 
 const ZERO_USAGE: Usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 };
 
@@ -50,6 +54,7 @@ export class AppServerEngine implements CodexEngine {
   private lastStartAt = 0;
   private closed = false;
   private readonly held: HeldTurns;
+  private readonly pool: ThreadPool<RpcClient, ThreadStartParams>;
   private readonly cwd: string;
   private readonly turnsDir: string;
 
@@ -59,6 +64,13 @@ export class AppServerEngine implements CodexEngine {
   ) {
     ({ cwd: this.cwd, turnsDir: this.turnsDir } = laneDirs(o.workDir));
     this.held = new HeldTurns(o.toolHoldMs ?? DEFAULT_TOOL_HOLD_MS);
+    this.pool = new ThreadPool({
+      size: o.readyThreads ?? READY_THREADS,
+      maxIdleMs: READY_MAX_IDLE_MS,
+      now,
+      start: async (client, params) => (await client.request("thread/start", params, { timeoutMs: START_RPC_TIMEOUT_MS })).thread.id,
+      discard: (client, threadId) => this.unsubscribe(client, threadId),
+    });
     // Codex refuses to start when CODEX_HOME does not exist (a fresh account before its first sign-in).
     mkdirSync(o.home, { recursive: true, mode: 0o700 });
   }
@@ -87,7 +99,7 @@ export class AppServerEngine implements CodexEngine {
       files = writeTurnImages(this.turnsDir, plan.input?.images ?? []);
       client = await untilAborted(this.rpc(), signal);
       const c = client;
-      const t = await this.startThread(c, plan, signal);
+      const { id: t } = await this.startThread(c, plan, signal);
       threadId = t;
       const sink = new Channel<ThreadSignal>();
       this.sinks.set(t, { sink, client: c });
@@ -158,23 +170,24 @@ export class AppServerEngine implements CodexEngine {
     this.unsubscribe(client, threadId);
   }
 
-  private async startThread(client: RpcClient, plan: TurnPlan, signal: AbortSignal): Promise<string> {
-    const res = await client.request(
-      "thread/start",
-      {
-        model: plan.model,
-        cwd: this.cwd,
-        approvalPolicy: "never",
-        sandbox: "read-only",
-        ephemeral: true,
-        baseInstructions: plan.instructions,
-        // Raw events say when the model's response ended, so its tool calls can go to the client.
-        ...(plan.tools.length > 0 ? { dynamicTools: dynamicTools(plan.tools), experimentalRawEvents: true } : {}),
-      },
+  /** A thread started ahead for a request like this one (its handshake and warm-up already paid), or a new one. */
+  private async startThread(client: RpcClient, plan: TurnPlan, signal: AbortSignal): Promise<{ id: string; pooled: boolean }> {
+    const params: ThreadStartParams = {
+      model: plan.model,
+      cwd: this.cwd,
+      approvalPolicy: "never",
+      sandbox: "read-only",
+      ephemeral: true,
+      baseInstructions: plan.instructions,
+      // Raw events say when the model's response ended, so its tool calls can go to the client.
+      ...(plan.tools.length > 0 ? { dynamicTools: dynamicTools(plan.tools), experimentalRawEvents: true } : {}),
+    };
+    const { threadId, pooled } = await this.pool.take(client, params, async () => {
       // A thread made after the client left is let go as soon as its id is known.
-      { timeoutMs: START_RPC_TIMEOUT_MS, signal, onLate: (r) => this.unsubscribe(client, r.thread.id) },
-    );
-    return res.thread.id;
+      const res = await client.request("thread/start", params, { timeoutMs: START_RPC_TIMEOUT_MS, signal, onLate: (r) => this.unsubscribe(client, r.thread.id) });
+      return res.thread.id;
+    });
+    return { id: threadId, pooled };
   }
 
   private unsubscribe(client: RpcClient, threadId: string): void {
@@ -369,6 +382,7 @@ export class AppServerEngine implements CodexEngine {
 
   private onExit(client: RpcClient, stderrTail: string): void {
     if (this.client === client) this.client = null;
+    this.pool.clear();
     for (const [threadId, t] of this.sinks) if (t.client === client) this.held.releaseThread(threadId);
     for (const id of [...this.logins.keys()]) this.finishLogin(id, { success: false, error: "codex app-server exited during sign-in" });
     if (this.closed) return;
@@ -419,7 +433,9 @@ export class AppServerEngine implements CodexEngine {
     if (res.type !== "chatgptDeviceCode") throw new Error(`codex answered a device-code sign-in with a ${res.type} one`);
     const done = new Promise<{ success: boolean; error: string | null }>((resolve) => this.logins.set(res.loginId, resolve));
     void done.then((r) => {
-      if (r.success) this.modelsCache = null;
+      if (!r.success) return;
+      this.modelsCache = null;
+      this.pool.clear(); // threads started before the sign-in hold the old one
     });
     return {
       verificationUrl: res.verificationUrl,
@@ -440,6 +456,8 @@ export class AppServerEngine implements CodexEngine {
 
   async logout(): Promise<void> {
     const client = await this.rpc();
+    // A thread started while signed in keeps serving after account/logout: none may be left.
+    this.pool.clear();
     await client.request("account/logout", undefined);
     this.modelsCache = null;
   }
@@ -481,6 +499,7 @@ export class AppServerEngine implements CodexEngine {
 
   async reload(): Promise<void> {
     this.modelsCache = null;
+    this.pool.clear();
     this.held.releaseAll();
     const client = this.client;
     this.client = null;
@@ -489,6 +508,7 @@ export class AppServerEngine implements CodexEngine {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.pool.clear();
     this.held.releaseAll();
     if (this.pollTimer) clearInterval(this.pollTimer);
     // A process still starting would outlive the engine (and keep writing to CODEX_HOME).

@@ -17,6 +17,8 @@ export interface LocalLaneDeps {
   turnTimeoutMs: number;
   /** See EngineOptions.toolHoldMs. */
   toolHoldMs?: number;
+  /** Threads the app-server engine keeps started ahead of requests (EngineOptions.readyThreads). */
+  readyThreads?: number;
   rateLimitPollMs: number;
   log: EngineLog;
 }
@@ -31,6 +33,7 @@ export function createEngine(lane: CodexLaneConfig & { home: string }, deps: Loc
     env: lane.env,
     turnTimeoutMs: deps.turnTimeoutMs,
     ...(deps.toolHoldMs === undefined ? {} : { toolHoldMs: deps.toolHoldMs }),
+    ...(deps.readyThreads === undefined ? {} : { readyThreads: deps.readyThreads }),
     rateLimitPollMs: deps.rateLimitPollMs,
     log: deps.log,
   };

@@ -23,6 +23,8 @@ export interface EngineOptions {
   toolHoldMs?: number;
   rateLimitPollMs: number;
   log: EngineLog;
+  /** App-server engine: threads kept started ahead of requests (default 2; 0 starts each on demand). */
+  readyThreads?: number;
 }
 
 export interface AccountInfo {

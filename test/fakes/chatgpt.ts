@@ -115,6 +115,10 @@ export interface FakeChatGPT {
   requests: ModelRequest[];
   /** Counts since start: prewarm `generate:false` requests and Responses WebSocket connections. */
   counters(): { warmups: number; webSockets: number };
+  /** The `thread-id` of each warm-up, in the order they arrived. */
+  warmupThreads: string[];
+  /** Closes every open Responses WebSocket, as a backend does with idle ones; returns how many. */
+  dropWebSockets(): number;
   requestsFor(accountId: string): ModelRequest[];
   /** Every HTTP request seen (method, path, account), including background calls. */
   calls: HttpCall[];
@@ -149,7 +153,7 @@ export async function startFakeChatGPT(opts: FakeChatGPTOptions = {}): Promise<F
   oauth.autoApprove = opts.deviceAutoApprove;
   const requests: ModelRequest[] = [];
   const calls: HttpCall[] = [];
-  const ctx: Ctx = { accounts, oauth, requests, calls, origin: () => origin, closed: false, webSocket: !opts.disableWebSocket, conversations: new Map(), warmups: 0, webSockets: 0 };
+  const ctx: Ctx = { accounts, oauth, requests, calls, origin: () => origin, closed: false, webSocket: !opts.disableWebSocket, conversations: new Map(), warmups: 0, webSockets: 0, warmupThreads: [] };
 
   const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     handleHttp(ctx, req, res).catch((err: unknown) => {
@@ -200,6 +204,12 @@ export async function startFakeChatGPT(opts: FakeChatGPTOptions = {}): Promise<F
     },
     requests,
     counters: () => ({ warmups: ctx.warmups, webSockets: ctx.webSockets }),
+    warmupThreads: ctx.warmupThreads,
+    dropWebSockets: () => {
+      const open = [...wss.clients];
+      for (const ws of open) ws.close(1001, 'idle');
+      return open.length;
+    },
     requestsFor: (accountId) => requests.filter((r) => r.accountId === accountId),
     calls,
     oauthLog: oauth.log,
@@ -233,6 +243,7 @@ interface Ctx {
   conversations: Map<string, unknown[]>;
   warmups: number;
   webSockets: number;
+  warmupThreads: string[];
 }
 
 function authJsonText(accounts: AccountStore, accountId: string, opts: WriteAuthOptions): string {
@@ -463,6 +474,7 @@ async function answerWs(ctx: Ctx, ws: WebSocket, account: FakeAccount, headers: 
   // created/completed pair back, with no output.
   if (msg.generate === false) {
     ctx.warmups++;
+    ctx.warmupThreads.push(headers['thread-id'] ?? '');
     const id = newId('resp');
     ctx.conversations.set(id, resolveInput(ctx, msg));
     send({ type: 'response.created', response: { id, object: 'response', status: 'in_progress' } });

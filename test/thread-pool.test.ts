@@ -1,0 +1,195 @@
+// Threads started ahead of requests (gateway/codex/thread-pool.ts), with the real pinned Codex
+// binary against the fake ChatGPT backend. A lane with the pool and a lane without it get the same
+// requests: the answers and what the backend receives must be the same, and with the pool a request
+// like the previous one must find its thread's warm-up already done when it arrives.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { ChatMessage, ChatRequest, TurnEvent } from "../gateway/chat/types";
+import { LocalCodexLane } from "../gateway/codex/local-lane";
+import { startFakeChatGPT, type FakeChatGPT, type ModelRequest } from "./fakes/chatgpt";
+import { makeHome, type TestHome } from "./fakes/codex-run";
+
+const quiet = { info() {}, warn() {} };
+
+function chat(system: string, text: string): ChatRequest {
+  const messages: ChatMessage[] = [
+    { role: "system", content: [{ type: "text", text: system }] },
+    { role: "user", content: [{ type: "text", text }] },
+  ];
+  return { model: "gpt-5.5", messages, stream: true, includeUsage: true };
+}
+
+async function run(lane: LocalCodexLane, req: ChatRequest): Promise<TurnEvent[]> {
+  const events: TurnEvent[] = [];
+  for await (const ev of lane.turn(req, { signal: new AbortController().signal })) events.push(ev);
+  return events;
+}
+
+function answer(events: TurnEvent[]): string {
+  const msg = events.find((e) => e.type === "message");
+  assert.ok(msg?.type === "message", `expected an answer, got ${JSON.stringify(events)}`);
+  return msg.text;
+}
+
+const PER_THREAD = new Set(["id", "turn_id", "create_time"]);
+
+/**
+ * What the model is shown, without what differs from one thread or lane to another by nature: ids,
+ * times, and the lane's own directories (each test lane has its own home and working directory).
+ */
+function seen(r: ModelRequest, dirs: Record<string, string>): unknown {
+  const strip = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(strip) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([k]) => !PER_THREAD.has(k)).map(([k, x]) => [k, strip(x)])) : v;
+  const { model, instructions, tools, tool_choice, reasoning, text } = r.body as Record<string, unknown>;
+  let json = JSON.stringify({ model, instructions, tools, tool_choice, reasoning, text, input: strip(r.fullInput), instructionsText: r.instructionsText });
+  for (const [name, dir] of Object.entries(dirs)) json = json.split(dir).join(`<${name}>`);
+  return JSON.parse(json);
+}
+
+describe("threads started ahead of requests (app-server engine)", () => {
+  let fake: FakeChatGPT;
+  const dirs: TestHome[] = [];
+  const lanes: LocalCodexLane[] = [];
+
+  const laneDirs = new Map<LocalCodexLane, Record<string, string>>();
+
+  function lane(name: string, readyThreads: number): LocalCodexLane {
+    const home = makeHome(`pool-${name}-`);
+    const data = makeHome(`pool-data-${name}-`);
+    dirs.push(home, data);
+    fake.addAccount({ accountId: `acct-${name}`, email: `${name}@example.com`, plan: "plus" });
+    fake.writeAuth(home.dir, `acct-${name}`);
+    const l = new LocalCodexLane(
+      { name, type: "codex", home: home.dir, worker: null, engine: "app-server", concurrency: 2, maxUsedPercent: null, config: fake.codexConfig(), env: fake.codexEnv(), models: null, planPriceUsd: null },
+      { dataDir: data.dir, turnTimeoutMs: 30_000, rateLimitPollMs: 0, log: quiet, readyThreads },
+    );
+    lanes.push(l);
+    laneDirs.set(l, { home: home.dir, data: data.dir, lane: `/work/${name}/` });
+    return l;
+  }
+
+  /**
+   * Waits (bounded) for the event the pool promises: a thread started after that request was sent
+   * has done its warm-up and is not serving anything.
+   */
+  async function readyThreadWarmed(since: { sentAt: number }, count = 1): Promise<void> {
+    for (let i = 0; i < 800; i++) {
+      const used = new Set(fake.requests.map((r) => r.headers["thread-id"]));
+      if (fake.warmupThreads.slice(since.sentAt).filter((t) => !used.has(t)).length >= count) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.fail("no ready thread was warmed up within 20 s");
+  }
+
+  /** Runs a request and says whether the warm-up of the thread that served it was in before it was sent. */
+  async function served(l: LocalCodexLane, account: string, req: ChatRequest): Promise<{ text: string; request: ModelRequest; warmedBefore: boolean; sentAt: number }> {
+    const warmedSoFar = new Set(fake.warmupThreads);
+    const sentAt = fake.warmupThreads.length;
+    const seenSoFar = fake.requestsFor(account).length;
+    const text = answer(await run(l, req));
+    const mine = fake.requestsFor(account).slice(seenSoFar);
+    assert.equal(mine.length, 1, "one model request per chat request");
+    return { text, request: mine[0]!, warmedBefore: warmedSoFar.has(mine[0]!.headers["thread-id"]!), sentAt };
+  }
+
+  before(async () => {
+    fake = await startFakeChatGPT();
+  });
+  after(async () => {
+    for (const l of lanes) await l.close();
+    await fake.close();
+    for (const d of dirs) d.cleanup();
+  });
+
+  test("with the pool, the same answers and the same upstream requests; a request like the last one finds its thread warmed up", async () => {
+    const pooled = lane("pooled", 2);
+    const plain = lane("plain", 0);
+    const system = "You answer in one word.";
+    let last = { sentAt: 0 };
+    for (let i = 0; i < 4; i++) {
+      const req = chat(system, `question ${i}`);
+      if (i > 0) await readyThreadWarmed(last);
+      const a = await served(pooled, "acct-pooled", req);
+      last = a;
+      const b = await served(plain, "acct-plain", req);
+      assert.equal(a.text, `echo: question ${i}`);
+      assert.equal(b.text, a.text);
+      assert.deepEqual(seen(a.request, laneDirs.get(pooled)!), seen(b.request, laneDirs.get(plain)!));
+      assert.match(a.request.instructionsText, /You answer in one word\./);
+      assert.equal(b.warmedBefore, false, "without the pool, each thread is warmed up on the request's path");
+      if (i > 0) assert.equal(a.warmedBefore, true, `request ${i}: its thread was started and warmed before it arrived`);
+    }
+  });
+
+  test("a request with other instructions never gets a thread started for different ones", async () => {
+    const l = lane("switch", 2);
+    const first = await served(l, "acct-switch", chat("Rule A: answer in French.", "first"));
+    const other = await served(l, "acct-switch", chat("Rule B: answer in German.", "second"));
+    assert.equal(other.text, "echo: second");
+    assert.match(other.request.instructionsText, /Rule B/);
+    assert.doesNotMatch(other.request.instructionsText, /Rule A/);
+    assert.equal(other.warmedBefore, false);
+    // Now a thread for Rule B is ready, and the next Rule B request takes it.
+    await readyThreadWarmed(first, 2); // the one ready for Rule A, and the one for Rule B
+    const again = await served(l, "acct-switch", chat("Rule B: answer in German.", "third"));
+    assert.equal(again.text, "echo: third");
+    assert.equal(again.warmedBefore, true);
+  });
+
+  test("a ready thread whose connection the backend closed still answers", async () => {
+    const l = lane("stale", 2);
+    const warm = await served(l, "acct-stale", chat("Be brief.", "warm"));
+    // Once the ready thread's warm-up is in, its WebSocket goes.
+    await readyThreadWarmed(warm);
+    assert.ok(fake.dropWebSockets() >= 1, "the ready thread had its WebSocket open");
+    const r = await served(l, "acct-stale", chat("Be brief.", "after the drop"));
+    assert.equal(r.text, "echo: after the drop");
+    assert.equal(r.warmedBefore, true, "it was the ready thread that answered");
+  });
+
+  test("after sign-out, no ready thread serves: the lane answers as an unsigned lane does", async () => {
+    const l = lane("signout", 2);
+    await served(l, "acct-signout", chat("Be brief.", "while signed in"));
+    await l.logout();
+    const count = fake.requestsFor("acct-signout").length;
+    const events = await run(l, chat("Be brief.", "after sign-out"));
+    const last = events.at(-1);
+    assert.ok(last?.type === "error", `expected an error, got ${JSON.stringify(events)}`);
+    assert.equal(last.class, "unauthorized");
+    assert.match(last.message, /codex-lanes login signout/);
+    assert.equal(fake.requestsFor("acct-signout").length, count, "nothing reached the model after sign-out");
+  });
+
+  /** The error a request ends with, on a lane whose ready thread for it was warmed while the account was fine. */
+  async function failureOnReadyThread(name: string, scenario: "unauthorized" | "usage_limit") {
+    const l = lane(name, 2);
+    const warm = await served(l, `acct-${name}`, chat("Be brief.", "while fine"));
+    await readyThreadWarmed(warm);
+    const ready = new Set(fake.warmupThreads);
+    fake.setScenario(`acct-${name}`, scenario);
+    const before = fake.requestsFor(`acct-${name}`).length;
+    try {
+      const events = await run(l, chat("Be brief.", "after the change"));
+      const last = events.at(-1);
+      assert.ok(last?.type === "error", `expected an error, got ${JSON.stringify(events)}`);
+      const mine = fake.requestsFor(`acct-${name}`).slice(before);
+      return { error: last, modelRequests: mine.length, onReadyThread: mine.some((r) => ready.has(r.headers["thread-id"]!)) };
+    } finally {
+      fake.setScenario(`acct-${name}`, "ok");
+    }
+  }
+
+  test("a sign-in that expired while a ready thread waited still ends as needs-login (unauthorized), not a transient failure", async () => {
+    const r = await failureOnReadyThread("expired", "unauthorized");
+    assert.equal(r.error.class, "unauthorized", JSON.stringify(r.error));
+    assert.match(r.error.message, /sign in again/);
+    assert.equal(r.onReadyThread, true, "the ready thread carried the request: its open WebSocket met the 401");
+  });
+
+  test("a window spent while a ready thread waited is a usage limit, after one model request", async () => {
+    const r = await failureOnReadyThread("spent", "usage_limit");
+    assert.equal(r.error.class, "usage_limit", JSON.stringify(r.error));
+    assert.equal(r.modelRequests, 1);
+    assert.equal(r.onReadyThread, true, "the ready thread carried the request");
+  });
+});
