@@ -235,6 +235,15 @@ describe("GET /metrics", () => {
     return r;
   };
 
+  test("scrapes back to back both parse: a metric with no sample since the last scrape is NaN as the format spells it", async () => {
+    const texts = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      texts.push(await r.text());
+    }
+    for (const text of texts) parsePrometheus(text);
+  });
+
   test("opens with an admin key or the metrics token; not with a client key, a wrong token or none", async () => {
     const status = async (headers: Record<string, string>) => (await fetch(`${gw.url}/metrics`, { headers })).status;
     assert.equal(await status({}), 401);

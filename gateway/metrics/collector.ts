@@ -78,7 +78,10 @@ export class RequestMetrics {
     this.buildInfo.reset();
     this.buildInfo.set({ version }, 1);
     this.setLaneGauges(views);
-    return Registry.merge([this.registry, processMetrics()]).metrics();
+    const text = await Registry.merge([this.registry, processMetrics()]).metrics();
+    // prom-client 15 writes NaN as "Nan"; the exposition format spells it "NaN". The event-loop lag
+    // mean and stddev are NaN when no sample fell between two scrapes (and on the first one).
+    return text.replace(/ Nan$/gm, " NaN");
   }
 
   private setLaneGauges(views: readonly LaneView[]): void {
