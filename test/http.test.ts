@@ -8,7 +8,7 @@ import { rmSync } from "node:fs";
 import { connect } from "node:net";
 import { startTestGateway, tempDir, type TestGateway } from "./helpers/gateway";
 import { answer, ScriptedAdapter } from "./helpers/scripted-adapter";
-import { waitFor } from "./helpers/wait";
+import { gate, waitFor } from "./helpers/wait";
 
 function post(gw: TestGateway, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${gw.url}/v1/chat/completions`, {
@@ -207,6 +207,48 @@ test("an unknown model gets 404 model_not_found", async (t) => {
   const [row] = gw.requests().list().rows;
   assert.equal(row!.httpStatus, 404);
   assert.equal(row!.errorCode, "model_not_found");
+});
+
+/** A codex lane whose model catalog is read only once the test lets it. */
+class SlowCatalogAdapter extends ScriptedAdapter {
+  readonly catalog = gate();
+  override async models(): Promise<string[]> {
+    await this.catalog.promise;
+    return super.models();
+  }
+}
+
+test("right after start-up, requests wait for the lanes' model catalogs: an unknown model is a 404 and a known one is served, never the other way round", async (t) => {
+  const lane = new SlowCatalogAdapter("a", { models: ["gpt-test"] });
+  const gw = await startTestGateway(t, { adapters: { a: lane } });
+  const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
+  const unknown = client.chat.completions.create({ model: "gpt-nope", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+  const known = client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "x" }] }).withResponse();
+  // Both are in the gateway before the lane has read its catalog; then it reads it.
+  await waitFor("both requests to arrive", () => gw.server.dispatcher.active() === 2);
+  lane.catalog.open();
+  const err = await unknown;
+  assert.ok(err instanceof OpenAI.NotFoundError, String(err));
+  assert.equal(err.code, "model_not_found");
+  assert.equal((await known).response.headers.get("x-codex-lanes-lane"), "a");
+  assert.deepEqual(lane.calls.map((c) => c.model), ["gpt-test"], "the lane never got the model it does not serve");
+});
+
+test("a lane whose catalog is not read within the bound gets no model it may not serve: the next lane serves it, and an unknown model is a 404", async (t) => {
+  const stuck = new SlowCatalogAdapter("a", { models: ["gpt-test"] });
+  t.after(() => stuck.catalog.open());
+  const next = new ScriptedAdapter("b", { models: ["gpt-test"] });
+  const gw = await startTestGateway(t, { adapters: { a: stuck, b: next } });
+  const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
+  // Both sent while lane a's catalog read is still under way (its own bound is longer than the wait).
+  const [{ response }, err] = await Promise.all([
+    client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "x" }] }).withResponse(),
+    client.chat.completions.create({ model: "gpt-nope", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e),
+  ]);
+  assert.equal(response.headers.get("x-codex-lanes-lane"), "b");
+  assert.ok(err instanceof OpenAI.NotFoundError, String(err));
+  assert.equal(stuck.calls.length, 0);
+  assert.equal(next.calls.length, 1);
 });
 
 test("non-streaming: chat.completion shape, usage details, x-request-id and x-codex-lanes-lane", async (t) => {

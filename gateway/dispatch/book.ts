@@ -23,9 +23,14 @@ export interface LaneEntry {
   record: LaneRecord | null;
   rateLimits: RateLimitSnapshot | null;
   status: LaneStatus | null;
-  /** The adapter's catalog; null until read (the lane then serves any model and says so itself). */
+  /**
+   * The adapter's catalog; null until read. Before the first try to read it the lane serves no
+   * model (the dispatcher waits, bounded, for that first read); after a try that got nothing, any
+   * model (the lane then says itself what it does not serve).
+   */
   catalog: string[] | null;
   catalogAt: number;
+  catalogTried: boolean;
   spend: { usd: number; month: number; at: number } | null;
 }
 
@@ -55,6 +60,7 @@ export class LaneBook {
         status: null,
         catalog: null,
         catalogAt: 0,
+        catalogTried: false,
         spend: null,
       };
       this.byName.set(lane.name, entry);
@@ -112,7 +118,12 @@ export class LaneBook {
 
   private modelsOf(e: LaneEntry): readonly string[] | "*" {
     if (e.config.type === "openai") return e.config.models;
-    return e.config.models ?? e.catalog ?? "*";
+    return e.config.models ?? e.catalog ?? (e.catalogTried ? "*" : []);
+  }
+
+  /** A codex lane has not yet tried to read its catalog (right after start), so serves no model yet. */
+  catalogPending(): boolean {
+    return this.entries.some((e) => e.config.type === "codex" && e.config.models === null && !e.catalogTried);
   }
 
   /** Model ids to list on /v1/models: configured lists and the codex catalogs read so far. */
@@ -170,6 +181,7 @@ export class LaneBook {
         this.log.warn("lane model catalog unavailable", { lane: e.config.name, error: (err as Error).message });
       }
     }
+    e.catalogTried = true;
   }
 
   private applyStatus(e: LaneEntry, status: LaneStatus): void {

@@ -106,7 +106,7 @@ const STATUS_MAX_AGE_MS = 15_000;
 /** Request-log rows are written at most this long after their request ended, or in batches of ROW_BATCH_MAX. */
 const ROW_FLUSH_MS = 50;
 const ROW_BATCH_MAX = 500;
-/** How long /v1/models waits for the first catalog read after start-up. */
+/** How long /v1/models, and a request right after start-up, wait for the first catalog read. */
 const FIRST_CATALOG_WAIT_MS = 5_000;
 
 interface Answer {
@@ -157,8 +157,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   // Catalogs and sign-in states are read once at start, without holding up the first requests.
   const firstRefresh = refresh({ catalogs: true }).catch((err: unknown) => log.warn("initial lane refresh failed", { err }));
 
+  /**
+   * Right after start-up, until each codex lane has tried to read its catalog (bounded), so that no
+   * lane is given a model it may not serve and an unknown model is a 404 from the first request on.
+   */
+  async function catalogsRead(signal?: AbortSignal): Promise<void> {
+    if (!book.catalogPending()) return;
+    const bound = sleepTimer(FIRST_CATALOG_WAIT_MS, undefined, { ref: false, ...(signal ? { signal } : {}) }).catch(() => {});
+    await Promise.race([firstRefresh, bound]);
+  }
+
   async function models(): Promise<string[]> {
-    await Promise.race([firstRefresh, sleepTimer(FIRST_CATALOG_WAIT_MS, undefined, { ref: false })]);
+    await catalogsRead();
     return book.listedModels();
   }
 
@@ -170,6 +180,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const work = (async (): Promise<RunEnd> => {
       if (closing) return fail(new ShuttingDownError());
       try {
+        await catalogsRead(signal);
         const res = await runLanes<Answer>({
           specs: book.specs(now()),
           model: input.req.model,
