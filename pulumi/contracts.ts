@@ -14,11 +14,13 @@ export const GATEWAY_CONFIG_PATH = "/etc/codex-lanes/config.json";
 export const GATEWAY_DATA_DIR = "/data";
 export const WORKER_CODEX_HOME = "/codex-home";
 
-/** Copied into both images by their Dockerfiles. */
+/** Copied into both images by the Dockerfile. */
 export const HEALTHCHECK_SCRIPT = "/app/scripts/containers/healthcheck.cjs";
 
-export const GATEWAY_DOCKERFILE = "gateway/Dockerfile";
-export const WORKER_DOCKERFILE = "gateway/worker/Dockerfile";
+/** The one Dockerfile (repository root) and its two targets. */
+export const DOCKERFILE = "Dockerfile";
+export const GATEWAY_TARGET = "gateway";
+export const WORKER_TARGET = "worker";
 
 export function workerContainerName(account: string): string {
   return `codex-lanes-worker-${account}`;

@@ -9,6 +9,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Connection } from "./components/host";
+import { DOCKERFILE } from "./contracts";
 
 /**
  * Base of both images (their BASE_IMAGE and BUILD_IMAGE), pinned by digest: Node 24 LTS on Debian
@@ -26,15 +27,15 @@ export function remoteContextPath(sourceHash: string): string {
 export interface BuildArgs {
   /** Image name without tag, e.g. codex-lanes-gateway. */
   repository: string;
-  /** Relative to the context root. */
-  dockerfile: string;
+  /** The Dockerfile's target (stage) to build. */
+  target: string;
   sourceHash: string;
   baseImage: string;
   connection: pulumi.Input<Connection>;
 }
 
 /** Builds (unless that tag exists already) and prints the image id, which is the command's stdout. */
-export function buildScript(a: { tag: string; dockerfile: string; context: string; baseImage: string }): string {
+export function buildScript(a: { tag: string; target: string; context: string; baseImage: string }): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   return [
     "set -eu",
@@ -43,7 +44,7 @@ export function buildScript(a: { tag: string; dockerfile: string; context: strin
     '  dir="$(mktemp -d)"; log="/var/log/codex-lanes-build-$(echo "$tag" | tr :/ --).log"',
     "  trap 'rm -rf \"$dir\"' EXIT",
     `  tar -xzf ${q(a.context)} -C "$dir"`,
-    `  if ! DOCKER_BUILDKIT=1 docker build --progress=plain -f "$dir/${a.dockerfile}" --build-arg BASE_IMAGE=${q(a.baseImage)} --build-arg BUILD_IMAGE=${q(a.baseImage)} -t "$tag" "$dir" >"$log" 2>&1; then`,
+    `  if ! DOCKER_BUILDKIT=1 docker build --progress=plain -f "$dir/${DOCKERFILE}" --target ${q(a.target)} --build-arg BASE_IMAGE=${q(a.baseImage)} --build-arg BUILD_IMAGE=${q(a.baseImage)} -t "$tag" "$dir" >"$log" 2>&1; then`,
     '    tail -n 40 "$log" >&2; echo "codex-lanes: building $tag failed; full log: $log" >&2; exit 1',
     "  fi",
     "fi",
@@ -64,7 +65,7 @@ export class ServerImage {
       name,
       {
         connection: args.connection,
-        create: buildScript({ tag: this.tag, dockerfile: args.dockerfile, context: remoteContextPath(args.sourceHash), baseImage: args.baseImage }),
+        create: buildScript({ tag: this.tag, target: args.target, context: remoteContextPath(args.sourceHash), baseImage: args.baseImage }),
         // Old images stay: containers being replaced still use them (README: builder and image prune).
         triggers: [args.serverId, args.sourceHash, args.baseImage],
       },

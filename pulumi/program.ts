@@ -8,7 +8,7 @@ import { publicHost } from "./caddyfile";
 import { CodexAccount } from "./components/codex-account";
 import { Gateway } from "./components/gateway";
 import { Host } from "./components/host";
-import { GATEWAY_DOCKERFILE, NETWORK_NAME, WORKER_DOCKERFILE } from "./contracts";
+import { GATEWAY_TARGET, NETWORK_NAME, WORKER_TARGET } from "./contracts";
 import { gatewayConfig } from "./gateway-config";
 import { ServerImage, uploadContext } from "./images";
 import type { Adopted } from "./preflight";
@@ -68,15 +68,15 @@ export function deployCodexLanes(s: Settings, secrets: DeploySecrets, opts: Depl
   const hash = sourceHash(s.repoDir);
   const archive = writeContextArchive(s.repoDir, path.join(opts.sshDir, "build-context.tgz"));
   const upload = uploadContext("image-context", { archive, sourceHash: hash, connection, serverId }, { dependsOn: [host.dockerReady] });
-  const image = (name: string, repository: string, dockerfile: string, after: pulumi.Resource[] = []) =>
+  const image = (name: string, repository: string, target: string, after: pulumi.Resource[] = []) =>
     new ServerImage(
       name,
-      { repository, dockerfile, sourceHash: hash, baseImage: s.nodeImage, connection, upload, serverId },
+      { repository, target, sourceHash: hash, baseImage: s.nodeImage, connection, upload, serverId },
       { dependsOn: after },
     );
-  const workerImage = image("worker-image", "codex-lanes-worker", WORKER_DOCKERFILE);
+  const workerImage = image("worker-image", "codex-lanes-worker", WORKER_TARGET);
   // One build at a time: they share the build stage's cache, and a 4 GB server has no memory for two.
-  const gatewayImage = image("gateway-image", "codex-lanes-gateway", GATEWAY_DOCKERFILE, [workerImage.build]);
+  const gatewayImage = image("gateway-image", "codex-lanes-gateway", GATEWAY_TARGET, [workerImage.build]);
 
   const accounts = s.accounts.map(
     (a) =>

@@ -8,7 +8,7 @@ import { z } from "zod";
 // The gateway's own rules (pure data, no imports): lane names and codex-lane concurrency.
 import { CODEX_CONCURRENCY, LANE_NAME } from "../gateway/config/rules";
 import { cidrProblem } from "./cidr";
-import { GATEWAY_DOCKERFILE, PROJECT, WORKER_DOCKERFILE } from "./contracts";
+import { DOCKERFILE, PROJECT } from "./contracts";
 // The gateway's plan table (pure data, no imports): the one list of plan names.
 import { PLAN_NAMES, resolvePlanName } from "../gateway/calc/plans";
 import { API_LANE_NAME, type AccountSpec } from "./gateway-config";
@@ -37,7 +37,7 @@ export interface Settings {
   /** Whether `masterKey` is set; the key itself is read as a secret by the program. */
   masterKeyGiven: boolean;
   workerMemoryMb: number;
-  /** Base of both images (BASE_IMAGE and BUILD_IMAGE of the Dockerfiles). */
+  /** Base of both images (BASE_IMAGE and BUILD_IMAGE of the Dockerfile). */
   nodeImage: string;
   caddyImage: string;
   repoDir: string;
@@ -349,7 +349,7 @@ function readAccounts(p: Problems, raw: RawConfig): AccountSpec[] {
 
 function readRepoDir(p: Problems, raw: RawConfig, defaultRepoDir: string, files: FileProbe): string {
   const dir = blank(raw.repoDir) ? defaultRepoDir : path.resolve(raw.repoDir);
-  const missing = ["package.json", "package-lock.json", GATEWAY_DOCKERFILE, WORKER_DOCKERFILE].filter(
+  const missing = ["package.json", "package-lock.json", DOCKERFILE].filter(
     (f) => !files.isFile(path.join(dir, f)),
   );
   if (!files.isDirectory(dir)) {

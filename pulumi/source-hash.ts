@@ -1,4 +1,4 @@
-// The build context the server's Docker builds both images from: the files the Dockerfiles read,
+// The build context the server's Docker builds both images from: the files the Dockerfile reads,
 // minus what .dockerignore excludes, exactly as `docker build` would see them. Its content hash is
 // the build trigger and part of the image tag, so editing the gateway rebuilds both images and
 // replaces their containers, while a file the build never sees (a test, a .db under gateway/)
@@ -11,10 +11,11 @@ import dockerignore from "@balena/dockerignore";
 import * as tar from "tar";
 
 /**
- * Paths (relative to the repo root) that gateway/Dockerfile and gateway/worker/Dockerfile read:
- * keep in step with their COPY lines. Missing entries are skipped.
+ * Paths (relative to the repo root) that the Dockerfile reads, and the Dockerfile itself: keep in
+ * step with its COPY lines. Missing entries are skipped.
  */
 export const IMAGE_SOURCES = [
+  "Dockerfile",
   "gateway",
   "package.json",
   "package-lock.json",

@@ -243,13 +243,13 @@ describe("stack config validation", () => {
     assert.ok(!problem.includes(secretLooking));
   });
 
-  test("repoDir must be a checkout with both Dockerfiles", () => {
+  test("repoDir must be a checkout with the Dockerfile", () => {
     const problems = problemsOf({ repoDir: path.join(tmp, "nowhere") });
     assert.match(problems[0], /^codex-lanes:repoDir: ".*nowhere" is not a directory/);
     const partial = path.join(tmp, "partial");
     fs.mkdirSync(partial, { recursive: true });
     fs.writeFileSync(path.join(partial, "package.json"), "{}");
-    assert.match(problemsOf({ repoDir: partial })[0], /missing package-lock\.json, gateway\/Dockerfile, gateway\/worker\/Dockerfile/);
+    assert.match(problemsOf({ repoDir: partial })[0], /missing package-lock\.json, Dockerfile/);
   });
 });
 
@@ -469,7 +469,7 @@ describe("image source hash", () => {
     fs.writeFileSync(path.join(dir, "package-lock.json"), '{"lockfileVersion":3}\n');
     const third = sourceHash(dir);
     assert.notEqual(third, second);
-    // Both Dockerfiles copy the health-check script into the images.
+    // The Dockerfile copies the health-check script into both images.
     fs.mkdirSync(path.join(dir, "scripts", "containers"), { recursive: true });
     fs.writeFileSync(path.join(dir, "scripts", "containers", "healthcheck.cjs"), "// probe\n");
     assert.notEqual(sourceHash(dir), third);
@@ -548,9 +548,9 @@ describe("Pulumi.yaml", () => {
 });
 
 describe("base images", () => {
-  test("the program's Node base is the Dockerfiles' default: Node 24, pinned by digest", () => {
+  test("the program's Node base is the Dockerfile's default: Node 24, pinned by digest", () => {
     const { NODE_IMAGE } = require("../pulumi/images") as typeof import("../pulumi/images");
-    for (const file of ["gateway/Dockerfile", "gateway/worker/Dockerfile"]) {
+    for (const file of ["Dockerfile"]) {
       const text = fs.readFileSync(path.join(__dirname, "..", file), "utf8");
       assert.equal(/^ARG BASE_IMAGE=(.+)$/m.exec(text)?.[1], NODE_IMAGE, file);
     }

@@ -283,11 +283,10 @@ export function valueOf<T>(output: pulumi.Input<T>): Promise<T> {
 /** A minimal checkout: the files the program checks for and hashes. */
 export function makeRepoFixture(dir: string): string {
   const repo = path.join(dir, "repo");
-  fs.mkdirSync(path.join(repo, "gateway", "worker"), { recursive: true });
+  fs.mkdirSync(path.join(repo, "gateway"), { recursive: true });
   fs.writeFileSync(path.join(repo, "package.json"), '{"name":"codex-lanes"}\n');
   fs.writeFileSync(path.join(repo, "package-lock.json"), "{}\n");
-  fs.writeFileSync(path.join(repo, "gateway", "Dockerfile"), "FROM scratch\n");
-  fs.writeFileSync(path.join(repo, "gateway", "worker", "Dockerfile"), "FROM scratch\n");
+  fs.writeFileSync(path.join(repo, "Dockerfile"), "FROM scratch AS worker\nFROM scratch AS gateway\n");
   fs.writeFileSync(path.join(repo, "gateway", "server.ts"), "export {};\n");
   fs.writeFileSync(path.join(repo, ".dockerignore"), "**/node_modules\n**/*.db\n**/.env\n");
   return repo;

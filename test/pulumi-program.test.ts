@@ -234,7 +234,7 @@ describe("workers", () => {
     assert.ok(build.dependencies.includes(upload.urn));
     assert.ok(build.inputs.triggers.includes(hash));
     assert.ok(build.inputs.create.includes(`tag='codex-lanes-worker:${hash.slice(0, 12)}'`));
-    assert.ok(build.inputs.create.includes('-f "$dir/gateway/worker/Dockerfile"'));
+    assert.ok(build.inputs.create.includes(`-f "$dir/Dockerfile" --target 'worker'`));
     assert.ok(build.inputs.create.includes("--build-arg BASE_IMAGE='node:24-bookworm-slim@sha256:"));
     for (const w of workers()) {
       assert.ok(w.dependencies.includes(build.urn));
@@ -349,9 +349,9 @@ describe("gateway and Caddy", () => {
     assert.match(upload.content, /Strict-Transport-Security/);
   });
 
-  test("the gateway image is built after the worker image, from gateway/Dockerfile with the same trigger", () => {
+  test("the gateway image is built after the worker image, from the Dockerfile's gateway target with the same trigger", () => {
     const image = one("gateway-image");
-    assert.ok(image.inputs.create.includes('-f "$dir/gateway/Dockerfile"'));
+    assert.ok(image.inputs.create.includes(`-f "$dir/Dockerfile" --target 'gateway'`));
     assert.ok(image.inputs.triggers.includes(sourceHash(repo)));
     assert.ok(image.dependencies.includes(one("worker-image").urn));
     assert.ok(one("gateway-container").dependencies.includes(image.urn));

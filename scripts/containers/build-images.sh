@@ -3,7 +3,7 @@
 # test) from the repository root, with BuildKit. Prints "gateway=<tag>", "worker=<tag>" (and "fake=<tag>").
 #
 # Environment:
-#   BASE_IMAGE                 runtime base (default: the Dockerfiles' own, Node 24 pinned by digest); prepare.sh prints a local one
+#   BASE_IMAGE                 runtime base (default: the Dockerfile's own, Node 24 pinned by digest); prepare.sh prints a local one
 #   BUILD_IMAGE                build-stage base, same Debian as BASE_IMAGE (default: BASE_IMAGE)
 #   CODEX_LANES_GATEWAY_IMAGE  tag (default codex-lanes-gateway:local)
 #   CODEX_LANES_WORKER_IMAGE   tag (default codex-lanes-worker:local)
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/containers/lib.sh
 
-base="${BASE_IMAGE:-$(sed -n 's/^ARG BASE_IMAGE=//p' gateway/Dockerfile)}"
+base="${BASE_IMAGE:-$(sed -n 's/^ARG BASE_IMAGE=//p' Dockerfile)}"
 build="${BUILD_IMAGE:-$base}"
 gateway_tag="${CODEX_LANES_GATEWAY_IMAGE:-codex-lanes-gateway:local}"
 worker_tag="${CODEX_LANES_WORKER_IMAGE:-codex-lanes-worker:local}"
@@ -33,14 +33,14 @@ secret=()
 ca="$(npm_ca_file)"
 [ -n "$ca" ] && secret=(--secret "id=npm_ca,src=$ca")
 
-build_one() { # tag dockerfile
-  echo "build-images: $1 from $2 (BASE_IMAGE=$base BUILD_IMAGE=$build)" >&2
-  "$client" build --progress=plain -f "$2" -t "$1" \
+build_one() { # tag dockerfile [target]
+  echo "build-images: $1 from $2${3:+ --target $3} (BASE_IMAGE=$base BUILD_IMAGE=$build)" >&2
+  "$client" build --progress=plain -f "$2" ${3:+--target "$3"} -t "$1" \
     --build-arg "BASE_IMAGE=$base" --build-arg "BUILD_IMAGE=$build" "${secret[@]}" . >&2
 }
 
-build_one "$worker_tag" gateway/worker/Dockerfile
-build_one "$gateway_tag" gateway/Dockerfile
+build_one "$worker_tag" Dockerfile worker
+build_one "$gateway_tag" Dockerfile gateway
 [ "$with_fake" -eq 1 ] && build_one "$fake_tag" test/containers/Dockerfile.fake
 echo "gateway=$gateway_tag"
 echo "worker=$worker_tag"

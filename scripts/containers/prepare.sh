@@ -6,7 +6,7 @@
 #
 # Choice of base, first that applies:
 #   1. BASE_IMAGE (and optionally BUILD_IMAGE) already set in the environment: used as they are;
-#   2. the official Node 24 image pinned by digest (as in the Dockerfiles), when present locally or pullable within
+#   2. the official Node 24 image pinned by digest (as in the Dockerfile), when present locally or pullable within
 #      $CODEX_LANES_PULL_TIMEOUT seconds (default 60), unless CODEX_LANES_LOCAL_BASE=1;
 #   3. otherwise the local images from build-base-image.sh (debootstrap, no registry needed).
 # Everything else goes to stderr.

@@ -199,6 +199,8 @@ export function defaultNpmCa(): string | null {
 export interface BuildOptions {
   /** Build context; the repository root by default. */
   context?: string;
+  /** The Dockerfile's stage to build (`--target`); the last one by default. */
+  target?: string;
   /** BuildKit secrets, id -> host file. Default: npm_ca from defaultNpmCa(). */
   secrets?: Record<string, string>;
   timeoutMs?: number;
@@ -213,6 +215,7 @@ export async function build(tag: string, dockerfile: string, buildArgs: Record<s
   const ca = defaultNpmCa();
   const secrets = opts.secrets ?? (ca ? { npm_ca: ca } : {});
   const argv = ["build", "--progress=plain", "-f", path.resolve(REPO_ROOT, dockerfile), "-t", tag];
+  if (opts.target) argv.push("--target", opts.target);
   for (const [k, v] of Object.entries(buildArgs)) argv.push("--build-arg", `${k}=${v}`);
   for (const [id, src] of Object.entries(secrets)) argv.push("--secret", `id=${id},src=${src}`);
   argv.push(opts.context ?? REPO_ROOT);
@@ -222,9 +225,9 @@ export async function build(tag: string, dockerfile: string, buildArgs: Record<s
 }
 
 export const PROJECT_IMAGES = {
-  gateway: { tag: "codex-lanes-gateway:test", dockerfile: "gateway/Dockerfile" },
-  worker: { tag: "codex-lanes-worker:test", dockerfile: "gateway/worker/Dockerfile" },
-  fake: { tag: "codex-lanes-fake-chatgpt:test", dockerfile: "test/containers/Dockerfile.fake" },
+  gateway: { tag: "codex-lanes-gateway:test", dockerfile: "Dockerfile", target: "gateway" },
+  worker: { tag: "codex-lanes-worker:test", dockerfile: "Dockerfile", target: "worker" },
+  fake: { tag: "codex-lanes-fake-chatgpt:test", dockerfile: "test/containers/Dockerfile.fake", target: undefined },
 } as const;
 
 export type ProjectImage = keyof typeof PROJECT_IMAGES;
@@ -234,8 +237,8 @@ export async function buildProjectImages(bases: BaseImages, which: ProjectImage[
   const args = { BASE_IMAGE: bases.baseImage, BUILD_IMAGE: bases.buildImage };
   const out = {} as Record<ProjectImage, string>;
   for (const name of which) {
-    const { tag, dockerfile } = PROJECT_IMAGES[name];
-    await build(tag, dockerfile, args);
+    const { tag, dockerfile, target } = PROJECT_IMAGES[name];
+    await build(tag, dockerfile, args, { target });
     out[name] = tag;
   }
   return out;

@@ -1,6 +1,13 @@
-# codex-lanes gateway image. Build context: the repository root.
+# codex-lanes images, one Dockerfile with two targets. Build context: the repository root.
 #
-#   DOCKER_BUILDKIT=1 docker build -f gateway/Dockerfile -t codex-lanes-gateway .
+#   DOCKER_BUILDKIT=1 docker build --target worker  -t codex-lanes-worker .
+#   DOCKER_BUILDKIT=1 docker build --target gateway -t codex-lanes-gateway .
+#
+# worker   one ChatGPT account (one CODEX_HOME) per container, with the pinned Codex CLI. Run it with
+#          CODEX_LANES_WORKER_TOKEN set (it refuses to start without it) and the account's own volume on
+#          /codex-home. Publish no port: the gateway reaches it over the private network.
+# gateway  the HTTP gateway. It never runs Codex itself (accounts live in workers), so the Codex CLI
+#          packages are removed from its node_modules.
 #
 # BASE_IMAGE   runtime base: Debian bookworm with Node >= 20 at /usr/local (default: the official Node 24 LTS
 #              image, pinned by digest; keep it equal to NODE_IMAGE in pulumi/images.ts).
@@ -9,12 +16,10 @@
 # Optional BuildKit secret `npm_ca`: an extra CA bundle for a TLS-intercepting proxy in front of the npm
 # registry (`--secret id=npm_ca,src=/etc/ssl/certs/ca-certificates.crt`). It is mounted for the npm step
 # only and never lands in a layer.
-#
-# The gateway never runs Codex itself (accounts live in worker containers), so the Codex CLI packages are
-# removed from its node_modules.
 ARG BASE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 ARG BUILD_IMAGE=${BASE_IMAGE}
 
+# ---- build: production dependencies, the pinned Codex CLI among them (from package-lock.json) ----
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /app
 RUN if ! command -v python3 >/dev/null || ! command -v make >/dev/null || ! command -v g++ >/dev/null; then \
@@ -36,23 +41,55 @@ RUN --mount=type=secret,id=npm_ca,required=false \
     && mv node_modules/better-sqlite3/build/Release/better_sqlite3.node /tmp/ \
     && rm -rf node_modules/better-sqlite3/build node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
     && install -D -m 0755 /tmp/better_sqlite3.node node_modules/better-sqlite3/build/Release/better_sqlite3.node \
-    && node -e "require('better-sqlite3')(':memory:').prepare('select 1').get()"
+    && node -e "require('better-sqlite3')(':memory:').prepare('select 1').get()" \
+    && node_modules/.bin/codex --version
+
+# ---- gateway-deps: the same node_modules without the Codex CLI ----
+FROM build AS gateway-deps
 RUN rm -rf node_modules/@openai/codex node_modules/@openai/codex-* node_modules/.bin/codex \
     && { rmdir node_modules/@openai 2>/dev/null || true; } \
     && ! ls -d node_modules/@openai/codex* 2>/dev/null
 
+# ---- runtime: what both images share; tini as PID 1 forwards SIGTERM to node and reaps zombies ----
 FROM ${BASE_IMAGE} AS runtime
-# tini as PID 1: forwards SIGTERM to node and reaps zombies. The local base has it; the official image does not.
 RUN if ! command -v tini >/dev/null; then \
       apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*; \
     fi \
-    && groupadd --gid 10001 codex-lanes \
-    && useradd --uid 10001 --gid codex-lanes --home-dir /nonexistent --no-create-home \
+    && groupadd --gid 10001 codex-lanes
+WORKDIR /app
+ENTRYPOINT ["tini", "--"]
+
+# ---- worker ----
+FROM runtime AS worker
+RUN useradd --uid 10001 --gid codex-lanes --home-dir /home/codex-lanes --create-home \
+       --shell /usr/sbin/nologin codex-lanes \
+    && chmod 0700 /home/codex-lanes \
+    && install -d -o codex-lanes -g codex-lanes -m 0700 /codex-home
+COPY --from=build /app/node_modules ./node_modules
+COPY package.json ./
+COPY scripts/containers/healthcheck.cjs ./scripts/containers/healthcheck.cjs
+COPY gateway ./gateway
+# `codex` on PATH for `docker exec … codex --version` and for humans; the worker itself finds the
+# native binary through gateway/codex/binary.ts.
+ENV NODE_ENV=production \
+    PATH=/app/node_modules/.bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    CODEX_HOME=/codex-home
+# A fresh named volume takes this directory's owner and mode (codex-lanes, 0700).
+VOLUME /codex-home
+EXPOSE 8790
+USER codex-lanes
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "/app/scripts/containers/healthcheck.cjs", "--path", "/health", "--port", "8790", \
+       "--port-env", "CODEX_LANES_WORKER_PORT", "--token-env", "CODEX_LANES_WORKER_TOKEN"]
+CMD ["node", "gateway/bin/codex-lanes.cjs", "worker"]
+
+# ---- gateway (last, so a plain `docker build .` makes the gateway) ----
+FROM runtime AS gateway
+RUN useradd --uid 10001 --gid codex-lanes --home-dir /nonexistent --no-create-home \
        --shell /usr/sbin/nologin codex-lanes \
     && mkdir -p /data /etc/codex-lanes \
     && chown codex-lanes:codex-lanes /data && chmod 0700 /data
-WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
+COPY --from=gateway-deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY scripts/containers/healthcheck.cjs ./scripts/containers/healthcheck.cjs
 COPY gateway ./gateway
@@ -68,5 +105,4 @@ EXPOSE 8787
 USER codex-lanes
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "/app/scripts/containers/healthcheck.cjs", "--path", "/healthz", "--port", "8787"]
-ENTRYPOINT ["tini", "--"]
 CMD ["node", "gateway/bin/codex-lanes.cjs", "serve"]
