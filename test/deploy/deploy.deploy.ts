@@ -29,6 +29,8 @@ const IMAGES = {
   caddy: process.env.CODEX_LANES_DEPLOY_CADDY_IMAGE ?? "codex-lanes-test-caddy:local",
   node: process.env.CODEX_LANES_DEPLOY_NODE_IMAGE ?? "codex-lanes-test-node:local",
 };
+/** The Codex CLI pin the upgrade step moves to: the patch release after the project's pin. */
+const UPGRADED_CODEX = "0.169.1";
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "codex-lanes-deploy-"));
 const stateFile = path.join(work, "state.json");
 const pulumiHome = path.join(work, "pulumi-home");
@@ -79,7 +81,7 @@ function cloudOptions(replace: string[] = []): CloudOptions {
   };
 }
 
-function stackConfig(accounts: string[]): Record<string, unknown> {
+function stackConfig(accounts: string[], repoDir = REPO): Record<string, unknown> {
   return {
     sshPublicKey,
     sshPrivateKey,
@@ -90,15 +92,15 @@ function stackConfig(accounts: string[]): Record<string, unknown> {
     accounts: accounts.map((name) => ({ name, plan: "plus" })),
     nodeImage: IMAGES.node,
     caddyImage: IMAGES.caddy,
-    repoDir: REPO,
+    repoDir,
   };
 }
 
 /** One `pulumi up` in its own process (Pulumi's runtime is global per process). */
-async function pulumiUp(accounts: string[], replace: string[] = []): Promise<Record<string, any>> {
+async function pulumiUp(accounts: string[], replace: string[] = [], repoDir = REPO): Promise<Record<string, any>> {
   const req: UpRequest = {
     cloud: cloudOptions(replace),
-    config: stackConfig(accounts),
+    config: stackConfig(accounts, repoDir),
     secretKeys: ["sshPrivateKey"],
     project: "codex-lanes",
     stack: "deploy-test",
@@ -124,7 +126,7 @@ async function pulumiUp(accounts: string[], replace: string[] = []): Promise<Rec
       return { error: `no result (exit ${code})` };
     }
   })();
-  timings[`up ${accounts.length} accounts${replace.length ? ` replace ${replace.join(",")}` : ""}`] = Date.now() - started;
+  timings[`up ${accounts.length} accounts${replace.length ? ` replace ${replace.join(",")}` : ""}${repoDir === REPO ? "" : " new CLI pin"}`] = Date.now() - started;
   if (!parsed.outputs) assert.fail(`pulumi up failed: ${parsed.error}\n--- last log lines ---\n${stderr.split("\n").slice(-40).join("\n")}`);
   return parsed.outputs;
 }
@@ -170,6 +172,21 @@ async function login(account: string): Promise<{ code: number; out: string }> {
   );
   fake.setDeviceAutoApprove(undefined);
   return r;
+}
+
+/**
+ * This checkout with the Codex CLI pin moved to `version` in package.json and package-lock.json, as
+ * `git pull` of a new pin brings it: the lock is resolved by npm from the registry, nothing installed.
+ */
+async function checkoutWithCodexPin(version: string): Promise<string> {
+  const dir = path.join(work, `repo-codex-${version}`);
+  const skip = new Set(["node_modules", ".git"]);
+  fs.cpSync(REPO, dir, { recursive: true, filter: (src) => !skip.has(path.basename(src)) });
+  await execFileP("npm", ["install", "--package-lock-only", "--ignore-scripts", "--save-exact", "--no-audit", "--no-fund", `@openai/codex@${version}`], {
+    cwd: dir,
+    timeout: 180_000,
+  });
+  return dir;
 }
 
 function portOpen(host: string, port: number): Promise<boolean> {
@@ -308,5 +325,30 @@ describe("lifecycle", { concurrency: false }, () => {
     assert.ok(afterIds["codex-lanes-worker-plus-c"]);
     const config = JSON.parse(await onServer("docker exec codex-lanes-gateway cat /etc/codex-lanes/config.json"));
     assert.deepEqual(config.lanes.map((l: { name: string }) => l.name), ["plus-a", "plus-b", "plus-c"]);
+  });
+
+  test("upgrading the Codex CLI pin rebuilds the workers, and sign-ins survive", async () => {
+    const workers = ["plus-a", "plus-b", "plus-c"].map((a) => `codex-lanes-worker-${a}`);
+    const ids = async () =>
+      Object.fromEntries((await onServer("docker ps --format '{{.Names}} {{.ID}}'")).split("\n").map((l) => l.split(" ")));
+    const before = await ids();
+    const pinned = await onServer(`docker exec ${workers[0]} codex --version`);
+    assert.ok(!pinned.endsWith(UPGRADED_CODEX), `the workers already run ${pinned}`);
+    outputs = await pulumiUp(["plus-a", "plus-b", "plus-c"], [], await checkoutWithCodexPin(UPGRADED_CODEX));
+    const afterIds = await ids();
+    for (const w of workers) {
+      assert.ok(afterIds[w] && afterIds[w] !== before[w], `${w} was replaced`);
+      assert.match(await onServer(`docker exec ${w} codex --version`), new RegExp(`${UPGRADED_CODEX.replace(/\./g, "\\.")}$`), w);
+    }
+    // The sign-ins on the accounts' volumes survive: the new Codex reads them as they are...
+    for (const w of workers.slice(0, 2)) assert.match(await onServer(`docker exec ${w} codex login status 2>&1`), /Logged in using ChatGPT/, w);
+    // ...and the client's next request is served by the new CLI on the first account, with no new sign-in.
+    const seen = fake.requests.length;
+    const r = await client(clientKey);
+    assert.equal(r.error, undefined);
+    assert.ok(r.content.length > 0);
+    const served = fake.requests.slice(seen).filter((q) => q.accountId === "acct-plus-a");
+    assert.ok(served.length > 0, "plus-a served the turn");
+    assert.ok(served.every((q) => q.headers.version === UPGRADED_CODEX), JSON.stringify(served.map((q) => q.headers.version)));
   });
 });
