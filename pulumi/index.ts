@@ -7,7 +7,7 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { preflight, type HetznerFacts } from "./preflight";
 import { deployCodexLanes } from "./program";
-import { CONFIG_KEYS, ConfigError, realFiles, validateSettings, type Settings } from "./settings";
+import { CONFIG_KEYS, StackConfigError, realFiles, validateSettings, type Settings } from "./settings";
 import { PROJECT } from "./contracts";
 import { sshDir } from "./ssh-key-file";
 
@@ -37,7 +37,7 @@ async function main() {
     for (const note of settings.deprecations ?? []) pulumi.log.warn(note);
     const stack = pulumi.getStack();
     const { problems, adopted } = preflight(settings, await hetznerFacts(), stack);
-    if (problems.length > 0) throw new ConfigError(problems.map(([key, msg]) => `${PROJECT}:${key}: ${msg}`));
+    if (problems.length > 0) throw new StackConfigError(problems.map(([key, msg]) => `${PROJECT}:${key}: ${msg}`));
     const deployment = deployCodexLanes(
       settings,
       {
@@ -50,7 +50,7 @@ async function main() {
     return { ...deployment };
   } catch (err) {
     // RunError: Pulumi prints the message alone, without a stack trace of this file.
-    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    if (err instanceof StackConfigError) throw new pulumi.RunError(err.message);
     throw err;
   }
 }

@@ -59,13 +59,13 @@ export const DEFAULTS = {
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 
-export class ConfigError extends Error {
+export class StackConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(
       `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
         problems.map((p) => `  - ${p}`).join("\n"),
     );
-    this.name = "ConfigError";
+    this.name = "StackConfigError";
   }
 }
 
@@ -360,7 +360,7 @@ function readRepoDir(p: Problems, raw: RawConfig, defaultRepoDir: string, files:
   return dir;
 }
 
-/** Validates everything, then throws one ConfigError listing every problem, or returns the settings. */
+/** Validates everything, then throws one StackConfigError listing every problem, or returns the settings. */
 export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; files: FileProbe }): Settings {
   const p = new Problems();
   checkSshPrivateKey(p, raw);
@@ -387,7 +387,7 @@ export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; 
     caddyImage: readImage(p, raw, "caddyImage", DEFAULTS.caddyImage),
     repoDir: readRepoDir(p, raw, env.defaultRepoDir, env.files),
   };
-  if (p.list.length > 0) throw new ConfigError(p.list);
+  if (p.list.length > 0) throw new StackConfigError(p.list);
   if (p.deprecations.length > 0) settings.deprecations = p.deprecations;
   return settings;
 }

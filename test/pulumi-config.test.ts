@@ -14,7 +14,7 @@ import { cloudInit, WAIT_FOR_DOCKER } from "../pulumi/cloud-init";
 import { workerTokenEnv } from "../pulumi/contracts";
 import { firewallRules } from "../pulumi/firewall";
 import { gatewayConfig, renderGatewayConfig, type AccountSpec } from "../pulumi/gateway-config";
-import { CONFIG_KEYS, ConfigError, DEFAULTS, realFiles, validateSettings, type RawConfig } from "../pulumi/settings";
+import { CONFIG_KEYS, StackConfigError, DEFAULTS, realFiles, validateSettings, type RawConfig } from "../pulumi/settings";
 import { contextFiles, sourceHash, writeContextArchive } from "../pulumi/source-hash";
 import { sshDir, writeKnownHosts, writeSshKeyFile } from "../pulumi/ssh-key-file";
 import { FAKE_PRIVATE_KEY, makeRepoFixture, makeTmpDir } from "./pulumi-harness";
@@ -50,7 +50,7 @@ function problemsOf(overrides: Record<string, unknown>): string[] {
   try {
     validate(overrides);
   } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    assert.ok(err instanceof StackConfigError, `expected a StackConfigError, got ${String(err)}`);
     return [...err.problems];
   }
   assert.fail("expected the config to be rejected");
@@ -177,7 +177,7 @@ describe("stack config validation", () => {
       try {
         validate({ accounts: [account] });
       } catch (err) {
-        assert.ok(err instanceof ConfigError);
+        assert.ok(err instanceof StackConfigError);
         pulumi = false;
       }
       assert.equal(pulumi, gateway, JSON.stringify(account));
