@@ -141,6 +141,19 @@ class Runner {
   }
 }
 
+/**
+ * Waits (bounded: 30 s) until a running main step has saved its run directory and Codex has reached
+ * the fake for `accountId`; returns the run directory ("" if it never did).
+ */
+async function runningOn(step: Step, fake: FakeChatGPT, accountId: string): Promise<string> {
+  let runDir = "";
+  for (let i = 0; i < 300 && !(runDir && fake.requestsFor(accountId).length > 0); i++) {
+    runDir = parseFileCommands(readFileSync(step.files.state, "utf8"))["run-dir"] ?? "";
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return runDir;
+}
+
 function killGroup(child: ChildProcess): void {
   if (child.pid === undefined) return;
   try {
@@ -543,12 +556,8 @@ describe("GitHub Action (bundled action/dist/index.js)", () => {
       "codex-args": fakeCodexArgs(fake),
     }, fake.codexEnv(), true);
     t.after(() => killGroup(step.child));
-    // Wait (bounded) until the second lane's Codex has reached the backend.
-    let runDir = "";
-    for (let i = 0; i < 300 && !(runDir && fake.requestsFor("acct-retire-b-2c8f").length > 0); i++) {
-      runDir = parseFileCommands(readFileSync(step.files.state, "utf8"))["run-dir"] ?? "";
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // The second lane's Codex has reached the backend.
+    const runDir = await runningOn(step, fake, "acct-retire-b-2c8f");
     assert.equal(fake.requestsFor("acct-retire-a-7d1e").length, 1, "the first lane ran and hit its usage limit");
     assert.ok(fake.requestsFor("acct-retire-b-2c8f").length > 0, "the second lane's Codex is running");
     assert.ok(!existsSync(path.join(runDir, "chatgpt-1")), "the first account's CODEX_HOME is gone while the second lane runs");
@@ -573,12 +582,8 @@ describe("GitHub Action (bundled action/dist/index.js)", () => {
       "codex-args": fakeCodexArgs(fake),
     }, fake.codexEnv(), true);
     t.after(() => killGroup(step.child));
-    // Wait (bounded) until Codex is running with the lane's home in place.
-    let runDir = "";
-    for (let i = 0; i < 200 && !(runDir && fake.requestsFor("acct-cancel-2f4b").length > 0); i++) {
-      runDir = parseFileCommands(readFileSync(step.files.state, "utf8"))["run-dir"] ?? "";
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Codex is running with the lane's home in place.
+    const runDir = await runningOn(step, fake, "acct-cancel-2f4b");
     assert.ok(runDir, "the main step saved its run directory with saveState");
     const home = path.join(runDir, "chatgpt-1");
     assert.equal(statSync(runDir).mode & 0o777, 0o700);
