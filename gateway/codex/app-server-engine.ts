@@ -47,7 +47,8 @@ export class AppServerEngine implements CodexEngine {
   /** Turns in flight, by thread, with the app-server process they run on. */
   private readonly sinks = new Map<string, { sink: Channel<ThreadSignal>; client: RpcClient }>();
   private readonly listeners = new Set<(s: RateLimitSnapshot) => void>();
-  private readonly logins = new Map<string, (r: { success: boolean; error: string | null }) => void>();
+  /** Pending sign-ins, with the process each runs in: only that process's exit fails them. */
+  private readonly logins = new Map<string, { client: RpcClient; resolve: (r: { success: boolean; error: string | null }) => void }>();
   private latest: RateLimitSnapshot | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private modelsCache: { at: number; ids: string[] } | null = null;
@@ -384,7 +385,8 @@ export class AppServerEngine implements CodexEngine {
     if (this.client === client) this.client = null;
     this.pool.clear();
     for (const [threadId, t] of this.sinks) if (t.client === client) this.held.releaseThread(threadId);
-    for (const id of [...this.logins.keys()]) this.finishLogin(id, { success: false, error: "codex app-server exited during sign-in" });
+    // A replaced process that exits late must not fail a sign-in started on its successor.
+    for (const [id, login] of [...this.logins]) if (login.client === client) this.finishLogin(id, { success: false, error: "codex app-server exited during sign-in" });
     if (this.closed) return;
     const tail = stderrTail.trim().split("\n").slice(-3).join(" | ");
     this.o.log.warn("codex app-server exited; it will be restarted on the next request", { lane: this.o.lane, stderr: tail });
@@ -431,7 +433,7 @@ export class AppServerEngine implements CodexEngine {
     const client = await this.rpc();
     const res = await client.request("account/login/start", { type: "chatgptDeviceCode" });
     if (res.type !== "chatgptDeviceCode") throw new Error(`codex answered a device-code sign-in with a ${res.type} one`);
-    const done = new Promise<{ success: boolean; error: string | null }>((resolve) => this.logins.set(res.loginId, resolve));
+    const done = new Promise<{ success: boolean; error: string | null }>((resolve) => this.logins.set(res.loginId, { client, resolve }));
     void done.then((r) => {
       if (!r.success) return;
       this.modelsCache = null;
@@ -449,9 +451,9 @@ export class AppServerEngine implements CodexEngine {
   }
 
   private finishLogin(loginId: string, result: { success: boolean; error: string | null }): void {
-    const resolve = this.logins.get(loginId);
+    const login = this.logins.get(loginId);
     this.logins.delete(loginId);
-    resolve?.(result);
+    login?.resolve(result);
   }
 
   async logout(): Promise<void> {
