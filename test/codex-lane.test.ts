@@ -239,7 +239,8 @@ for (const kind of KINDS) {
         const thaw = freeze(pid); // thread/start will wait for an answer as long as the process is stopped
         let events: TurnEvent[];
         try {
-          const it = h.lane.turn(chat([user("never started")]), { signal: ac.signal })[Symbol.asyncIterator]();
+          // Its own system text, so no thread started ahead for the earlier request fits it: it calls thread/start.
+          const it = h.lane.turn(chat([{ role: "system", content: [{ type: "text", text: "A thread of its own." }] }, user("never started")]), { signal: ac.signal })[Symbol.asyncIterator]();
           const first = it.next();
           // Everything up to writing thread/start runs in microtasks: once the event loop turns, the
           // request is on the stopped app-server's stdin.
