@@ -1,13 +1,14 @@
 // The chat folder's one error type, and zod issues turned into one message naming one field.
 
 import type { z } from "zod";
+import { GatewayError } from "../errors/api-error";
 import { checkWellFormed } from "./wellformed";
 
 /** A client mistake in the body. `param` is the field path, e.g. `messages[0].content[1].image_url`. */
-export class ChatValidationError extends Error {
+export class ChatValidationError extends GatewayError {
   override readonly name = "ChatValidationError";
-  constructor(message: string, readonly param: string | null, readonly code: string = "invalid_value") {
-    super(message);
+  constructor(message: string, param: string | null, code = "invalid_value") {
+    super(message, { status: 400, code, param });
   }
 }
 

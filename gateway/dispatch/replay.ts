@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { open, unlink, type FileHandle } from "node:fs/promises";
 import * as path from "node:path";
-import { BodyTooLargeError } from "../http/errors";
+import { BodyTooLargeError } from "../errors/api-error";
 
 const READ_CHUNK = 64 * 1024;
 /** How much of the body's start is kept for a look at its form fields (the model of an upload). */

@@ -4,7 +4,7 @@
 
 import { Hono } from "hono";
 import type { Dispatcher } from "../dispatch/dispatcher";
-import type { LaneAdapter } from "../upstreams/types";
+import type { LaneAdapter } from "../chat/lane-adapter";
 import type { AppEnv } from "./context";
 import { LaneRouteError, SignInError } from "./errors";
 

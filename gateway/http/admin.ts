@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import type { Dispatcher } from "../dispatch/dispatcher";
 import type { RequestListQuery, RequestStatus, Store } from "../store";
-import type { LaneAdapter } from "../upstreams/types";
+import type { LaneAdapter } from "../chat/lane-adapter";
 import { signInRoutes } from "./admin-signin";
 import type { AppEnv } from "./context";
 import { BadQueryError } from "./errors";

@@ -1,7 +1,8 @@
 // Reads a request body with a hard cap, so an oversized upload costs at most maxBytes of memory
 // whether or not the client sent Content-Length.
 
-import { BodyTooLargeError, InvalidJsonError } from "./errors";
+import { BodyTooLargeError } from "../errors/api-error";
+import { InvalidJsonError } from "./errors";
 
 export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
   const text = await readText(req, maxBytes);

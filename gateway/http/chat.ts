@@ -8,7 +8,7 @@ import type { Endpoint } from "../chat/types";
 import type { DispatchEvent, DispatchInput, Dispatcher } from "../dispatch/dispatcher";
 import { readJsonBody } from "./body";
 import type { AppEnv } from "./context";
-import { ClientClosedError, errorBody, toApiError, type ApiError } from "./errors";
+import { ClientClosedError, errorBody, toApiError, type ApiError } from "../errors/api-error";
 import { chatCompletion, chunkEvent, completionId, DONE_EVENT, toolCallDelta, usageEvent, type CompletionMeta } from "./shapes";
 
 export const LANE_HEADER = "x-codex-lanes-lane";

@@ -5,7 +5,7 @@ import type { Dispatcher } from "../dispatch/dispatcher";
 import type { Logger } from "../log";
 import type { RequestMetrics } from "../metrics/collector";
 import type { Store } from "../store";
-import type { LaneAdapter } from "../upstreams/types";
+import type { LaneAdapter } from "../chat/lane-adapter";
 
 export interface AppDeps {
   config: Config;

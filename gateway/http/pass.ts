@@ -12,7 +12,7 @@ import { ReplayableBody } from "../dispatch/replay";
 import { readCapped } from "./body";
 import { errorResponse, LANE_HEADER } from "./chat";
 import type { AppEnv } from "./context";
-import { BodyTooLargeError, ClientClosedError, toApiError } from "./errors";
+import { BodyTooLargeError, ClientClosedError, toApiError } from "../errors/api-error";
 
 /** Uploads up to this size are kept in memory for a retry; larger ones spill to <dataDir>/tmp. */
 const MEMORY_BODY_BYTES = 1024 * 1024;

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { ResponsesBody } from "../chat/responses-schema";
 import type { ToolCall, Usage } from "../chat/types";
-import type { ApiError } from "./errors";
+import type { ApiError } from "../errors/api-error";
 
 export function newId(prefix: "resp" | "msg" | "fc"): string {
   return `${prefix}_${randomUUID().replace(/-/g, "")}`;

@@ -12,7 +12,8 @@ import type { DispatchInput, Dispatcher } from "../dispatch/dispatcher";
 import type { Store } from "../store";
 import { LANE_HEADER, openStream, parseOrReject, sseResponse } from "./chat";
 import type { AppEnv } from "./context";
-import { ResponseNotFoundError, type ApiError } from "./errors";
+import type { ApiError } from "../errors/api-error";
+import { ResponseNotFoundError } from "./errors";
 import {
   EventWriter,
   functionCallItem,

@@ -1,5 +1,7 @@
 // Typed errors of the store. Messages never contain key material, plaintext secrets or hashes.
 
+import { GatewayError } from "../errors/api-error";
+
 export class StoreError extends Error {
   override name = "StoreError";
 }
@@ -33,18 +35,19 @@ export class InvalidRequestRowError extends StoreError {
   }
 }
 
-export class InvalidCursorError extends StoreError {
+/** A `before` cursor that is not one this store handed out: the client's mistake (400 naming `before`). */
+export class InvalidCursorError extends GatewayError {
   override name = "InvalidCursorError";
   constructor() {
-    super("invalid cursor: pass the nextCursor of a previous page unchanged");
+    super("invalid cursor: pass the nextCursor of a previous page unchanged", { status: 400, code: "invalid_value", param: "before" });
   }
 }
 
-/** A query argument out of range (times, bucket size, limit). */
-export class InvalidQueryError extends StoreError {
+/** A query argument out of range (times, bucket size, limit): the client's mistake (400 naming the field). */
+export class InvalidQueryError extends GatewayError {
   override name = "InvalidQueryError";
   constructor(readonly field: string, problem: string) {
-    super(`${field}: ${problem}`);
+    super(`${field}: ${problem}`, { status: 400, code: "invalid_value", param: field });
   }
 }
 

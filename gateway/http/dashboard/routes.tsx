@@ -6,7 +6,7 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { estimate, parseSpend, planTable } from "../../calc";
 import { buildOverview } from "../../metrics/overview";
-import type { RequestListQuery, RequestPage, RequestStatus } from "../../store";
+import { InvalidCursorError, InvalidQueryError, type RequestListQuery, type RequestPage, type RequestStatus } from "../../store";
 import type { AppDeps, AppEnv } from "../context";
 import { AdminKeys, currentSession, endSession, sameToken, signInToken, signInTokenMatches, startSession } from "./guard";
 import { securityHeaders } from "./layout";
@@ -148,8 +148,7 @@ function listPage(deps: AppDeps, filters: LogFilters, notice: string | null): Pa
   try {
     page = deps.store.requests.list(query);
   } catch (err) {
-    const name = (err as Error).name;
-    if (name !== "InvalidCursorError" && name !== "InvalidQueryError") throw err;
+    if (!(err instanceof InvalidCursorError || err instanceof InvalidQueryError)) throw err;
     // A stale or hand-edited cursor: show the newest page of the same filters instead.
     const { before: _dropped, ...rest } = filters;
     return { filters: rest, page: deps.store.requests.list({ ...rest, limit: PAGE_SIZE }), notice: "That page link is not valid any more; showing the newest requests." };
