@@ -175,7 +175,7 @@ async function runCommand(command: string, config: Config, positionals: string[]
     case "login":
     case "logout": {
       const lane = codexLaneFor(command, config, positionals);
-      const { runLoginCommand, runLogoutCommand } = require("./codex/login-cli") as typeof import("./codex/login-cli");
+      const { runLoginCommand, runLogoutCommand } = require("./cli/login") as typeof import("./cli/login");
       const loginIO = { out: io.out, err: io.err, signal: io.signal };
       return command === "login" ? runLoginCommand(lane, loginIO) : runLogoutCommand(lane, loginIO);
     }

@@ -13,7 +13,7 @@ import { RequestMetrics } from "./metrics/collector";
 import { openStore, type Store } from "./store";
 import { createCodexAdapter } from "./upstreams/codex";
 import { createOpenAIAdapter } from "./upstreams/openai";
-import type { LaneAdapter } from "./upstreams/types";
+import type { LaneAdapter } from "./chat/lane-adapter";
 import { VERSION } from "./version";
 
 const DAY_MS = 86_400_000;

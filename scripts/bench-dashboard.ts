@@ -17,7 +17,7 @@ import { buildOverview } from "../gateway/metrics";
 import { startServer } from "../gateway/server";
 import { openStore } from "../gateway/store";
 import { syntheticRow } from "./lib/synthetic-rows";
-import type { LaneAdapter } from "../gateway/upstreams/types";
+import type { LaneAdapter } from "../gateway/chat/lane-adapter";
 import { codexLane, openaiLane, testConfig } from "../test/helpers/gateway";
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);

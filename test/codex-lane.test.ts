@@ -10,7 +10,7 @@ import type { ChatMessage, ChatRequest, TurnEvent } from "../gateway/chat/types"
 import type { CodexLaneConfig, Engine } from "../gateway/config/types";
 import { LocalCodexLane } from "../gateway/codex/local-lane";
 import { RemoteCodexLane } from "../gateway/upstreams/codex-remote";
-import type { LaneAdapter } from "../gateway/upstreams/types";
+import type { LaneAdapter } from "../gateway/chat/lane-adapter";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome } from "./fakes/codex-run";
 import { appServerPids, freeze, theAppServer } from "./helpers/procs";

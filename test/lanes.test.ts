@@ -24,7 +24,7 @@ import {
   type LaneSpec,
   type Outcome,
 } from "../gateway/lanes";
-import type { RateLimitSnapshot } from "../gateway/chat/types";
+import type { RateLimitSnapshot } from "../gateway/lanes/types";
 
 const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
 const P = DEFAULT_POLICY;

@@ -8,7 +8,7 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import fc from "fast-check";
-import type { RateLimitSnapshot } from "../gateway/chat/types";
+import type { RateLimitSnapshot } from "../gateway/lanes/types";
 import type { LaneRecord } from "../gateway/lanes/types";
 import {
   DuplicateKeyNameError,

@@ -3,9 +3,8 @@
 // the API-key lanes actually spent, and the net. A codex lane's plan is the one its account
 // reports, else the one its config names; its price is the lane's planPriceUsd, else the plan's.
 
-import type { CodexLaneConfig, Config } from "../config/types";
 import type { RequestsApi } from "../store";
-import { planFromCodex, planTable, type PlanRow } from "./plans";
+import { planFromCodex, planTable, type PlanOverride, type PlanRow } from "./plans";
 
 export interface SubscriptionLine {
   lane: string;
@@ -66,8 +65,23 @@ export function monthBounds(now: number): [number, number] {
   return [Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)];
 }
 
+/** What the ledger reads of the config: structural, so calc stays below gateway/config (which imports the plan table). */
+export interface LedgerConfig {
+  lanes: readonly LedgerLane[];
+  calc?: { plans: Readonly<Record<string, PlanOverride>> };
+}
+
+type LedgerLane = CodexLedgerLane | { type: "openai"; name: string; monthlySpendCapUsd: number | null };
+
+interface CodexLedgerLane {
+  type: "codex";
+  name: string;
+  plan?: string;
+  planPriceUsd: number | null;
+}
+
 export function savingsLedger(
-  config: Pick<Config, "lanes" | "calc">,
+  config: LedgerConfig,
   requests: Pick<RequestsApi, "monthSpend">,
   now: number,
   accountPlans: AccountPlans = {},
@@ -106,7 +120,7 @@ export function savingsLedger(
   };
 }
 
-function subscriptionLine(lane: CodexLaneConfig, apiEquivalentUsd: number, table: PlanRow[], reported: string | null): SubscriptionLine {
+function subscriptionLine(lane: CodexLedgerLane, apiEquivalentUsd: number, table: PlanRow[], reported: string | null): SubscriptionLine {
   const fromAccount = planFromCodex(reported);
   const key = fromAccount ?? lane.plan ?? null;
   const row = key === null ? undefined : table.find((p) => p.plan === key);

@@ -2,7 +2,8 @@
 // worker, or the OpenAI API with the user's key. Adapters never throw for an upstream failure:
 // they end the event stream with an `error` event whose class the lane core understands.
 
-import type { ChatRequest, RateLimitSnapshot, TurnEvent } from "../chat/types";
+import type { RateLimitSnapshot } from "../lanes/types";
+import type { ChatRequest, TurnEvent } from "./types";
 
 export interface TurnOptions {
   /** Aborted when the client disconnects or the deadline passes; the adapter must stop the turn. */

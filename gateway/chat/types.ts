@@ -2,7 +2,7 @@
 // These are also the wire shapes of the worker protocol (POST /turn body and its NDJSON events),
 // so changing one is a protocol change: update gateway/worker and DESIGN's contract together.
 
-import type { Outcome } from "../lanes/types";
+import type { Outcome, RateLimitSnapshot } from "../lanes/types";
 
 export type ChatRole = "system" | "developer" | "user" | "assistant" | "tool";
 
@@ -75,21 +75,6 @@ export interface Usage {
   cached_input_tokens: number;
   output_tokens: number;
   reasoning_tokens: number;
-}
-
-export interface RateLimitWindow {
-  usedPercent: number;
-  windowMinutes: number | null;
-  /** Epoch milliseconds, or null when the backend did not say. */
-  resetsAt: number | null;
-}
-
-export interface RateLimitSnapshot {
-  primary: RateLimitWindow | null;
-  secondary: RateLimitWindow | null;
-  planType: string | null;
-  /** Epoch milliseconds when the gateway saw this snapshot. */
-  observedAt: number;
 }
 
 /**

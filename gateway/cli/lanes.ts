@@ -8,7 +8,7 @@ import { laneView, type LaneView, type WindowView } from "../dispatch/views";
 import type { Logger } from "../log";
 import { defaultAdapter, withStoredKeys } from "../server";
 import { openStore } from "../store";
-import type { LaneStatus } from "../upstreams/types";
+import type { LaneStatus } from "../chat/lane-adapter";
 import { EXIT_OK, type CliIO } from "./io";
 import { relative, table } from "./table";
 

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { CodexLaneConfig } from "../config/types";
 import { createCodexAdapter } from "../upstreams/codex";
-import type { LaneAdapter } from "../upstreams/types";
+import type { LaneAdapter } from "../chat/lane-adapter";
 
 export interface LoginIO {
   out: NodeJS.WritableStream & { isTTY?: boolean };

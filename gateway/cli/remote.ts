@@ -1,9 +1,9 @@
 // `login`, `logout` and `lanes` with `--gateway URL`: the same commands, run against a deployed
 // gateway's admin API (admin key from CODEX_LANES_ADMIN_KEY) instead of local account homes.
 
-import { runLoginFlow, runLogoutFlow } from "../codex/login-cli";
+import { runLoginFlow, runLogoutFlow } from "./login";
 import type { LaneView } from "../dispatch/views";
-import type { LoginStart, LoginState } from "../upstreams/types";
+import type { LoginStart, LoginState } from "../chat/lane-adapter";
 import { renderLanes } from "./lanes";
 import { EXIT_OK, UsageError, type CliIO } from "./io";
 

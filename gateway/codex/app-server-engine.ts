@@ -5,7 +5,8 @@
 // continues it.
 
 import { mkdirSync } from "node:fs";
-import type { ChatRequest, RateLimitSnapshot, RateLimitWindow, ToolCall, TurnEvent, Usage } from "../chat/types";
+import type { ChatRequest, ToolCall, TurnEvent, Usage } from "../chat/types";
+import type { RateLimitSnapshot, RateLimitWindow } from "../lanes/types";
 import { classifyCodexError } from "../lanes/classify";
 import { codexBinary, codexVersion } from "./binary";
 import { Channel, nextOrStop } from "./channel";

@@ -2,9 +2,10 @@
 // sign-in. Used by the gateway in local mode and by the account worker in deployed mode.
 
 import path from "node:path";
-import type { ChatRequest, RateLimitSnapshot, TurnEvent } from "../chat/types";
+import type { ChatRequest, TurnEvent } from "../chat/types";
+import type { RateLimitSnapshot } from "../lanes/types";
 import type { CodexLaneConfig } from "../config/types";
-import type { LaneAdapter, LaneStatus, LoginStart, LoginState, TurnOptions } from "../upstreams/types";
+import type { LaneAdapter, LaneStatus, LoginStart, LoginState, TurnOptions } from "../chat/lane-adapter";
 import { AppServerEngine } from "./app-server-engine";
 import { codexVersion } from "./binary";
 import { ExecEngine } from "./exec-engine";

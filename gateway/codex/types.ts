@@ -1,6 +1,7 @@
 // What the rest of the gateway (and the account worker) sees of a Codex engine.
 
-import type { ChatRequest, RateLimitSnapshot, TurnEvent } from "../chat/types";
+import type { ChatRequest, TurnEvent } from "../chat/types";
+import type { RateLimitSnapshot } from "../lanes/types";
 import type { Engine } from "../config/types";
 
 export interface EngineLog {

@@ -2,13 +2,13 @@
 // rate-limit snapshot (write-through to the store, so a restart remembers them), the last status
 // and model catalog read from the adapter, the concurrency slots, and this month's spend.
 
-import type { RateLimitSnapshot } from "../chat/types";
+import type { RateLimitSnapshot } from "../lanes/types";
 import type { Config, LaneConfig } from "../config/types";
 import type { Logger } from "../log";
 import { applyRateLimits, effectiveRecord, initialRecord, markSignedIn } from "../lanes/state";
 import type { LanePolicy, LaneRecord, LaneSpec } from "../lanes/types";
 import type { Store } from "../store";
-import type { LaneAdapter, LaneStatus } from "../upstreams/types";
+import type { LaneAdapter, LaneStatus } from "../chat/lane-adapter";
 import { LaneSlots } from "./slots";
 import { laneView, loginFix, nextMonthStart, type LaneView } from "./views";
 

@@ -6,12 +6,12 @@
 import type { Usage } from "../chat/types";
 import { apiCostUsd } from "../config/prices";
 import type { Config, LaneConfig, OpenAILaneConfig } from "../config/types";
-import { CLIENT_CLOSED, outcomeToApiError, toApiError, type ApiError } from "../http/errors";
+import { CLIENT_CLOSED, outcomeToApiError, toApiError, type ApiError } from "../errors/api-error";
 import { runLanes, type AttemptResult } from "../lanes/run";
 import type { LanePolicy, Outcome } from "../lanes/types";
 import type { Logger } from "../log";
 import type { NewRequestRow } from "../store";
-import type { ForwardResponse, ForwardResult } from "../upstreams/types";
+import type { ForwardResponse, ForwardResult } from "../chat/lane-adapter";
 import type { LaneBook } from "./book";
 import { LanesFailedError, NoPassLaneError, ShuttingDownError } from "./errors";
 import { modelFromForm, Tail, usageFromTail } from "./pass-usage";

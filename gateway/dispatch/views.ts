@@ -1,11 +1,11 @@
 // What an operator sees of a lane: /admin/lanes, `codex-lanes lanes` and the dashboard all render
 // this one shape, so they never disagree about a lane's state or how to fix it.
 
-import type { RateLimitSnapshot, RateLimitWindow } from "../chat/types";
+import type { RateLimitSnapshot, RateLimitWindow } from "../lanes/types";
 import type { LaneConfig } from "../config/types";
 import { effectiveRecord, initialRecord } from "../lanes/state";
 import type { LaneRecord, LaneState } from "../lanes/types";
-import type { LaneStatus } from "../upstreams/types";
+import type { LaneStatus } from "../chat/lane-adapter";
 
 export interface WindowView {
   usedPercent: number;

@@ -1,9 +1,8 @@
 // Lane state transitions. Every function is pure: it takes a record and returns a new one (or the
 // same object when nothing changes). The caller persists the result.
 
-import type { RateLimitSnapshot, RateLimitWindow } from "../chat/types";
 import { formatUtc } from "./format";
-import { DEFAULT_POLICY, type LanePolicy, type LaneRecord, type Outcome } from "./types";
+import { DEFAULT_POLICY, type LanePolicy, type LaneRecord, type Outcome, type RateLimitSnapshot, type RateLimitWindow } from "./types";
 
 /** Code of a cooldown that came from a rate-limit snapshot rather than from a failed attempt. */
 export const MAX_USED_PERCENT_CODE = "max_used_percent";

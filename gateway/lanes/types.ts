@@ -90,3 +90,19 @@ export interface AttemptRecord {
   code: string | null;
   ms: number;
 }
+
+/** A plan's usage windows as Codex reports them; the lane steps aside before a window is spent. */
+export interface RateLimitWindow {
+  usedPercent: number;
+  windowMinutes: number | null;
+  /** Epoch milliseconds, or null when the backend did not say. */
+  resetsAt: number | null;
+}
+
+export interface RateLimitSnapshot {
+  primary: RateLimitWindow | null;
+  secondary: RateLimitWindow | null;
+  planType: string | null;
+  /** Epoch milliseconds when the gateway saw this snapshot. */
+  observedAt: number;
+}

@@ -2,7 +2,7 @@
 // remembers which lanes are cooling and when their windows reset.
 
 import type Database from "better-sqlite3";
-import type { RateLimitSnapshot } from "../chat/types";
+import type { RateLimitSnapshot } from "../lanes/types";
 import type { LaneRecord } from "../lanes/types";
 import type { LaneStateApi, StoredLaneState, StoredLaneStateRow } from "./types";
 

@@ -1,7 +1,7 @@
 // Public shapes of the store. The HTTP layer, the CLI and the dispatcher code against these;
 // the SQLite details stay inside gateway/store.
 
-import type { RateLimitSnapshot } from "../chat/types";
+import type { RateLimitSnapshot } from "../lanes/types";
 import type { AttemptRecord, LaneRecord } from "../lanes/types";
 
 // ---------- gateway keys ----------

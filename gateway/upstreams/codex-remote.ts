@@ -1,8 +1,9 @@
 // A codex lane served by an account worker over the private network (worker protocol in DESIGN.md):
 // POST /turn streams NDJSON TurnEvents; GET /health, GET /models, POST|GET /login, POST /logout.
 
-import type { ChatRequest, RateLimitSnapshot, TurnEvent } from "../chat/types";
-import type { LaneAdapter, LaneStatus, LoginStart, LoginState, TurnOptions } from "./types";
+import type { ChatRequest, TurnEvent } from "../chat/types";
+import type { RateLimitSnapshot } from "../lanes/types";
+import type { LaneAdapter, LaneStatus, LoginStart, LoginState, TurnOptions } from "../chat/lane-adapter";
 
 export interface RemoteLaneOptions {
   rateLimitPollMs: number;

@@ -3,7 +3,7 @@
 
 import type { CodexLaneConfig } from "../config/types";
 import { LocalCodexLane, type LocalLaneDeps } from "../codex/local-lane";
-import type { LaneAdapter } from "./types";
+import type { LaneAdapter } from "../chat/lane-adapter";
 import { RemoteCodexLane } from "./codex-remote";
 
 export function createCodexAdapter(lane: CodexLaneConfig, deps: LocalLaneDeps): LaneAdapter {

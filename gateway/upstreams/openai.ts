@@ -10,7 +10,7 @@ import type { OpenAILaneConfig } from "../config/types";
 import { classifyHttp, parseRetryAfter } from "../lanes/classify-http";
 import { safeMessage } from "../lanes/format";
 import type { OutcomeClass } from "../lanes/types";
-import type { LaneAdapter, LaneStatus, TurnOptions } from "./types";
+import type { LaneAdapter, LaneStatus, TurnOptions } from "../chat/lane-adapter";
 import { describeNetError as describe, HttpClient, hostOf, UpstreamTimeoutError, type UpstreamResponse } from "./http-client";
 import { readResponses, upstreamResponsesBody } from "./openai-responses";
 import { createPassThrough } from "./pass-through";

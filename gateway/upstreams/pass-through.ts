@@ -9,7 +9,7 @@ import { classifyHttp, parseRetryAfter } from "../lanes/classify-http";
 import type { OutcomeClass } from "../lanes/types";
 import { IdleDeadline } from "./deadline";
 import { describeNetError, hostOf, type HttpClient, type UpstreamResponse } from "./http-client";
-import type { ForwardRequest, ForwardResult, TurnOptions } from "./types";
+import type { ForwardRequest, ForwardResult, TurnOptions } from "../chat/lane-adapter";
 
 type ErrorEvent = Extract<TurnEvent, { type: "error" }>;
 

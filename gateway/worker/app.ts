@@ -3,7 +3,7 @@
 
 import { timingSafeEqual, createHash } from "node:crypto";
 import { Hono } from "hono";
-import type { LaneAdapter } from "../upstreams/types";
+import type { LaneAdapter } from "../chat/lane-adapter";
 import type { ChatRequest } from "../chat/types";
 
 export interface WorkerDeps {

@@ -8,7 +8,7 @@ import type { Config, LaneConfig } from "../../gateway/config/types";
 import { createLogger, type Logger } from "../../gateway/log";
 import { defaultAdapter, startServer, type RunningServer, type ServerOptions } from "../../gateway/server";
 import type { RequestsApi } from "../../gateway/store";
-import type { LaneAdapter } from "../../gateway/upstreams/types";
+import type { LaneAdapter } from "../../gateway/chat/lane-adapter";
 import type { FakeChatGPT } from "../fakes/chatgpt";
 
 export function tempDir(prefix = "codex-lanes-test-"): string {

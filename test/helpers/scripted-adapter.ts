@@ -1,8 +1,9 @@
 // A LaneAdapter double whose turns follow a script, for HTTP and dispatch tests that need lanes to
 // answer, fail, hang or stream on cue without a Codex binary.
 
-import type { ChatRequest, RateLimitSnapshot, TurnEvent, Usage } from "../../gateway/chat/types";
-import type { LaneAdapter, LaneStatus, TurnOptions } from "../../gateway/upstreams/types";
+import type { ChatRequest, TurnEvent, Usage } from "../../gateway/chat/types";
+import type { RateLimitSnapshot } from "../../gateway/lanes/types";
+import type { LaneAdapter, LaneStatus, TurnOptions } from "../../gateway/chat/lane-adapter";
 
 export interface TurnContext {
   signal: AbortSignal;

@@ -9,7 +9,7 @@ import type { CodexLaneConfig, Config, LaneConfig } from "../../../gateway/confi
 import { createLogger } from "../../../gateway/log";
 import { defaultAdapter, startServer, type RunningServer, type ServerOptions } from "../../../gateway/server";
 import type { RequestRow } from "../../../gateway/store";
-import type { LaneAdapter, TurnOptions } from "../../../gateway/upstreams/types";
+import type { LaneAdapter, TurnOptions } from "../../../gateway/chat/lane-adapter";
 import { makeHome, type TestHome } from "../../../test/fakes/codex-run";
 import { codexLane, tempDir, testConfig } from "../../../test/helpers/gateway";
 import type { RemoteFake } from "./remote-fake";
