@@ -8,7 +8,7 @@ import { apiCostUsd } from "../config/prices";
 import type { Config, LaneConfig, OpenAILaneConfig } from "../config/types";
 import { CLIENT_CLOSED, outcomeToApiError, toApiError, type ApiError } from "../errors/api-error";
 import { runLanes, type AttemptResult } from "../lanes/run";
-import type { LanePolicy, Outcome } from "../lanes/types";
+import { cancelledOutcome, type LanePolicy, type Outcome } from "../lanes/types";
 import type { Logger } from "../log";
 import type { NewRequestRow } from "../store";
 import type { ForwardResponse, ForwardResult } from "../chat/lane-adapter";
@@ -18,6 +18,7 @@ import { modelFromForm, Tail, usageFromTail } from "./pass-usage";
 import type { ReplayableBody } from "./replay";
 import { linkedAbort, type LinkedAbort } from "./signals";
 import { CancelledWhileQueuedError } from "./slots";
+import { toOutcome } from "./turn";
 
 export interface PassInput {
   requestId: string;
@@ -58,7 +59,8 @@ export interface PassDeps {
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
-  queueRow: (row: NewRequestRow) => void;
+  /** Resolves once the row is committed. */
+  queueRow: (row: NewRequestRow) => Promise<void>;
   /** Requests in progress, so a shutdown waits for them (and cancels them after its grace). */
   inProgress: Set<{ abort(): void; done: Promise<unknown> }>;
   closing: () => boolean;
@@ -95,7 +97,7 @@ export function createPass(deps: PassDeps): (input: PassInput) => Promise<PassOu
       out = await run(input, ctl, at);
     } catch (err) {
       out = { kind: "error", error: errorOf(err, input) };
-      writeRow(input, at, { lane: null, status: out.error.status, error: out.error.code });
+      await writeRow(input, at, { lane: null, status: out.error.status, error: out.error.code });
     }
     if (out === "served" && at.served) {
       const r = at.served.response;
@@ -128,12 +130,12 @@ export function createPass(deps: PassDeps): (input: PassInput) => Promise<PassOu
     // The upstream's own answer is the most useful one when it is about the request or the upstream.
     if (at.last && ["client_error", "model_not_served", "transient"].includes(outcome.class) && attempts.at(-1)?.lane === at.last.lane) {
       const l = at.last;
-      writeRow(input, at, { lane: l.lane, status: l.status, error: outcome.code });
+      await writeRow(input, at, { lane: l.lane, status: l.status, error: outcome.code });
       return { kind: "response", lane: l.lane, status: l.status, headers: l.headers, body: oneChunk(l.body) };
     }
     if (outcome.class === "cancelled" && deps.closing() && !input.signal.aborted) throw new ShuttingDownError();
     const api = outcome.class === "cancelled" ? cancelledApi() : outcomeToApiError(explain(outcome, input.route), res.ok ? null : res.retryAt, now());
-    writeRow(input, at, { lane: null, status: api.status, error: api.code });
+    await writeRow(input, at, { lane: null, status: api.status, error: api.code });
     return { kind: "error", error: api };
   }
 
@@ -145,7 +147,7 @@ export function createPass(deps: PassDeps): (input: PassInput) => Promise<PassOu
       release = await entry.slots.acquire(signal);
     } catch (err) {
       at.queueMs += now() - queuedAt;
-      if (err instanceof CancelledWhileQueuedError) return { outcome: { class: "cancelled", code: "cancelled", message: "The client went away." } };
+      if (err instanceof CancelledWhileQueuedError) return { outcome: cancelledOutcome() };
       throw err;
     }
     at.queueMs += now() - queuedAt;
@@ -173,12 +175,7 @@ export function createPass(deps: PassDeps): (input: PassInput) => Promise<PassOu
     }
     release();
     if (res.response) at.last = { lane, ...res.response };
-    const e = res.error;
-    const o: Outcome = { class: e.class, code: e.code, message: e.message };
-    if (e.resetsAt !== undefined) o.resetsAt = e.resetsAt;
-    if (e.retryAfterMs !== undefined) o.retryAfterMs = e.retryAfterMs;
-    if (e.status !== undefined) o.status = e.status;
-    return { outcome: o };
+    return { outcome: toOutcome(res.error) };
   }
 
   /** The served answer, passed on chunk by chunk; the row is written once it ended either way. */
@@ -189,14 +186,15 @@ export function createPass(deps: PassDeps): (input: PassInput) => Promise<PassOu
     const textual = /json|text|event-stream/i.test(served.response.headers["content-type"] ?? "");
     const tail = textual ? new Tail() : null;
     let done = false;
-    const close = (status: "ok" | "error" | "cancelled", code: string | null) => {
-      if (done) return;
+    const close = (status: "ok" | "error" | "cancelled", code: string | null): Promise<void> => {
+      if (done) return Promise.resolve();
       done = true;
       served.release();
       const seen = tail ? usageFromTail(tail.text()) : { usage: null, model: null };
       const httpStatus = status === "cancelled" ? CLIENT_CLOSED : served.response.status;
-      writeRow(input, at, { lane: served.lane, status: httpStatus, error: code, rowStatus: status, firstByteAt, usage: seen.usage, model: seen.model });
+      const written = writeRow(input, at, { lane: served.lane, status: httpStatus, error: code, rowStatus: status, firstByteAt, usage: seen.usage, model: seen.model });
       end();
+      return written;
     };
     return {
       async read() {
@@ -205,11 +203,12 @@ export function createPass(deps: PassDeps): (input: PassInput) => Promise<PassOu
         try {
           r = await it.next();
         } catch (err) {
-          close(input.signal.aborted ? "cancelled" : "error", input.signal.aborted ? "cancelled" : ((err as { event?: { code?: string } }).event?.code ?? "stream_incomplete"));
+          await close(input.signal.aborted ? "cancelled" : "error", input.signal.aborted ? "cancelled" : ((err as { event?: { code?: string } }).event?.code ?? "stream_incomplete"));
           throw err;
         }
         if (r.done) {
-          close("ok", null);
+          // The row is committed before the client sees the end of the answer.
+          await close("ok", null);
           return null;
         }
         tail?.push(r.value);
@@ -219,7 +218,7 @@ export function createPass(deps: PassDeps): (input: PassInput) => Promise<PassOu
         if (done) return;
         served.response.cancel();
         await it.return?.().catch(() => undefined);
-        close("cancelled", "cancelled");
+        await close("cancelled", "cancelled");
       },
     };
   }
@@ -234,7 +233,7 @@ export function createPass(deps: PassDeps): (input: PassInput) => Promise<PassOu
     model?: string | null;
   }
 
-  function writeRow(input: PassInput, at: Attempting, e: RowEnd): void {
+  function writeRow(input: PassInput, at: Attempting, e: RowEnd): Promise<void> {
     const t = now();
     const fromForm = input.body && /multipart\/form-data/i.test(input.headers["content-type"] ?? "") ? modelFromForm(input.body.head) : null;
     const model = input.model ?? fromForm ?? e.model ?? "";
@@ -263,7 +262,6 @@ export function createPass(deps: PassDeps): (input: PassInput) => Promise<PassOu
       reasoningTokens: usage?.reasoning_tokens ?? 0,
       apiCostUsd: cost,
     };
-    deps.queueRow(row);
     log.info(input.route, {
       requestId: row.id,
       key: row.keyName,
@@ -276,6 +274,7 @@ export function createPass(deps: PassDeps): (input: PassInput) => Promise<PassOu
       queueMs: row.queueMs,
       latencyMs: row.latencyMs,
     });
+    return deps.queueRow(row);
   }
 
   /**
@@ -347,5 +346,5 @@ function oneChunk(buf: Buffer): PassBody {
 }
 
 function cancelledApi(): ApiError {
-  return { status: CLIENT_CLOSED, type: "invalid_request_error", code: "cancelled", message: "The client went away.", param: null };
+  return outcomeToApiError(cancelledOutcome(), null, 0);
 }

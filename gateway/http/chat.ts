@@ -50,7 +50,7 @@ export async function parseOrReject<T>(
   } catch (caught) {
     const err = c.req.raw.signal.aborted ? new ClientClosedError() : caught;
     const o = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
-    dispatcher.logRejected({
+    await dispatcher.logRejected({
       endpoint,
       requestId: c.get("requestId"),
       keyName: c.get("keyName"),

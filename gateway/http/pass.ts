@@ -39,9 +39,9 @@ export function passHandler(dispatcher: Dispatcher, config: Config, now: () => n
     const method = c.req.method;
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((v, k) => (headers[k] = v));
-    const reject = (err: unknown): never => {
+    const reject = async (err: unknown): Promise<never> => {
       const e = c.req.raw.signal.aborted ? new ClientClosedError() : err;
-      dispatcher.logRejected({ requestId: c.get("requestId"), keyName: c.get("keyName"), model: null, stream: false, receivedAt: c.get("receivedAt"), error: toApiError(e, now()), endpoint: route });
+      await dispatcher.logRejected({ requestId: c.get("requestId"), keyName: c.get("keyName"), model: null, stream: false, receivedAt: c.get("receivedAt"), error: toApiError(e, now()), endpoint: route });
       throw e;
     };
     const declared = headers["content-length"] !== undefined ? Number(headers["content-length"]) : null;
@@ -56,7 +56,7 @@ export function passHandler(dispatcher: Dispatcher, config: Config, now: () => n
       body = ReplayableBody.buffer(buf);
       contentLength = buf.length;
     } else if (hasBody) {
-      if (declared !== null && declared > config.limits.maxUploadBytes) reject(new BodyTooLargeError(config.limits.maxUploadBytes, "limits.maxUploadBytes"));
+      if (declared !== null && declared > config.limits.maxUploadBytes) await reject(new BodyTooLargeError(config.limits.maxUploadBytes, "limits.maxUploadBytes"));
       const source = c.req.raw.body as unknown as AsyncIterable<Uint8Array>;
       body = ReplayableBody.stream(source, { maxBytes: config.limits.maxUploadBytes, memoryBytes: MEMORY_BODY_BYTES, spoolDir });
       contentLength = declared;

@@ -106,3 +106,8 @@ export interface RateLimitSnapshot {
   /** Epoch milliseconds when the gateway saw this snapshot. */
   observedAt: number;
 }
+
+/** The client went away: the one cancelled outcome every layer reports (turns, queues, the failover loop). */
+export function cancelledOutcome(): Outcome {
+  return { class: "cancelled", code: "cancelled", message: "The client went away." };
+}

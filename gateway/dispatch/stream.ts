@@ -1,0 +1,34 @@
+// A run as the event stream a streamed response reads: `start`, deltas and tool calls as the lane
+// produces them, then `end` or `error`. A consumer that stops early (the client left) ends the turn.
+
+import { Channel } from "./channel";
+import { linkedAbort } from "./signals";
+import type { Sink } from "./turn";
+import type { DispatchEvent, DispatchInput, RunEnd } from "./types";
+
+export function streamRun(input: DispatchInput, run: (signal: AbortSignal, sink: Sink) => Promise<RunEnd>): AsyncIterable<DispatchEvent> {
+  const ch = new Channel<DispatchEvent>();
+  const stop = linkedAbort(input.signal);
+  const sink: Sink = {
+    start: (lane) => ch.push({ type: "start", lane }),
+    delta: (text) => ch.push({ type: "delta", text }),
+    toolCall: (call, index) => ch.push({ type: "tool_call", call, index }),
+  };
+  let ended = false;
+  const done = run(stop.signal, sink).then((end) => {
+    ended = true;
+    ch.push(end.ok ? { type: "end", finishReason: end.completion.finishReason, usage: end.completion.usage } : { type: "error", error: end.api });
+    ch.close();
+  });
+  return (async function* () {
+    try {
+      yield* ch;
+    } finally {
+      // Only a consumer that stopped early (the client went away) has a turn to end; aborting a
+      // finished one would build an AbortError and run its listeners for nothing.
+      if (!ended) stop.abort();
+      await done;
+      stop.dispose();
+    }
+  })();
+}
