@@ -20532,6 +20532,9 @@ var DEFAULT_POLICY = {
   circuitOpenMs: 3e4,
   maxAttempts: 8
 };
+function cancelledOutcome() {
+  return { class: "cancelled", code: "cancelled", message: "The client went away." };
+}
 
 // gateway/lanes/secret-patterns.ts
 var JWT = /^eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*$/;
@@ -21010,9 +21013,6 @@ function exhausted(args, retryAt) {
     resetsAt: retryAt,
     retryAfterMs: Math.max(0, retryAt - now)
   };
-}
-function cancelledOutcome() {
-  return { class: "cancelled", code: "cancelled", message: "The request was cancelled." };
 }
 function cancelledResult(attempts) {
   return { ok: false, outcome: cancelledOutcome(), attempts, retryAt: null };

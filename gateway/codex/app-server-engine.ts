@@ -6,7 +6,7 @@
 
 import { mkdirSync } from "node:fs";
 import type { ChatRequest, ToolCall, TurnEvent, Usage } from "../chat/types";
-import type { RateLimitSnapshot, RateLimitWindow } from "../lanes/types";
+import { cancelledOutcome, type RateLimitSnapshot, type RateLimitWindow } from "../lanes/types";
 import { classifyCodexError } from "../lanes/classify";
 import { codexBinary, codexVersion } from "./binary";
 import { Channel, nextOrStop } from "./channel";
@@ -570,7 +570,7 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function cancelledEvent(): TurnEvent {
-  return { type: "error", class: "cancelled", code: "cancelled", message: "The client went away; the turn was stopped." };
+  return { type: "error", ...cancelledOutcome() };
 }
 
 /** Lasting, not a blip: the lane's circuit opens at once, so new requests go elsewhere. */

@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { ChatRequest, TurnEvent, Usage } from "../chat/types";
-import type { RateLimitSnapshot } from "../lanes/types";
+import { cancelledOutcome, type RateLimitSnapshot } from "../lanes/types";
 import { classifyExecFailure } from "../lanes/classify";
 import { AppServerEngine } from "./app-server-engine";
 import { codexBinary } from "./binary";
@@ -98,7 +98,7 @@ export class ExecEngine implements CodexEngine {
     try {
       for (;;) {
         const next = await nextOrStop(lines, signal, Math.max(1, deadline - this.now()));
-        if (next === "aborted") return yield { type: "error", class: "cancelled", code: "cancelled", message: "The client went away; the turn was stopped." };
+        if (next === "aborted") return yield { type: "error", ...cancelledOutcome() };
         if (next === "deadline") return yield { type: "error", class: "transient", code: "timeout", message: started ? `Codex did not finish the turn within ${this.o.turnTimeoutMs} ms.` : `codex exec did not start the turn within ${START_TIMEOUT_MS} ms.` };
         if (next.kind === "exit") return yield* this.finish(next, text, usage, failed, lastProgress);
         const ev = next.event;

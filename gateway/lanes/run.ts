@@ -6,7 +6,7 @@ import { formatUtc } from "./format";
 import { lanesForModel, pick, type PickResult } from "./pick";
 import { retryDecision, type RetryDecision } from "./retry";
 import { applyOutcome, effectiveRecord, initialRecord } from "./state";
-import type { AttemptRecord, LanePolicy, LaneRecord, LaneSpec, Outcome } from "./types";
+import { cancelledOutcome, type AttemptRecord, type LanePolicy, type LaneRecord, type LaneSpec, type Outcome } from "./types";
 
 export interface AttemptInfo {
   /** The lane is back from a pause on trust: one failure sends it straight back. */
@@ -180,10 +180,6 @@ function exhausted<R>(args: RunArgs<R>, retryAt: number | null): Outcome {
     resetsAt: retryAt,
     retryAfterMs: Math.max(0, retryAt - now),
   };
-}
-
-function cancelledOutcome(): Outcome {
-  return { class: "cancelled", code: "cancelled", message: "The request was cancelled." };
 }
 
 function cancelledResult<R>(attempts: AttemptRecord[]): RunResult<R> {

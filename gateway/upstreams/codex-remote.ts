@@ -2,7 +2,7 @@
 // POST /turn streams NDJSON TurnEvents; GET /health, GET /models, POST|GET /login, POST /logout.
 
 import type { ChatRequest, TurnEvent } from "../chat/types";
-import type { RateLimitSnapshot } from "../lanes/types";
+import { cancelledOutcome, type RateLimitSnapshot } from "../lanes/types";
 import type { LaneAdapter, LaneStatus, LoginStart, LoginState, TurnOptions } from "../chat/lane-adapter";
 
 export interface RemoteLaneOptions {
@@ -137,7 +137,7 @@ export class RemoteCodexLane implements LaneAdapter {
 }
 
 function cancelled(): TurnEvent {
-  return { type: "error", class: "cancelled", code: "cancelled", message: "The client went away; the turn was stopped." };
+  return { type: "error", ...cancelledOutcome() };
 }
 
 function causeOf(err: unknown): string {

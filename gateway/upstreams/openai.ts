@@ -9,7 +9,7 @@ import type { ChatRequest, ContentPart, FinishReason, ToolCall, TurnEvent, Usage
 import type { OpenAILaneConfig } from "../config/types";
 import { classifyHttp, parseRetryAfter } from "../lanes/classify-http";
 import { safeMessage } from "../lanes/format";
-import type { OutcomeClass } from "../lanes/types";
+import { cancelledOutcome, type OutcomeClass } from "../lanes/types";
 import type { LaneAdapter, LaneStatus, TurnOptions } from "../chat/lane-adapter";
 import { describeNetError as describe, HttpClient, hostOf, UpstreamTimeoutError, type UpstreamResponse } from "./http-client";
 import { readResponses, upstreamResponsesBody } from "./openai-responses";
@@ -57,7 +57,7 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
       else if (req.stream) yield* readStream(res);
       else yield* readJson(res);
     } catch (err) {
-      if (opts.signal.aborted) yield fail("cancelled", "cancelled", "The client went away.");
+      if (opts.signal.aborted) yield { type: "error", ...cancelledOutcome() };
       else if (err instanceof UpstreamTimeoutError) yield fail("transient", "timeout", `Lane '${lane.name}' got no answer within ${lane.timeoutMs} ms.`);
       else yield fail("transient", "connection_failed", `Could not reach ${hostOf(lane.baseUrl)}: ${describe(err)}.`);
     }

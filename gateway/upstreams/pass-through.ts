@@ -6,7 +6,7 @@
 import type { TurnEvent } from "../chat/types";
 import type { OpenAILaneConfig } from "../config/types";
 import { classifyHttp, parseRetryAfter } from "../lanes/classify-http";
-import type { OutcomeClass } from "../lanes/types";
+import { cancelledOutcome, type OutcomeClass } from "../lanes/types";
 import { IdleDeadline } from "./deadline";
 import { describeNetError, hostOf, type HttpClient, type UpstreamResponse } from "./http-client";
 import type { ForwardRequest, ForwardResult, TurnOptions } from "../chat/lane-adapter";
@@ -34,7 +34,7 @@ export function createPassThrough(lane: OpenAILaneConfig, client: HttpClient, no
       res = await client.request(req.method, new URL(base + req.path), upstreamHeaders(req, lane.apiKey), touching(req.body, deadline), deadline.signal);
     } catch (err) {
       deadline.clear();
-      if (opts.signal.aborted) return { ok: false, error: fail("cancelled", "cancelled", "The client went away.") };
+      if (opts.signal.aborted) return { ok: false, error: { type: "error", ...cancelledOutcome() } };
       if (deadline.timedOut) return { ok: false, error: fail("transient", "timeout", `Lane '${lane.name}' got no answer within ${lane.timeoutMs} ms.`) };
       return { ok: false, error: fail("transient", "connection_failed", `Could not reach ${hostOf(lane.baseUrl)}: ${describeNetError(err)}.`) };
     }
