@@ -331,6 +331,22 @@ test("GET /admin/requests pages and filters by lane, key, status and time", asyn
   assert.equal((await errorOf(bad)).param, "status");
 });
 
+test("GET /admin/requests: a since or until out of range is a 400 naming it, not a 500", async (t) => {
+  const gw = await startTestGateway(t, { adapters: { a: new ScriptedAdapter("a") } });
+  for (const [query, param] of [
+    ["since=99999999999999999999", "since"],
+    ["until=253402300800000", "until"],
+    ["since=%2B275760-09-13T00:00:00.000Z", "since"],
+  ] as const) {
+    const res = await admin(gw, `/admin/requests?${query}`);
+    assert.equal(res.status, 400, query);
+    const e = await errorOf(res);
+    assert.equal(e.type, "invalid_request_error");
+    assert.equal(e.param, param, query);
+    assert.match(e.message, new RegExp(param));
+  }
+});
+
 test("stopping the gateway refuses new connections and lets a request in progress finish", async (t) => {
   const hold = gate();
   t.after(hold.open);
