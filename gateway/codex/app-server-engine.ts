@@ -9,7 +9,7 @@ import type { ChatRequest, ToolCall, TurnEvent, Usage } from "../chat/types";
 import { cancelledOutcome, type RateLimitSnapshot, type RateLimitWindow } from "../lanes/types";
 import { classifyCodexError } from "../lanes/classify";
 import { codexBinary, codexVersion } from "./binary";
-import { Channel, nextOrStop } from "./channel";
+import { Channel, nextOrStop } from "../async/channel";
 import { childEnv, configArgs } from "./hardening";
 import { ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";
 import { DEFAULT_TOOL_HOLD_MS, fingerprint, HeldTurns } from "./held-turns";

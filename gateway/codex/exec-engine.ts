@@ -11,7 +11,7 @@ import { cancelledOutcome, type RateLimitSnapshot } from "../lanes/types";
 import { classifyExecFailure } from "../lanes/classify";
 import { AppServerEngine } from "./app-server-engine";
 import { codexBinary } from "./binary";
-import { Channel, nextOrStop } from "./channel";
+import { Channel, nextOrStop } from "../async/channel";
 import { execUsage, parseExecEvent, type ExecEvent } from "./exec-events";
 import { childEnv, configArgs, tomlValue } from "./hardening";
 import { ensureDir, ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";

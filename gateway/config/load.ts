@@ -173,25 +173,12 @@ function listenFromEnv(listen: ConfigFile["listen"], env: NodeJS.ProcessEnv, pro
   return out;
 }
 
-function adminKeyFromEnv(env: NodeJS.ProcessEnv, problems: string[]): string | null {
-  const v = envValue(env, "CODEX_LANES_ADMIN_KEY")?.trim();
+/** A secret set in the environment (the admin key, the metrics token): trimmed, and long enough to be one. */
+function secretFromEnv(env: NodeJS.ProcessEnv, name: "CODEX_LANES_ADMIN_KEY" | "CODEX_LANES_METRICS_TOKEN", problems: string[]): string | null {
+  const v = envValue(env, name)?.trim();
   if (v === undefined || v === "") return null;
   if (v.length < MIN_ADMIN_KEY_LENGTH) {
-    problems.push(
-      `environment variable CODEX_LANES_ADMIN_KEY: too short (${v.length} characters; at least ${MIN_ADMIN_KEY_LENGTH}); ${GENERATE}`,
-    );
-    return null;
-  }
-  return v;
-}
-
-function metricsTokenFromEnv(env: NodeJS.ProcessEnv, problems: string[]): string | null {
-  const v = envValue(env, "CODEX_LANES_METRICS_TOKEN")?.trim();
-  if (v === undefined || v === "") return null;
-  if (v.length < MIN_ADMIN_KEY_LENGTH) {
-    problems.push(
-      `environment variable CODEX_LANES_METRICS_TOKEN: too short (${v.length} characters; at least ${MIN_ADMIN_KEY_LENGTH}); ${GENERATE}`,
-    );
+    problems.push(`environment variable ${name}: too short (${v.length} characters; at least ${MIN_ADMIN_KEY_LENGTH}); ${GENERATE}`);
     return null;
   }
   return v;
@@ -241,11 +228,11 @@ export function loadConfig(opts: LoadOptions): Config {
     rateLimitPollMs: file.rateLimitPollMs,
     log: { ...file.log },
     prices: mergePrices(file.prices),
-    adminKey: adminKeyFromEnv(opts.env, problems),
+    adminKey: secretFromEnv(opts.env, "CODEX_LANES_ADMIN_KEY", problems),
     masterKey: masterKeyFromEnv(opts.env, problems),
   };
   // Optional fields appear only when set, so a Config without them stays exactly as before.
-  const metricsToken = metricsTokenFromEnv(opts.env, problems);
+  const metricsToken = secretFromEnv(opts.env, "CODEX_LANES_METRICS_TOKEN", problems);
   if (metricsToken !== null) config.metricsToken = metricsToken;
   if (file.calc) config.calc = calcFromFile(file.calc, src, deprecations);
   if (deprecations.length) config.deprecations = deprecations;

@@ -17,7 +17,7 @@ import { LanesFailedError, ShuttingDownError } from "./errors";
 import { createPass, type PassInput, type PassOutcome } from "./pass";
 import { chatRow, rejectedRow, rowLogFields } from "./row";
 import { RowWriter } from "./row-writer";
-import { linkedAbort } from "./signals";
+import { linkedAbort } from "../async/abort";
 import { CancelledWhileQueuedError } from "./slots";
 import { streamRun } from "./stream";
 import { consumeTurn, type Answer, type Sink } from "./turn";

@@ -16,7 +16,7 @@ import type { LaneBook } from "./book";
 import { LanesFailedError, NoPassLaneError, ShuttingDownError } from "./errors";
 import { modelFromForm, Tail, usageFromTail } from "./pass-usage";
 import type { ReplayableBody } from "./replay";
-import { linkedAbort, type LinkedAbort } from "./signals";
+import { linkedAbort, type LinkedAbort } from "../async/abort";
 import { CancelledWhileQueuedError } from "./slots";
 import { toOutcome } from "./turn";
 

@@ -1,8 +1,8 @@
 // A run as the event stream a streamed response reads: `start`, deltas and tool calls as the lane
 // produces them, then `end` or `error`. A consumer that stops early (the client left) ends the turn.
 
-import { Channel } from "./channel";
-import { linkedAbort } from "./signals";
+import { Channel } from "../async/channel";
+import { linkedAbort } from "../async/abort";
 import type { Sink } from "./turn";
 import type { DispatchEvent, DispatchInput, RunEnd } from "./types";
 

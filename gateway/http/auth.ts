@@ -11,6 +11,17 @@ import { AdminKeyRequiredError, InvalidApiKeyError } from "./errors";
 /** The name admin requests made with CODEX_LANES_ADMIN_KEY appear under. */
 export const ENV_ADMIN_NAME = "admin (CODEX_LANES_ADMIN_KEY)";
 
+/**
+ * A constant-time check of a token against one configured secret (CODEX_LANES_ADMIN_KEY, the
+ * metrics token): both are hashed first, so the time taken says nothing about the lengths. Null
+ * when no secret is set.
+ */
+export function secretCheck(secret: string | null): ((token: string) => boolean) | null {
+  if (!secret) return null;
+  const want = digest(secret);
+  return (token) => timingSafeEqual(digest(token), want);
+}
+
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -58,11 +69,11 @@ export function clientAuth(keys: KeyCache, now: () => number): MiddlewareHandler
 }
 
 export function adminAuth(store: Store, adminKey: string | null, now: () => number): MiddlewareHandler<AppEnv> {
-  const envDigest = adminKey ? digest(adminKey) : null;
+  const isEnvKey = secretCheck(adminKey);
   return async (c, next) => {
     const token = bearerToken(c.req.header("authorization"));
     if (!token) throw new InvalidApiKeyError("Missing admin key. Send 'Authorization: Bearer <admin key>'.");
-    if (envDigest && timingSafeEqual(digest(token), envDigest)) {
+    if (isEnvKey?.(token)) {
       c.set("keyName", ENV_ADMIN_NAME);
       return next();
     }

@@ -7,7 +7,7 @@ import type { TurnEvent } from "../chat/types";
 import type { OpenAILaneConfig } from "../config/types";
 import { classifyHttp, parseRetryAfter } from "../lanes/classify-http";
 import { cancelledOutcome, type OutcomeClass } from "../lanes/types";
-import { IdleDeadline } from "./deadline";
+import { IdleDeadline } from "../async/abort";
 import { describeNetError, hostOf, type HttpClient, type UpstreamResponse } from "./http-client";
 import type { ForwardRequest, ForwardResult, TurnOptions } from "../chat/lane-adapter";
 

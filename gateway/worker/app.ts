@@ -1,8 +1,9 @@
 // The account worker's HTTP surface (worker protocol, DESIGN.md). One account, one token. Nothing
 // from auth.json is ever returned: only what `account/read` reports (email, plan) and file times.
 
-import { timingSafeEqual, createHash } from "node:crypto";
 import { Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { HTTPException } from "hono/http-exception";
 import type { LaneAdapter } from "../chat/lane-adapter";
 import type { ChatRequest } from "../chat/types";
 
@@ -11,12 +12,6 @@ export interface WorkerDeps {
   token: string;
 }
 
-function sameToken(given: string, expected: string): boolean {
-  // Hash first so the comparison is constant-time whatever the lengths.
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
-}
 
 function workerError(message: string, code: string) {
   return { error: { message, type: "worker_error", param: null, code } };
@@ -25,12 +20,10 @@ function workerError(message: string, code: string) {
 export function createWorkerApp({ lane, token }: WorkerDeps): Hono {
   const app = new Hono();
 
-  app.use("*", async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-    if (!given || !sameToken(given, token)) return c.json(workerError("missing or wrong worker token", "unauthorized"), 401);
-    return next();
-  });
+  // Hono compares hashes of the tokens, so the check takes the same time whatever the lengths.
+  // Every way of failing it (no header, another scheme, a wrong token) is the same 401.
+  const refuse = () => Response.json(workerError("missing or wrong worker token", "unauthorized"), { status: 401 });
+  app.use("*", bearerAuth({ token, noAuthenticationHeader: { message: refuse }, invalidAuthenticationHeader: { message: refuse }, invalidToken: { message: refuse } }));
 
   app.post("/turn", async (c) => {
     let req: ChatRequest;
@@ -85,6 +78,7 @@ export function createWorkerApp({ lane, token }: WorkerDeps): Hono {
 
   app.notFound((c) => c.json(workerError(`no route ${c.req.method} ${c.req.path}`, "not_found"), 404));
   app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
     console.error(JSON.stringify({ level: "error", msg: "worker route failed", error: err.message }));
     return c.json(workerError("internal worker error", "internal_error"), 500);
   });

@@ -2,11 +2,11 @@
 // session cookie. Client keys never open it. Cookies are HttpOnly and SameSite=Strict, and Secure
 // when the browser came over HTTPS (directly, or through a proxy that says so in x-forwarded-proto).
 
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Store } from "../../store";
-import { ENV_ADMIN_NAME } from "../auth";
+import { ENV_ADMIN_NAME, secretCheck } from "../auth";
 import type { AppEnv } from "../context";
 import { randomToken, type Session, type SessionStore } from "./sessions";
 
@@ -19,7 +19,7 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 export type KeyCheck = { ok: true; keyName: string; keyCreatedAt: string | null } | { ok: false };
 
 export class AdminKeys {
-  private readonly envDigest: Buffer | null;
+  private readonly isEnvKey: ((token: string) => boolean) | null;
   private cache: { at: number; active: Map<string, string> } | null = null;
 
   constructor(
@@ -27,14 +27,14 @@ export class AdminKeys {
     adminKey: string | null,
     private readonly now: () => number,
   ) {
-    this.envDigest = adminKey ? digest(adminKey) : null;
+    this.isEnvKey = secretCheck(adminKey);
   }
 
   /** An admin key (stored, or CODEX_LANES_ADMIN_KEY) opens; a client key or anything else does not. */
   check(key: string): KeyCheck {
     const token = key.trim();
     if (token === "") return { ok: false };
-    if (this.envDigest && timingSafeEqual(digest(token), this.envDigest)) return { ok: true, keyName: ENV_ADMIN_NAME, keyCreatedAt: null };
+    if (this.isEnvKey?.(token)) return { ok: true, keyName: ENV_ADMIN_NAME, keyCreatedAt: null };
     const verified = this.store.keys.verify(token, this.now());
     if (!verified?.admin) return { ok: false };
     this.cache = null;
@@ -43,7 +43,7 @@ export class AdminKeys {
 
   /** False once the key the session was opened with is revoked (checked against the store at most once a second). */
   stillValid(s: Session): boolean {
-    if (s.keyCreatedAt === null) return s.keyName === ENV_ADMIN_NAME && this.envDigest !== null;
+    if (s.keyCreatedAt === null) return s.keyName === ENV_ADMIN_NAME && this.isEnvKey !== null;
     return this.activeAdmins().get(s.keyName) === s.keyCreatedAt;
   }
 
@@ -104,8 +104,4 @@ export function sameToken(expected: string | undefined, given: unknown): boolean
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function digest(s: string): Buffer {
-  return createHash("sha256").update(s).digest();
 }
