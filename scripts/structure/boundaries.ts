@@ -27,7 +27,7 @@ export const RULES: Readonly<Record<string, FolderRule>> = {
   codex: { may: ["async", "chat", "config", "lanes", "errors", "log.ts"], packages: [NODE] },
   upstreams: { may: ["async", "chat", "codex", "config", "lanes", "errors", "log.ts"], packages: [NODE] },
   dispatch: { may: ["async", "chat", "config", "errors", "lanes", "store", "log.ts"], packages: [NODE] },
-  metrics: { may: ["calc", "config", "dispatch", "lanes", "store"], typesOnly: ["dispatch"], packages: [] },
+  metrics: { may: ["calc", "config", "dispatch", "lanes", "store"], typesOnly: ["dispatch"], packages: ["prom-client"] },
   http: {
     may: ["async", "calc", "chat", "config", "dispatch", "errors", "lanes", "metrics", "store", "log.ts", "version.ts"],
     packages: ["hono", "node:crypto", "node:path", "node:fs", "node:stream", "node:timers"],
