@@ -80,7 +80,8 @@ function checkAccount(v: unknown, index: number): AuthAccount {
 function refuseDuplicates(accounts: AuthAccount[]): void {
   const seen = new Map<string, number>();
   for (const a of accounts) {
-    const rt = (a.json.tokens as Record<string, string>).refresh_token;
+    // Checked to be a string when the account was read.
+    const rt = (a.json.tokens as { refresh_token: string }).refresh_token;
     const first = seen.get(rt);
     if (first !== undefined) {
       throw new AuthJsonError(`accounts ${first} and ${a.index} are the same sign-in (the same refresh token); give each account once`);

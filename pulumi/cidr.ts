@@ -22,7 +22,7 @@ function ipv6Bits(ip: string): bigint {
 export function cidrProblem(value: string): string | null {
   const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
   if (!match) return "is not a CIDR; write an address with a prefix length, e.g. 203.0.113.7/32";
-  const [, ip, prefixText] = match;
+  const [, ip = "", prefixText] = match;
   const prefix = Number(prefixText);
   const v4 = isIPv4(ip);
   // Zone ids and IPv4-in-IPv6 forms are valid addresses for node but not for a firewall rule.

@@ -10,7 +10,6 @@ import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
 import { codexLane, openaiLane, startTestGateway, type TestGateway } from "./helpers/gateway";
-import { waitFor } from "./helpers/wait";
 import { startTestWorker } from "./helpers/worker";
 
 /** The same suite, once with lanes running Codex in the gateway (local mode) and once through account workers (deployed mode). */

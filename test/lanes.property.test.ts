@@ -212,7 +212,7 @@ async function simulate(sc: Scenario, check: (lane: string, now: number, resets:
       sleep: async (ms) => {
         clock += ms;
       },
-      random: () => sc.randoms[r++ % sc.randoms.length],
+      random: () => sc.randoms[r++ % sc.randoms.length]!,
       getRecord: (n) => store.get(n),
       setRecord: (rec) => void store.set(rec.name, rec),
       attempt: async (lane) => {
@@ -220,10 +220,10 @@ async function simulate(sc: Scenario, check: (lane: string, now: number, resets:
         if (calls > 1000) throw new Error("runaway run");
         check(lane, clock, resets);
         const i = Number(lane.slice(1));
-        const script = sc.scripts[i];
+        const script = sc.scripts[i]!;
         const n = cursor.get(lane) ?? 0;
         cursor.set(lane, n + 1);
-        const step = script[n % script.length];
+        const step = script[n % script.length]!;
         clock += sc.attemptMs;
         // A reset is stated relative to when the lane answered.
         const outcome = step.outcome.resetsAt !== undefined ? { ...step.outcome, resetsAt: step.outcome.resetsAt - T0 + clock } : step.outcome;

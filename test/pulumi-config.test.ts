@@ -74,7 +74,7 @@ describe("stack config validation", () => {
   });
 
   test("without a domain, acmeEmail is required (nip.io shares one Let's Encrypt bucket; ZeroSSL needs an email)", () => {
-    const [problem] = problemsOf({ acmeEmail: undefined });
+    const problem = problemsOf({ acmeEmail: undefined })[0]!;
     assert.match(problem, /^codex-lanes:acmeEmail: is required when domain is not set: .*ZeroSSL.*pulumi config set acmeEmail/);
     assert.equal(validate({ acmeEmail: undefined, domain: "ai.example.com" }).acmeEmail, null);
     assert.equal(validate({ acmeEmail: undefined, acmeCa: "https://ca.test/directory" }).acmeCa, "https://ca.test/directory");
@@ -82,16 +82,16 @@ describe("stack config validation", () => {
 
   test("sshKeyName replaces sshPublicKey; the new keys are checked and secrets never quoted", () => {
     assert.equal(validate({ sshPublicKey: undefined, sshKeyName: "laptop" }).sshKeyName, "laptop");
-    assert.match(problemsOf({ sshPublicKey: undefined })[0], /^codex-lanes:sshPublicKey: is not set; .* sshKeyName/);
+    assert.match(problemsOf({ sshPublicKey: undefined })[0]!, /^codex-lanes:sshPublicKey: is not set; .* sshKeyName/);
     assert.equal(validate({ dataVolumeId: "101" }).dataVolumeId, 101);
-    assert.match(problemsOf({ dataVolumeId: "vol-1" })[0], /^codex-lanes:dataVolumeId: "vol-1" is not a Hetzner volume id/);
+    assert.match(problemsOf({ dataVolumeId: "vol-1" })[0]!, /^codex-lanes:dataVolumeId: "vol-1" is not a Hetzner volume id/);
     const key = Buffer.alloc(32, 7).toString("base64");
     assert.equal(validate({ masterKey: key }).masterKeyGiven, true);
-    const [bad] = problemsOf({ masterKey: "not-a-key-but-secret" });
+    const bad = problemsOf({ masterKey: "not-a-key-but-secret" })[0]!;
     assert.match(bad, /^codex-lanes:masterKey: is not 32 bytes written as base64/);
     assert.ok(!bad.includes("not-a-key-but-secret"));
-    assert.match(problemsOf({ nodeImage: "Node 24" })[0], /^codex-lanes:nodeImage: "Node 24" is not an image reference/);
-    assert.match(problemsOf({ acmeCa: "http://ca.test" })[0], /^codex-lanes:acmeCa: /);
+    assert.match(problemsOf({ nodeImage: "Node 24" })[0]!, /^codex-lanes:nodeImage: "Node 24" is not an image reference/);
+    assert.match(problemsOf({ acmeCa: "http://ca.test" })[0]!, /^codex-lanes:acmeCa: /);
     assert.match(problemsOf({ acmeCaRoot: "x" }).join("\n"), /codex-lanes:acmeCaRoot: is not a PEM certificate/);
   });
 
@@ -145,7 +145,7 @@ describe("stack config validation", () => {
 
   test("no accounts: unset and empty both name the key and say how to add one", () => {
     for (const accounts of [undefined, []]) {
-      const [problem, ...rest] = problemsOf({ accounts });
+      const [problem = "", ...rest] = problemsOf({ accounts });
       assert.equal(rest.length, 0);
       assert.match(problem, /^codex-lanes:accounts: /);
       assert.match(problem, /pulumi config set --path 'accounts\[0\]\.name'/);
@@ -157,7 +157,7 @@ describe("stack config validation", () => {
       'codex-lanes:accounts[1].name: "Plus B" is not a valid account name; use lowercase letters, digits and dashes (1 to 32, starting with a letter or digit)',
     ]);
     for (const name of ["-a", "a_b", "a".repeat(33), ""]) {
-      assert.match(problemsOf({ accounts: [{ name }] })[0], /^codex-lanes:accounts\[0\]\.name: .* is not a valid account name/);
+      assert.match(problemsOf({ accounts: [{ name }] })[0]!, /^codex-lanes:accounts\[0\]\.name: .* is not a valid account name/);
     }
   });
 
@@ -185,7 +185,7 @@ describe("stack config validation", () => {
   });
 
   test("the name of the API-key lane is reserved", () => {
-    assert.match(problemsOf({ accounts: ["api"] })[0], /^codex-lanes:accounts\[0\]\.name: "api" is reserved/);
+    assert.match(problemsOf({ accounts: ["api"] })[0]!, /^codex-lanes:accounts\[0\]\.name: "api" is reserved/);
   });
 
   test("unknown plans, bad concurrency, bad prices and unknown keys are named", () => {
@@ -217,9 +217,9 @@ describe("stack config validation", () => {
     for (const adminCidrs of [undefined, []]) {
       const problems = problemsOf({ adminCidrs });
       assert.equal(problems.length, 1);
-      assert.match(problems[0], /^codex-lanes:adminCidrs: .*pulumi config set --path 'adminCidrs\[0\]'/);
+      assert.match(problems[0]!, /^codex-lanes:adminCidrs: .*pulumi config set --path 'adminCidrs\[0\]'/);
     }
-    assert.match(problemsOf({ adminCidrs: "198.51.100.7/32" })[0], /^codex-lanes:adminCidrs: must be a list/);
+    assert.match(problemsOf({ adminCidrs: "198.51.100.7/32" })[0]!, /^codex-lanes:adminCidrs: must be a list/);
   });
 
   test("every problem is reported at once, in one error that names each key", () => {
@@ -236,20 +236,20 @@ describe("stack config validation", () => {
   });
 
   test("a missing or malformed private key is reported without quoting it", () => {
-    assert.match(problemsOf({ sshPrivateKey: undefined })[0], /^codex-lanes:sshPrivateKey: is not set; run pulumi config set --secret/);
+    assert.match(problemsOf({ sshPrivateKey: undefined })[0]!, /^codex-lanes:sshPrivateKey: is not set; run pulumi config set --secret/);
     const secretLooking = "ssh-ed25519 AAAA-this-is-the-public-key-by-mistake";
-    const [problem] = problemsOf({ sshPrivateKey: secretLooking });
+    const problem = problemsOf({ sshPrivateKey: secretLooking })[0]!;
     assert.match(problem, /^codex-lanes:sshPrivateKey: does not look like a private key/);
     assert.ok(!problem.includes(secretLooking));
   });
 
   test("repoDir must be a checkout with the Dockerfile", () => {
     const problems = problemsOf({ repoDir: path.join(tmp, "nowhere") });
-    assert.match(problems[0], /^codex-lanes:repoDir: ".*nowhere" is not a directory/);
+    assert.match(problems[0]!, /^codex-lanes:repoDir: ".*nowhere" is not a directory/);
     const partial = path.join(tmp, "partial");
     fs.mkdirSync(partial, { recursive: true });
     fs.writeFileSync(path.join(partial, "package.json"), "{}");
-    assert.match(problemsOf({ repoDir: partial })[0], /missing package-lock\.json, Dockerfile/);
+    assert.match(problemsOf({ repoDir: partial })[0]!, /missing package-lock\.json, Dockerfile/);
   });
 });
 
@@ -295,7 +295,7 @@ describe("gateway config generator", () => {
     assert.equal(loaded.dataDir, "/data");
     assert.deepEqual(loaded.listen, { host: "0.0.0.0", port: 8787 });
     assert.deepEqual(loaded.lanes.map((l) => l.name), ["plus-a", "pro-b", "team-c", "d", "api"]);
-    const first = loaded.lanes[0];
+    const first = loaded.lanes[0]!;
     assert.ok(first.type === "codex" && first.worker);
     assert.deepEqual(first.worker, { url: "http://worker-plus-a:8790", token: "token-for-plus-a-0123456789" });
     assert.deepEqual(loaded.lanes.map((l) => (l.type === "codex" ? [l.plan ?? null, l.planPriceUsd] : null)), [["plus", null], ["pro-5x", null], ["business", 25], [null, null], null]);
@@ -503,7 +503,8 @@ describe("Pulumi.yaml", () => {
     runtime: { name: string };
     main: string;
     stackConfigDir: string;
-    config: Record<string, Decl>;
+    /** The keys the assertions below read by name are among the ones checked against CONFIG_KEYS first. */
+    config: Record<string, Decl> & Record<"serverType" | "location" | "volumeSizeGb" | "workerMemoryMb" | "adminCidrs" | "accounts", Decl>;
   };
 
   test("names the project and points at this program", () => {
@@ -519,8 +520,8 @@ describe("Pulumi.yaml", () => {
     const c = project.config;
     for (const [key, decl] of Object.entries(c)) assert.ok(decl.description && decl.description.length > 20, `${key} has no description`);
     // Keys without a default are required by the CLI itself.
-    assert.deepEqual(Object.keys(c).filter((k) => !("default" in c[k])).sort(), ["sshPrivateKey"]);
-    assert.deepEqual(Object.keys(c).filter((k) => c[k].secret === true).sort(), ["masterKey", "openaiApiKey", "sshPrivateKey"]);
+    assert.deepEqual(Object.keys(c).filter((k) => !("default" in c[k]!)).sort(), ["sshPrivateKey"]);
+    assert.deepEqual(Object.keys(c).filter((k) => c[k]!.secret === true).sort(), ["masterKey", "openaiApiKey", "sshPrivateKey"]);
     assert.equal(c.serverType.default, DEFAULTS.serverType);
     assert.equal(c.location.default, DEFAULTS.location);
     assert.equal(c.volumeSizeGb.default, DEFAULTS.volumeSizeGb);

@@ -140,7 +140,7 @@ function unwrapSecrets(inputs: Record<string, any>): { inputs: Record<string, an
 }
 
 function urnOf(parent: string, type: string, name: string): string {
-  const qualified = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+  const qualified = parent ? `${parent.split("::")[2]!.split("$").pop()}$${type}` : type;
   return `urn:pulumi:${STACK}::${PROJECT}::${qualified}::${name}`;
 }
 

@@ -45,7 +45,7 @@ function all(type: string): Registration[] {
 function one(name: string): Registration {
   const found = run.registrations.filter((r) => r.name === name);
   assert.equal(found.length, 1, `expected exactly one resource named ${name}`);
-  return found[0];
+  return found[0]!;
 }
 
 const CONTAINER = "docker:index/container:Container";
@@ -88,7 +88,7 @@ describe("resource graph", () => {
 
 describe("host", () => {
   test("firewall: 22 only from the admin CIDRs, 80 and 443 from anywhere, nothing else inbound", () => {
-    const [fw] = all("hcloud:index/firewall:Firewall");
+    const fw = all("hcloud:index/firewall:Firewall")[0]!;
     const rules = fw.inputs.rules as Array<{ direction: string; protocol: string; port: string; sourceIps: string[] }>;
     assert.deepEqual(
       rules.map((r) => [r.direction, r.protocol, r.port, r.sourceIps]),
@@ -151,7 +151,7 @@ describe("host", () => {
     assert.equal(fs.readFileSync(keyFile, "utf8"), `${FAKE_PRIVATE_KEY}\n`);
     assert.ok(sshOpts.includes("StrictHostKeyChecking=yes"));
     assert.ok(!sshOpts.some((o) => o.includes("StrictHostKeyChecking=no") || o.includes("/dev/null")));
-    const knownHosts = sshOpts.find((o) => o.startsWith("UserKnownHostsFile="))!.split("=")[1];
+    const knownHosts = sshOpts.find((o) => o.startsWith("UserKnownHostsFile="))!.split("=")[1]!;
     assert.equal(fs.readFileSync(knownHosts, "utf8"), `${MOCK_IP} ssh-ed25519 ${MOCK_HOST_KEY}\n`);
     assert.ok(provider.dependencies.includes(wait.urn), "provider must depend on the wait command");
     // Every docker resource goes through this provider.
@@ -219,7 +219,7 @@ describe("workers", () => {
       assert.equal(env.CODEX_HOME, "/codex-home");
       const tokenVar = `WORKER_TOKEN_${account.toUpperCase().replace("-", "_")}`;
       assert.equal(gatewayEnv[tokenVar], env.CODEX_LANES_WORKER_TOKEN);
-      tokens.add(env.CODEX_LANES_WORKER_TOKEN);
+      tokens.add(env.CODEX_LANES_WORKER_TOKEN!);
     }
     assert.equal(tokens.size, 2);
   });
@@ -260,7 +260,7 @@ describe("workers", () => {
     };
     const pids = run.registrations.filter((r) => r.type === "command:remote:Command" && r.name.endsWith("-pids"));
     for (const c of all(CONTAINER)) {
-      const [memory, pidsLimit] = limits[c.inputs.name];
+      const [memory, pidsLimit] = limits[c.inputs.name]!;
       assert.equal(c.inputs.init, undefined, c.name);
       assert.deepEqual(c.inputs.securityOpts, ["no-new-privileges:true"]);
       assert.deepEqual(c.inputs.capabilities.drops, ["ALL"]);
@@ -269,7 +269,7 @@ describe("workers", () => {
       assert.equal(c.inputs.memorySwap, memory, c.name);
       const limit = pids.filter((p) => p.dependencies.includes(c.urn));
       assert.equal(limit.length, 1, `${c.name} has no pids limit`);
-      assert.equal(limit[0].inputs.create, `docker update --pids-limit ${pidsLimit} ${c.inputs.name} >/dev/null`);
+      assert.equal(limit[0]!.inputs.create, `docker update --pids-limit ${pidsLimit} ${c.inputs.name} >/dev/null`);
       // Workers keep a thread's connections for a minute after its turn: their open-file limit is set.
       const nofile = c.inputs.name.startsWith("codex-lanes-worker-") ? [{ name: "nofile", soft: 16384, hard: 16384 }] : undefined;
       assert.deepEqual(c.inputs.ulimits, nofile, c.name);
@@ -300,7 +300,7 @@ describe("gateway and Caddy", () => {
 
   test("the uploaded config is the generator's output, lanes in account order, API lane last", () => {
     const gw = one("gateway-container");
-    const [upload] = gw.inputs.uploads as Array<{ file: string; content: string }>;
+    const upload = (gw.inputs.uploads as Array<{ file: string; content: string }>)[0]!;
     assert.equal(upload.file, "/etc/codex-lanes/config.json");
     const expected = gatewayConfig(
       [
@@ -327,7 +327,7 @@ describe("gateway and Caddy", () => {
     ]);
     assert.equal(env.CODEX_LANES_CONFIG, "/etc/codex-lanes/config.json");
     assert.equal(env.OPENAI_API_KEY, "sk-test-openai");
-    assert.equal(Buffer.from(env.CODEX_LANES_MASTER_KEY, "base64").length, 32);
+    assert.equal(Buffer.from(env.CODEX_LANES_MASTER_KEY!, "base64").length, 32);
     assert.equal(one("gateway-master-key").inputs.length, 32);
     assert.equal(gw.inputs.wait, true);
     assert.deepEqual(gw.inputs.healthcheck.tests, ["CMD", "node", "/app/scripts/containers/healthcheck.cjs", "--path", "/healthz", "--port", "8787"]);
@@ -336,10 +336,10 @@ describe("gateway and Caddy", () => {
   test("only Caddy publishes ports, exactly 80 and 443, and proxies to the gateway", () => {
     const published = all(CONTAINER).filter((c) => c.inputs.ports !== undefined);
     assert.deepEqual(published.map((c) => c.inputs.name), ["codex-lanes-caddy"]);
-    const caddy = published[0];
+    const caddy = published[0]!;
     assert.deepEqual(caddy.inputs.ports.map((p: { internal: number; external: number }) => [p.internal, p.external]), [[80, 80], [443, 443]]);
     assert.deepEqual(caddy.inputs.volumes.map((v: { containerPath: string }) => v.containerPath), ["/data", "/config"]);
-    const [upload] = caddy.inputs.uploads as Array<{ file: string; content: string }>;
+    const upload = (caddy.inputs.uploads as Array<{ file: string; content: string }>)[0]!;
     assert.equal(upload.file, "/etc/caddy/Caddyfile");
     assert.match(upload.content, /\n203-0-113-10\.nip\.io \{\n/);
     assert.match(upload.content, /\n\treverse_proxy codex-lanes-gateway:8787 /);
@@ -379,7 +379,7 @@ describe("stack outputs", () => {
   test("the admin key output is secret and is the key the gateway gets", async () => {
     const adminKey = run.outputs.adminKey as pulumi.Output<string>;
     assert.equal(await pulumi.isSecret(adminKey), true);
-    assert.equal(await pulumi.isSecret(run.outputs.gatewayUrl), false);
+    assert.equal(await pulumi.isSecret(run.outputs.gatewayUrl!), false);
     assert.equal(await valueOf(adminKey), envMap(one("gateway-container")).CODEX_LANES_ADMIN_KEY);
   });
 });

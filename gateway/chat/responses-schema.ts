@@ -68,8 +68,6 @@ const body = z.looseObject({
   safety_identifier: z.string().nullish(),
 });
 
-type Body = z.infer<typeof body>;
-
 /** The validated parts of a Responses body, before any stored conversation is joined in. */
 export interface ResponsesBody {
   model: string;

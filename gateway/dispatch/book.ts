@@ -40,7 +40,7 @@ export class LaneBook {
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
-    private readonly config: Config,
+    config: Config,
     private readonly store: Store,
     adapters: ReadonlyMap<string, LaneAdapter>,
     private readonly policy: LanePolicy,

@@ -104,8 +104,9 @@ function splitInfo(info: unknown): { key: string; detail: Record<string, unknown
   if (typeof info === "string") return { key: normalize(info), detail: undefined };
   if (info && typeof info === "object" && !Array.isArray(info)) {
     const entries = Object.entries(info as Record<string, unknown>);
-    if (entries.length === 1) {
-      const [name, value] = entries[0];
+    const only = entries.length === 1 ? entries[0] : undefined;
+    if (only) {
+      const [name, value] = only;
       const detail = value && typeof value === "object" ? (value as Record<string, unknown>) : undefined;
       return { key: normalize(name), detail };
     }

@@ -19,17 +19,19 @@ const SAME_DAY = /try again at (\d{1,2}):(\d{2})\s*([AP]M)/i;
 export function parseResetFromMessage(message: string, now: number): number | undefined {
   const dated = DATED.exec(message);
   if (dated) {
-    const month = MONTHS.indexOf(dated[1].toLowerCase());
+    const [, mon = "", day, year, h, min, meridiem = ""] = dated;
+    const month = MONTHS.indexOf(mon.toLowerCase());
     if (month < 0) return undefined;
-    const hour = hour24(Number(dated[4]), dated[6]);
+    const hour = hour24(Number(h), meridiem);
     if (hour === undefined) return undefined;
-    const start = Date.UTC(Number(dated[3]), month, Number(dated[2]), hour, Number(dated[5]));
+    const start = Date.UTC(Number(year), month, Number(day), hour, Number(min));
     return Number.isFinite(start) ? start + MINUTE_MS : undefined;
   }
   const sameDay = SAME_DAY.exec(message);
   if (!sameDay) return undefined;
-  const hour = hour24(Number(sameDay[1]), sameDay[3]);
-  const minute = Number(sameDay[2]);
+  const [, h, min, meridiem = ""] = sameDay;
+  const hour = hour24(Number(h), meridiem);
+  const minute = Number(min);
   if (hour === undefined || minute > 59) return undefined;
   const today = new Date(now);
   let start = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), hour, minute);

@@ -24,7 +24,6 @@ const emptyTotals = (): Totals => ({
   apiCostUsd: 0,
 });
 
-type SumRow = Totals & { lane: string };
 /** [latency ms, how many requests had it] */
 type Weighted = [number, number];
 

@@ -368,7 +368,7 @@ async function copyContentTo(container: string, f: FileToCopy): Promise<void> {
     fs.chmodSync(local, f.mode ?? 0o644);
     const archive = f.owner !== undefined;
     if (archive) {
-      const [uid, gid] = f.owner!.split(":").map(Number);
+      const [uid = NaN, gid = NaN] = f.owner!.split(":").map(Number);
       if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error(`owner must be numeric "uid:gid" (got ${f.owner})`);
       fs.chownSync(local, uid, gid);
     }
