@@ -20694,17 +20694,19 @@ var SAME_DAY = /try again at (\d{1,2}):(\d{2})\s*([AP]M)/i;
 function parseResetFromMessage(message, now) {
   const dated = DATED.exec(message);
   if (dated) {
-    const month = MONTHS.indexOf(dated[1].toLowerCase());
+    const [, mon = "", day, year, h2, min2, meridiem2 = ""] = dated;
+    const month = MONTHS.indexOf(mon.toLowerCase());
     if (month < 0) return void 0;
-    const hour2 = hour24(Number(dated[4]), dated[6]);
+    const hour2 = hour24(Number(h2), meridiem2);
     if (hour2 === void 0) return void 0;
-    const start2 = Date.UTC(Number(dated[3]), month, Number(dated[2]), hour2, Number(dated[5]));
+    const start2 = Date.UTC(Number(year), month, Number(day), hour2, Number(min2));
     return Number.isFinite(start2) ? start2 + MINUTE_MS : void 0;
   }
   const sameDay = SAME_DAY.exec(message);
   if (!sameDay) return void 0;
-  const hour = hour24(Number(sameDay[1]), sameDay[3]);
-  const minute = Number(sameDay[2]);
+  const [, h, min, meridiem = ""] = sameDay;
+  const hour = hour24(Number(h), meridiem);
+  const minute = Number(min);
   if (hour === void 0 || minute > 59) return void 0;
   const today = new Date(now);
   let start = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), hour, minute);
