@@ -18,7 +18,7 @@ import { createPass, type PassInput, type PassOutcome } from "./pass";
 import { chatRow, rejectedRow, rowLogFields } from "./row";
 import { RowWriter } from "./row-writer";
 import { linkedAbort } from "../async/abort";
-import { CancelledWhileQueuedError } from "./slots";
+import { takeSlot } from "./slots";
 import { streamRun } from "./stream";
 import { consumeTurn, type Answer, type Sink } from "./turn";
 import type { Completion, DispatchEvent, DispatchInput, RejectedInput, RunEnd, Track } from "./types";
@@ -151,16 +151,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   async function attempt(lane: string, input: DispatchInput, signal: AbortSignal, streaming: boolean, sink: Sink, track: Track): Promise<AttemptResult<Answer>> {
     const entry = book.get(lane);
-    const queuedAt = now();
-    let release: () => void;
-    try {
-      release = await entry.slots.acquire(signal);
-    } catch (err) {
-      track.queueMs += now() - queuedAt;
-      if (err instanceof CancelledWhileQueuedError) return { outcome: cancelledOutcome() };
-      throw err;
-    }
-    track.queueMs += now() - queuedAt;
+    const release = await takeSlot(entry.slots, signal, now, track);
+    if (!release) return { outcome: cancelledOutcome() };
     const started = now();
     try {
       const res = await consumeTurn({

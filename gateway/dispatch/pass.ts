@@ -17,7 +17,7 @@ import { LanesFailedError, NoPassLaneError, ShuttingDownError } from "./errors";
 import { modelFromForm, Tail, usageFromTail } from "./pass-usage";
 import type { ReplayableBody } from "./replay";
 import { linkedAbort, type LinkedAbort } from "../async/abort";
-import { CancelledWhileQueuedError } from "./slots";
+import { takeSlot } from "./slots";
 import { toOutcome } from "./turn";
 
 export interface PassInput {
@@ -141,16 +141,8 @@ export function createPass(deps: PassDeps): (input: PassInput) => Promise<PassOu
 
   async function attempt(lane: string, input: PassInput, signal: AbortSignal, at: Attempting): Promise<AttemptResult<true>> {
     const entry = book.get(lane);
-    const queuedAt = now();
-    let release: () => void;
-    try {
-      release = await entry.slots.acquire(signal);
-    } catch (err) {
-      at.queueMs += now() - queuedAt;
-      if (err instanceof CancelledWhileQueuedError) return { outcome: cancelledOutcome() };
-      throw err;
-    }
-    at.queueMs += now() - queuedAt;
+    const release = await takeSlot(entry.slots, signal, now, at);
+    if (!release) return { outcome: cancelledOutcome() };
     at.last = null;
     let res: ForwardResult;
     try {

@@ -86,3 +86,19 @@ export class LaneSlots {
     return Math.max(1000, this.maxWaitMs);
   }
 }
+
+/**
+ * Waits for one of the lane's slots and adds the wait to `into.queueMs` (the row's queue time), however
+ * it ends. Null when the request was cancelled while it queued; the failover loop then ends it as cancelled.
+ */
+export async function takeSlot(slots: LaneSlots, signal: AbortSignal, now: () => number, into: { queueMs: number }): Promise<(() => void) | null> {
+  const queuedAt = now();
+  try {
+    return await slots.acquire(signal);
+  } catch (err) {
+    if (err instanceof CancelledWhileQueuedError) return null;
+    throw err;
+  } finally {
+    into.queueMs += now() - queuedAt;
+  }
+}
