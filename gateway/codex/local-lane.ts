@@ -81,7 +81,9 @@ export class LocalCodexLane implements LaneAdapter {
    */
   private async signedIn(): Promise<boolean> {
     const now = authUpdatedAt(this.home) !== null;
-    if (now && !this.wasSignedIn) await this.engine.reload();
+    // Our own device sign-in writes auth.json before its completion reaches us: a reload then would
+    // kill the very process that is signing in ("codex app-server exited during sign-in").
+    if (now && !this.wasSignedIn && !this.pendingLogin) await this.engine.reload();
     this.wasSignedIn = now;
     return now;
   }
@@ -96,7 +98,7 @@ export class LocalCodexLane implements LaneAdapter {
       if (!(await this.signedIn())) return { ...base, signedIn: false, email: null, plan: null, rateLimits: null, error: null };
       let account = await this.engine.account();
       const version = authUpdatedAt(this.home);
-      if (!account.signedIn && version !== null && version !== this.reloadedFor) {
+      if (!account.signedIn && version !== null && version !== this.reloadedFor && !this.pendingLogin) {
         // auth.json exists but the running app-server lost its sign-in (a failed refresh, then a new
         // sign-in from another process): let a fresh process read the file.
         this.reloadedFor = version;
