@@ -23,7 +23,7 @@ function parseJsonArray(t: string): string[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
     throw new ArgsSyntaxError("a JSON value must be an array of strings, e.g. [\"--config\", \"model_verbosity=low\"]");
   }
-  return v as string[];
+  return v;
 }
 
 export function splitShellWords(text: string): string[] {

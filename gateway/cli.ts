@@ -186,7 +186,7 @@ async function runCommand(command: string, config: Config, positionals: string[]
       return (require("./cli/lanes") as typeof import("./cli/lanes")).lanesCommand(config, { json: values.json === true }, io, createLogger({ level: "silent" }));
     case "logs":
       noArgs();
-      return logsCommand(config, values as Parameters<typeof logsCommand>[1], io);
+      return logsCommand(config, values, io);
     case "stats":
       noArgs();
       return statsCommand(config, { since: values.since as string | undefined, json: values.json === true }, io);

@@ -102,8 +102,8 @@ class Runner {
     const child = spawn(process.execPath, [script], { cwd: this.workspace, env, stdio: ["ignore", "pipe", "pipe"], detached });
     let stdout = "";
     let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
     const timer = setTimeout(() => killGroup(child), STEP_TIMEOUT_MS);
     const result = new Promise<StepResult>((resolve, reject) => {
       child.on("error", reject);

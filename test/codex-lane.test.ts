@@ -45,7 +45,7 @@ async function collect(lane: LaneAdapter, req: ChatRequest, signal = new AbortCo
 function errorOf(events: TurnEvent[]) {
   const e = events.at(-1);
   assert.equal(e?.type, "error", `expected the turn to end in an error, got ${JSON.stringify(events)}`);
-  return e as Extract<TurnEvent, { type: "error" }>;
+  return e;
 }
 
 function answerOf(events: TurnEvent[]): string {

@@ -315,7 +315,7 @@ test("GET /admin/requests pages and filters by lane, key, status and time", asyn
   const all = (await (await admin(gw, "/admin/requests?limit=4")).json()) as { rows: { id: string; status: string }[]; nextCursor: string | null };
   assert.equal(all.rows.length, 4);
   assert.ok(all.nextCursor);
-  const next = (await (await admin(gw, `/admin/requests?limit=4&before=${encodeURIComponent(all.nextCursor!)}`)).json()) as { rows: unknown[] };
+  const next = (await (await admin(gw, `/admin/requests?limit=4&before=${encodeURIComponent(all.nextCursor)}`)).json()) as { rows: unknown[] };
   assert.equal(next.rows.length, 2);
   const errors = (await (await admin(gw, "/admin/requests?status=error")).json()) as { rows: { status: string; httpStatus: number }[] };
   assert.equal(errors.rows.length, 3);

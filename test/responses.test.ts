@@ -218,7 +218,7 @@ describe("responses API: a stream that fails after its first text", () => {
     assert.ok(last.type === "response.failed", last.type);
     assert.equal(last.response.status, "failed");
     assert.equal(last.response.error?.code, "server_error");
-    assert.match(last.response.error!.message, /failed to finish/);
+    assert.match(last.response.error.message, /failed to finish/);
     assert.deepEqual(last.response.output.map((o) => o.type), ["message"]);
     const rows = gw.requests().list({ limit: 1 }).rows;
     assert.equal(rows[0]!.status, "error");

@@ -38,10 +38,10 @@ function deepest(issue: Issue): Issue {
     if (first && (!best || first.path.length > best.path.length)) best = first;
   }
   if (!best || best.path.length === 0) {
-    return { ...issue, message: unionMessage(issue) } as Issue;
+    return { ...issue, message: unionMessage(issue) };
   }
   const inner = deepest(best);
-  return { ...inner, path: [...issue.path, ...inner.path] } as Issue;
+  return { ...inner, path: [...issue.path, ...inner.path] };
 }
 
 function unionMessage(issue: Issue): string {

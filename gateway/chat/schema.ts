@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { ChatValidationError, parseBody, toValidationError, unsupported } from "./errors";
 import { checkToolChoice, checkToolHistory, checkToolName, checkUniqueNames } from "./tools";
-import type { ChatMessage, ChatRequest, ContentPart, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolSpec } from "./types";
+import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolCall, ToolChoice, ToolSpec } from "./types";
 
 export { ChatValidationError } from "./errors";
 
@@ -112,7 +112,7 @@ export function parseChatRequest(raw: unknown): ChatRequest {
     includeUsage: stream && b.stream_options?.include_usage === true,
     raw: raw as Record<string, unknown>,
   };
-  if (b.reasoning_effort) req.reasoningEffort = b.reasoning_effort as ReasoningEffort;
+  if (b.reasoning_effort) req.reasoningEffort = b.reasoning_effort;
   const rf = toResponseFormat(b.response_format);
   if (rf) req.responseFormat = rf;
   addTools(req, b);

@@ -65,6 +65,6 @@ async function readSecret(io: CliIO, prompt: string): Promise<string> {
     }
   }
   const chunks: Buffer[] = [];
-  for await (const c of io.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
+  for await (const c of io.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
   return Buffer.concat(chunks).toString("utf8").trim();
 }

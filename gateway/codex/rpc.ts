@@ -5,7 +5,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { createInterface } from "node:readline";
-import type { Method, Notification, ParamsOf, Responses, ServerCall } from "./wire";
+import type { Method, ParamsOf, Responses, ServerCall } from "./wire";
 
 /** The server answered with a JSON-RPC error: it is alive and refused this one request. */
 export class RpcError extends Error {
@@ -129,7 +129,7 @@ export class RpcClient extends EventEmitter {
       const onAbort = () => {
         settle(new RpcAbortedError(method));
         // Still listened for, within the same bound, when the caller has to undo what it asked for.
-        if (onLate) this.abandoned.set(id, { onLate: onLate as (r: unknown) => void, timer: setTimeout(() => this.abandoned.delete(id), timeoutMs) });
+        if (onLate) this.abandoned.set(id, { onLate, timer: setTimeout(() => this.abandoned.delete(id), timeoutMs) });
       };
       const done = () => {
         clearTimeout(timer);
@@ -141,7 +141,7 @@ export class RpcClient extends EventEmitter {
         reject(err);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, done });
+      this.pending.set(id, { resolve, reject, done });
       this.write(params === undefined ? { id, method } : { id, method, params });
     });
   }
@@ -177,7 +177,7 @@ export class RpcClient extends EventEmitter {
     }
     if (msg.method !== undefined && msg.id !== undefined) return void this.answerServerRequest(msg.id, { method: msg.method, params: msg.params } as ServerCall);
     // The pinned binary generated these types: its messages are what they say.
-    if (msg.method !== undefined) return void this.emit("notification", { method: msg.method, params: msg.params } as Notification);
+    if (msg.method !== undefined) return void this.emit("notification", { method: msg.method, params: msg.params });
     if (typeof msg.id === "number" && this.abandoned.has(msg.id)) return this.late(msg.id, msg);
     const pending = typeof msg.id === "number" ? this.pending.get(msg.id) : undefined;
     if (!pending) return; // a late answer to an abandoned request nobody waits for

@@ -161,7 +161,7 @@ export function applyRateLimits(
     return { ...cur, until: resetsAt, reason: `usage limit reached; resets ${formatUtc(resetsAt)}`, probe: false, updatedAt: now };
   }
   const known = resetsAt !== null && resetsAt > now;
-  const until = known ? (resetsAt as number) : now + policy.defaultCooldownMs;
+  const until = known ? resetsAt : now + policy.defaultCooldownMs;
   const worst = over.reduce((a, b) => (b.window.usedPercent > a.window.usedPercent ? b : a));
   const reason =
     `${worst.name} window ${Math.round(worst.window.usedPercent)}% used (max ${threshold}%); ` +

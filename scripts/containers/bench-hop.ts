@@ -208,14 +208,14 @@ function spawnUntil(
       child.kill();
       reject(new Error(`${args[args.length - 1]} did not start in 60 s: ${err.slice(-300)}`));
     }, 60_000);
-    child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+    child.stdout.on("data", (d: Buffer) => {
       buf += d.toString();
       const m = ready.exec(buf);
       if (m) {
         clearTimeout(timer);
-        child.stdout!.removeAllListeners("data");
-        child.stdout!.resume();
+        child.stdout.removeAllListeners("data");
+        child.stdout.resume();
         resolve({ child, match: m });
       }
     });

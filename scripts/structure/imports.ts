@@ -46,7 +46,7 @@ export function importsOf(root: string, file: string, text = readFileSync(join(r
     } else if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0]!)) {
       const callee = node.expression;
       if ((ts.isIdentifier(callee) && callee.text === "require") || callee.kind === ts.SyntaxKind.ImportKeyword) {
-        add((node.arguments[0] as ts.StringLiteral).text, false, node);
+        add((node.arguments[0]).text, false, node);
       }
     }
     ts.forEachChild(node, visit);

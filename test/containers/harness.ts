@@ -187,7 +187,7 @@ export function buildkitClient(): Promise<BuildClient> {
     }
     throw new Error("no docker client can build with BuildKit: install the buildx plugin, or Debian's docker.io");
   })();
-  return buildClient!;
+  return buildClient;
 }
 
 /** The CA bundle handed to `npm ci` inside builds as the `npm_ca` secret (TLS-intercepting proxies). */

@@ -130,7 +130,7 @@ export class DialStdioEngine {
       const payload = opts.raw ?? (body === undefined ? undefined : Buffer.from(JSON.stringify(body)));
       const req = http.request(
         {
-          createConnection: () => this.connect() as unknown as import("node:net").Socket,
+          createConnection: () => this.connect(),
           method,
           path: `/v1.41${route}`,
           headers: {

@@ -46,7 +46,7 @@ async function up(req: UpRequest): Promise<Record<string, unknown>> {
   const main = require("../../pulumi/index") as () => Promise<Record<string, pulumi.Output<unknown>>>;
   const outputs = await main();
   const resolved: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(outputs)) resolved[k] = await new Promise<unknown>((r) => (v as pulumi.Output<unknown>).apply((x: unknown) => r(x)));
+  for (const [k, v] of Object.entries(outputs)) resolved[k] = await new Promise<unknown>((r) => (v).apply((x: unknown) => r(x)));
   await pulumi.runtime.disconnect();
   cloud.save();
   return resolved;

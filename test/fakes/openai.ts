@@ -191,7 +191,7 @@ function planCalls(tools: Array<{ name: string; parameters?: unknown }>, text: s
   const chosen = named ? named.map((n) => tools.find((t) => t.name === n)).filter((t) => !!t) : text.includes('PARALLEL') ? tools : [tools[0]!];
   return {
     preamble: text.includes('PREAMBLE') ? 'Let me look that up.' : null,
-    calls: chosen.map((t) => ({ id: `call_fake${(counter += 1)}`, name: t!.name, arguments: JSON.stringify(minimalInstance(t!.parameters ?? { type: 'object', properties: {} })) })),
+    calls: chosen.map((t) => ({ id: `call_fake${(counter += 1)}`, name: t.name, arguments: JSON.stringify(minimalInstance(t.parameters ?? { type: 'object', properties: {} })) })),
   };
 }
 

@@ -202,7 +202,7 @@ function streamReply(account: FakeAccount, scenario: Scenario, body: Record<stri
     { event: rateLimitsEvent(account), delayMs: 0 },
     { event: { type: 'response.output_item.added', output_index: 0, item: message('in_progress', []) }, delayMs: 0 },
     { event: { type: 'response.content_part.added', ...at, part: { type: 'output_text', text: '', annotations: [] } }, delayMs: 0 },
-    ...chunks.map((delta) => ({ event: { type: 'response.output_text.delta', ...at, delta } as ResponseEvent, delayMs: delay })),
+    ...chunks.map((delta) => ({ event: { type: 'response.output_text.delta', ...at, delta }, delayMs: delay })),
     { event: { type: 'response.output_text.done', ...at, text }, delayMs: 0 },
     { event: { type: 'response.content_part.done', ...at, part: { type: 'output_text', text, annotations: [] } }, delayMs: 0 },
     { event: { type: 'response.output_item.done', output_index: 0, item: message('completed', [{ type: 'output_text', text, annotations: [] }]) }, delayMs: 0 },

@@ -43,7 +43,7 @@ function newKeyPair(): forge.pki.rsa.KeyPair {
   // Node's native generator is ~100x faster than forge's pure-JS one.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  const priv = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
+  const priv = forge.pki.privateKeyFromPem(pem);
   return { privateKey: priv, publicKey: forge.pki.setRsaPublicKey(priv.n, priv.e) };
 }
 

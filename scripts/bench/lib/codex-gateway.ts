@@ -101,7 +101,7 @@ export function userRequest(model: string, text: string): ChatRequest {
 export async function directTurn(adapter: LaneAdapter, req: ChatRequest): Promise<string> {
   const ac = new AbortController();
   let text: string | null = null;
-  for await (const ev of adapter.turn(req, { signal: ac.signal }) as AsyncIterable<TurnEvent>) {
+  for await (const ev of adapter.turn(req, { signal: ac.signal })) {
     if (ev.type === "message") text = ev.text;
     if (ev.type === "error") throw new Error(`${adapter.name}: ${ev.class} ${ev.code}: ${ev.message}`);
   }

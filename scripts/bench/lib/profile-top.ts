@@ -67,12 +67,12 @@ function inclusive(p: Profile, selfUs: Map<number, number>): [string, number][] 
     const { functionName, url, lineNumber } = n.callFrame;
     const key = /\/gateway\//.test(url) ? `${functionName || "(anonymous)"} ${url.replace(/^.*\/gateway\//, "gateway/")}:${lineNumber + 1}` : null;
     const fresh = key !== null && !onStack.has(key);
-    if (fresh) onStack.add(key!);
+    if (fresh) onStack.add(key);
     let us = selfUs.get(id) ?? 0;
     for (const c of n.children ?? []) us += walk(c, onStack);
     if (fresh) {
-      onStack.delete(key!);
-      out.set(key!, (out.get(key!) ?? 0) + us);
+      onStack.delete(key);
+      out.set(key, (out.get(key) ?? 0) + us);
     }
     return us;
   };
