@@ -40,7 +40,7 @@ const PER_THREAD = new Set(["id", "turn_id", "create_time"]);
 function seen(r: ModelRequest, dirs: Record<string, string>): unknown {
   const strip = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(strip) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([k]) => !PER_THREAD.has(k)).map(([k, x]) => [k, strip(x)])) : v;
-  const { model, instructions, tools, tool_choice, reasoning, text } = r.body as Record<string, unknown>;
+  const { model, instructions, tools, tool_choice, reasoning, text } = r.body;
   let json = JSON.stringify({ model, instructions, tools, tool_choice, reasoning, text, input: strip(r.fullInput), instructionsText: r.instructionsText });
   for (const [name, dir] of Object.entries(dirs)) json = json.split(dir).join(`<${name}>`);
   return JSON.parse(json);
