@@ -26,4 +26,7 @@ async function main() {
   }
   for (const c of [fake.child, a.child, b.child]) await stop(c);
 }
-main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
