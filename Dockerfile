@@ -18,10 +18,16 @@
 # only and never lands in a layer.
 ARG BASE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 ARG BUILD_IMAGE=${BASE_IMAGE}
+# BETTER_SQLITE3_VERSION  must equal package-lock.json's better-sqlite3 (see the sqlite stage).
+ARG BETTER_SQLITE3_VERSION=12.11.1
 
-# ---- build: production dependencies, the pinned Codex CLI among them (from package-lock.json) ----
-FROM ${BUILD_IMAGE} AS build
-WORKDIR /app
+# ---- sqlite: better-sqlite3 compiled from source, once per version ----
+# Its own stage, keyed only on the version, so a change to any other dependency (a new lockfile) reuses the
+# compiled module instead of spending minutes in node-gyp. Keep the version equal to package-lock.json's:
+# the build stage refuses a mismatch, and npm test (test/dockerfile.test.ts) finds it before any build.
+FROM ${BUILD_IMAGE} AS sqlite
+ARG BETTER_SQLITE3_VERSION
+WORKDIR /sqlite
 RUN if ! command -v python3 >/dev/null || ! command -v make >/dev/null || ! command -v g++ >/dev/null; then \
       apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
       && rm -rf /var/lib/apt/lists/*; \
@@ -30,18 +36,34 @@ RUN if ! command -v python3 >/dev/null || ! command -v make >/dev/null || ! comm
       echo "BUILD_IMAGE has no Node headers in /usr/local/include/node, and node-gyp must not download them:" \
            "use an official node image or codex-lanes-base:bookworm-node20-build" >&2; exit 1; \
     fi
-COPY package.json package-lock.json ./
-# better-sqlite3 is compiled here, against this libc and the Node headers under /usr/local/include/node
-# (nodedir), so node-gyp never downloads headers and no prebuilt binary is fetched.
+# Compiled against this libc and the Node headers under /usr/local/include/node (nodedir), so node-gyp
+# never downloads headers and no prebuilt binary is fetched.
 RUN --mount=type=secret,id=npm_ca,required=false \
     --mount=type=cache,target=/root/.npm,id=codex-lanes-npm \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
-    npm_config_build_from_source=true npm_config_nodedir=/usr/local \
-    npm ci --omit=dev --no-audit --no-fund --loglevel=warn \
-    && mv node_modules/better-sqlite3/build/Release/better_sqlite3.node /tmp/ \
-    && rm -rf node_modules/better-sqlite3/build node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
-    && install -D -m 0755 /tmp/better_sqlite3.node node_modules/better-sqlite3/build/Release/better_sqlite3.node \
-    && node -e "require('better-sqlite3')(':memory:').prepare('select 1').get()" \
+    npm init -y >/dev/null \
+    && npm_config_build_from_source=true npm_config_nodedir=/usr/local \
+       npm install --no-save --no-audit --no-fund --loglevel=warn "better-sqlite3@${BETTER_SQLITE3_VERSION}" \
+    && install -D -m 0755 node_modules/better-sqlite3/build/Release/better_sqlite3.node /out/better_sqlite3.node
+
+# ---- build: production dependencies, the pinned Codex CLI among them (from package-lock.json) ----
+FROM ${BUILD_IMAGE} AS build
+ARG BETTER_SQLITE3_VERSION
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No install scripts: better-sqlite3's would compile again, and the module comes from the sqlite stage.
+RUN --mount=type=secret,id=npm_ca,required=false \
+    --mount=type=cache,target=/root/.npm,id=codex-lanes-npm \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn \
+    && locked="$(node -p "require('better-sqlite3/package.json').version")" \
+    && if [ "$locked" != "$BETTER_SQLITE3_VERSION" ]; then \
+      echo "package-lock.json has better-sqlite3 $locked but the Dockerfile's BETTER_SQLITE3_VERSION is $BETTER_SQLITE3_VERSION:" \
+           "set ARG BETTER_SQLITE3_VERSION in the Dockerfile to $locked" >&2; exit 1; \
+    fi \
+    && rm -rf node_modules/better-sqlite3/build node_modules/better-sqlite3/deps node_modules/better-sqlite3/src
+COPY --from=sqlite /out/better_sqlite3.node node_modules/better-sqlite3/build/Release/better_sqlite3.node
+RUN node -e "require('better-sqlite3')(':memory:').prepare('select 1').get()" \
     && node_modules/.bin/codex --version
 
 # ---- gateway-deps: the same node_modules without the Codex CLI ----
