@@ -4,10 +4,11 @@
 // like the previous one must find its thread's warm-up already done when it arrives.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { ChatMessage, ChatRequest, TurnEvent } from "../gateway/chat/types";
+import type { ChatMessage, ChatRequest } from "../gateway/chat/types";
 import { LocalCodexLane } from "../gateway/codex/local-lane";
 import { startFakeChatGPT, type FakeChatGPT, type ModelRequest } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
+import { answerOf, runTurn } from "./helpers/turns";
 
 const quiet = { info() {}, warn() {} };
 
@@ -17,18 +18,6 @@ function chat(system: string, text: string): ChatRequest {
     { role: "user", content: [{ type: "text", text }] },
   ];
   return { model: "gpt-5.5", messages, stream: true, includeUsage: true };
-}
-
-async function run(lane: LocalCodexLane, req: ChatRequest): Promise<TurnEvent[]> {
-  const events: TurnEvent[] = [];
-  for await (const ev of lane.turn(req, { signal: new AbortController().signal })) events.push(ev);
-  return events;
-}
-
-function answer(events: TurnEvent[]): string {
-  const msg = events.find((e) => e.type === "message");
-  assert.ok(msg?.type === "message", `expected an answer, got ${JSON.stringify(events)}`);
-  return msg.text;
 }
 
 const PER_THREAD = new Set(["id", "turn_id", "create_time"]);
@@ -86,7 +75,7 @@ describe("threads started ahead of requests (app-server engine)", () => {
     const warmedSoFar = new Set(fake.warmupThreads);
     const sentAt = fake.warmupThreads.length;
     const seenSoFar = fake.requestsFor(account).length;
-    const text = answer(await run(l, req));
+    const text = answerOf(await runTurn(l, req));
     const mine = fake.requestsFor(account).slice(seenSoFar);
     assert.equal(mine.length, 1, "one model request per chat request");
     return { text, request: mine[0]!, warmedBefore: warmedSoFar.has(mine[0]!.headers["thread-id"]!), sentAt };
@@ -152,7 +141,7 @@ describe("threads started ahead of requests (app-server engine)", () => {
     await served(l, "acct-signout", chat("Be brief.", "while signed in"));
     await l.logout();
     const count = fake.requestsFor("acct-signout").length;
-    const events = await run(l, chat("Be brief.", "after sign-out"));
+    const events = await runTurn(l, chat("Be brief.", "after sign-out"));
     const last = events.at(-1);
     assert.ok(last?.type === "error", `expected an error, got ${JSON.stringify(events)}`);
     assert.equal(last.class, "unauthorized");
@@ -169,7 +158,7 @@ describe("threads started ahead of requests (app-server engine)", () => {
     fake.setScenario(`acct-${name}`, scenario);
     const before = fake.requestsFor(`acct-${name}`).length;
     try {
-      const events = await run(l, chat("Be brief.", "after the change"));
+      const events = await runTurn(l, chat("Be brief.", "after the change"));
       const last = events.at(-1);
       assert.ok(last?.type === "error", `expected an error, got ${JSON.stringify(events)}`);
       const mine = fake.requestsFor(`acct-${name}`).slice(before);

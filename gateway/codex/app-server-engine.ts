@@ -1,8 +1,9 @@
 // The default engine: one long-lived `codex app-server` per account, many turns over JSON-RPC.
-// Each request gets a fresh ephemeral thread: history is injected as real items, the last user
+// A request gets a fresh ephemeral thread: history is injected as real items, the last user
 // message starts the turn, text deltas stream back as they arrive. A turn that ends asking for
 // client tools is held open for a short time (held-turns.ts); the follow-up with their results
-// continues it.
+// continues it. A thread whose turn ended with an answer is kept for a short time
+// (kept-threads.ts); the request that continues that conversation starts its turn there.
 
 import { mkdirSync } from "node:fs";
 import type { ChatRequest, ToolCall, TurnEvent, Usage } from "../chat/types";
@@ -13,6 +14,7 @@ import { Channel, nextOrStop } from "../async/channel";
 import { childEnv, configArgs } from "./hardening";
 import { ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";
 import { DEFAULT_TOOL_HOLD_MS, fingerprint, HeldTurns } from "./held-turns";
+import { DEFAULT_KEEP_MAX, DEFAULT_KEEP_MS, KeptThreads } from "./kept-threads";
 import { historyItems, planOrError, type TurnPlan } from "./mapping";
 import type { JsonValue } from "./protocol/serde_json/JsonValue";
 import type { CodexErrorInfo, RateLimitSnapshot as WireRateLimits, RateLimitWindow as WireWindow, ThreadStartParams, TokenUsageBreakdown, TurnError } from "./protocol/v2";
@@ -57,6 +59,7 @@ export class AppServerEngine implements CodexEngine {
   private closed = false;
   private readonly held: HeldTurns;
   private readonly pool: ThreadPool<RpcClient, ThreadStartParams>;
+  private readonly kept: KeptThreads<RpcClient>;
   private readonly cwd: string;
   private readonly turnsDir: string;
 
@@ -73,6 +76,7 @@ export class AppServerEngine implements CodexEngine {
       start: async (client, params) => (await client.request("thread/start", params, { timeoutMs: START_RPC_TIMEOUT_MS })).thread.id,
       discard: (client, threadId) => this.unsubscribe(client, threadId),
     });
+    this.kept = new KeptThreads({ keepMs: o.keepThreadMs ?? DEFAULT_KEEP_MS, max: DEFAULT_KEEP_MAX, release: (client, threadId) => this.unsubscribe(client, threadId) });
     // Codex refuses to start when CODEX_HOME does not exist (a fresh account before its first sign-in).
     mkdirSync(o.home, { recursive: true, mode: 0o700 });
   }
@@ -82,10 +86,13 @@ export class AppServerEngine implements CodexEngine {
     if ("type" in plan) return yield plan;
     const continued = this.held.enabled && !plan.input ? this.held.take(req) : null;
     if (continued) return yield* this.continued(continued.turn.threadId, continued.turn.turnId, continued.results, plan, req, opts);
-    yield* plan.forced ? asForcedCall(this.planned(plan, req, opts), plan.forced) : this.planned(plan, req, opts);
+    if (plan.forced) return yield* asForcedCall(this.planned(plan, req, opts, null), plan.forced);
+    const kept = plan.input ? this.kept.take(req) : null;
+    yield* this.planned(plan, req, opts, kept && !kept.client.isClosed ? kept : null);
   }
 
-  private async *planned(plan: TurnPlan, req: ChatRequest, { signal }: { signal: AbortSignal }): AsyncGenerator<TurnEvent> {
+  /** A turn on a new (or ready) thread, or on the kept thread whose history is this request's conversation. */
+  private async *planned(plan: TurnPlan, req: ChatRequest, { signal }: { signal: AbortSignal }, kept: { client: RpcClient; threadId: string } | null): AsyncGenerator<TurnEvent> {
     // The client's disconnect reaches every RPC of the turn, and so does the turn's deadline once the
     // model's turn runs. Neither says anything about the app-server, which other turns share: only an
     // RPC's own timeout does. Starting a turn has bounds of its own, so a slow start on a loaded
@@ -96,16 +103,16 @@ export class AppServerEngine implements CodexEngine {
     let files: TurnFiles | null = null;
     let client: RpcClient | null = null;
     let threadId: string | null = null;
-    const state = { held: false };
+    const state: TurnState = { held: false, answer: null };
     try {
       files = writeTurnImages(this.turnsDir, plan.input?.images ?? []);
-      client = await untilAborted(this.rpc(), signal);
+      client = kept ? kept.client : await untilAborted(this.rpc(), signal);
       const c = client;
-      const { id: t } = await this.startThread(c, plan, signal);
+      const t = kept ? kept.threadId : (await this.startThread(c, plan, signal)).id;
       threadId = t;
       const sink = new Channel<ThreadSignal>();
       this.sinks.set(t, { sink, client: c });
-      if (plan.history.length > 0) {
+      if (!kept && plan.history.length > 0) {
         await c.request("thread/inject_items", { threadId: t, items: responseItemsJson(historyItems(plan.history)) }, { timeoutMs: START_RPC_TIMEOUT_MS, signal });
       }
       const started = await c.request(
@@ -122,12 +129,12 @@ export class AppServerEngine implements CodexEngine {
       );
       const until = this.now() + this.o.turnTimeoutMs;
       timer = setTimeout(() => deadline.abort(), this.o.turnTimeoutMs);
-      yield* this.follow(c, sink, t, started.turn.id, { stop, client: signal, until }, new Set(plan.tools.map((x) => x.name)), this.holdFor(plan, req, state));
+      yield* this.follow(c, sink, t, started.turn.id, { stop, client: signal, until }, new Set(plan.tools.map((x) => x.name)), this.holdFor(plan, req, state), state);
     } catch (err) {
       yield this.failure(err, client);
     } finally {
       clearTimeout(timer);
-      if (threadId && !state.held) this.endThread(client!, threadId);
+      if (threadId) this.afterTurn(client!, threadId, plan.forced ? null : req, state);
       files?.cleanup();
     }
   }
@@ -142,24 +149,36 @@ export class AppServerEngine implements CodexEngine {
     { signal }: { signal: AbortSignal },
   ): AsyncGenerator<TurnEvent> {
     const t = this.sinks.get(threadId);
-    if (!t || t.client.isClosed) return yield* this.planned(plan, req, { signal }); // its app-server is going away
+    if (!t || t.client.isClosed) return yield* this.planned(plan, req, { signal }, null); // its app-server is going away
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.o.turnTimeoutMs);
-    const state = { held: false };
+    const state: TurnState = { held: false, answer: null };
     try {
       this.held.answer(threadId, results);
       const bounds = { stop: AbortSignal.any([signal, deadline.signal]), client: signal, until: this.now() + this.o.turnTimeoutMs };
-      yield* this.follow(t.client, t.sink, threadId, turnId, bounds, new Set(plan.tools.map((x) => x.name)), this.holdFor(plan, req, state));
+      yield* this.follow(t.client, t.sink, threadId, turnId, bounds, new Set(plan.tools.map((x) => x.name)), this.holdFor(plan, req, state), state);
     } catch (err) {
       yield this.failure(err, t.client);
     } finally {
       clearTimeout(timer);
-      if (!state.held) this.endThread(t.client, threadId);
+      this.afterTurn(t.client, threadId, req, state);
     }
   }
 
+  /**
+   * A turn is over: a held thread waits for its tools' results; one that answered is kept for the
+   * request continuing its conversation (`req` null: it may not be); any other is let go.
+   */
+  private afterTurn(client: RpcClient, threadId: string, req: ChatRequest | null, state: TurnState): void {
+    if (state.held) return;
+    if (req === null || state.answer === null || client.isClosed) return this.endThread(client, threadId);
+    this.sinks.delete(threadId);
+    this.held.forget(threadId);
+    this.kept.keep(req, state.answer, client, threadId);
+  }
+
   /** How `follow` may hold this turn open when it ends asking for tools; null when it must not. */
-  private holdFor(plan: TurnPlan, req: ChatRequest, state: { held: boolean }): HoldContext | null {
+  private holdFor(plan: TurnPlan, req: ChatRequest, state: TurnState): HoldContext | null {
     // parallel_tool_calls:false hands over only the first call, so no follow-up can answer them all.
     if (!this.held.enabled || plan.tools.length === 0 || req.parallelToolCalls === false) return null;
     return { fingerprint: fingerprint(req), state };
@@ -206,6 +225,8 @@ export class AppServerEngine implements CodexEngine {
     bounds: { stop: AbortSignal; client: AbortSignal; until: number },
     clientTools: ReadonlySet<string>,
     hold: HoldContext | null,
+    /** Set to the answer when the turn completes with one. */
+    outcome: TurnState,
   ): AsyncGenerator<TurnEvent> {
     let streamed = "";
     const calls: ToolCall[] = [];
@@ -271,7 +292,8 @@ export class AppServerEngine implements CodexEngine {
         case "turn/completed": {
           const turn = note.params.turn;
           if (turn.status === "completed") {
-            yield { type: "message", text: finalText ?? streamed, finishReason: "stop" };
+            outcome.answer = finalText ?? streamed;
+            yield { type: "message", text: outcome.answer, finishReason: "stop" };
             return yield { type: "usage", usage: usage ?? ZERO_USAGE };
           }
           if (turn.status === "interrupted") return yield cancelledEvent();
@@ -385,6 +407,7 @@ export class AppServerEngine implements CodexEngine {
   private onExit(client: RpcClient, stderrTail: string): void {
     if (this.client === client) this.client = null;
     this.pool.clear();
+    this.kept.clear(client);
     for (const [threadId, t] of this.sinks) if (t.client === client) this.held.releaseThread(threadId);
     // A replaced process that exits late must not fail a sign-in started on its successor.
     for (const [id, login] of [...this.logins]) if (login.client === client) this.finishLogin(id, { success: false, error: "codex app-server exited during sign-in" });
@@ -438,7 +461,9 @@ export class AppServerEngine implements CodexEngine {
     void done.then((r) => {
       if (!r.success) return;
       this.modelsCache = null;
-      this.pool.clear(); // threads started before the sign-in hold the old one
+      // Threads started before the sign-in hold the old one.
+      this.pool.clear();
+      this.kept.clear();
     });
     return {
       verificationUrl: res.verificationUrl,
@@ -461,6 +486,7 @@ export class AppServerEngine implements CodexEngine {
     const client = await this.rpc();
     // A thread started while signed in keeps serving after account/logout: none may be left.
     this.pool.clear();
+    this.kept.clear();
     await client.request("account/logout", undefined);
     this.modelsCache = null;
   }
@@ -503,6 +529,7 @@ export class AppServerEngine implements CodexEngine {
   async reload(): Promise<void> {
     this.modelsCache = null;
     this.pool.clear();
+    this.kept.clear();
     this.held.releaseAll();
     const client = this.client;
     this.client = null;
@@ -512,6 +539,7 @@ export class AppServerEngine implements CodexEngine {
   async close(): Promise<void> {
     this.closed = true;
     this.pool.clear();
+    this.kept.clear();
     this.held.releaseAll();
     if (this.pollTimer) clearInterval(this.pollTimer);
     // A process still starting would outlive the engine (and keep writing to CODEX_HOME).
@@ -520,10 +548,16 @@ export class AppServerEngine implements CodexEngine {
   }
 }
 
+/** How a turn ended, for what becomes of its thread: held for its tools' results, or answered. */
+interface TurnState {
+  held: boolean;
+  answer: string | null;
+}
+
 /** Lets `follow` hold a turn that ends asking for tools; `state.held` tells the caller not to end its thread. */
 interface HoldContext {
   fingerprint: string;
-  state: { held: boolean };
+  state: TurnState;
 }
 
 /** The reset of a usage window the latest snapshot shows as spent, when it is still ahead. */

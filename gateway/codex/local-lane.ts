@@ -20,6 +20,8 @@ export interface LocalLaneDeps {
   toolHoldMs?: number;
   /** Threads the app-server engine keeps started ahead of requests (EngineOptions.readyThreads). */
   readyThreads?: number;
+  /** See EngineOptions.keepThreadMs. */
+  keepThreadMs?: number;
   rateLimitPollMs: number;
   log: EngineLog;
 }
@@ -35,6 +37,7 @@ export function createEngine(lane: CodexLaneConfig & { home: string }, deps: Loc
     turnTimeoutMs: deps.turnTimeoutMs,
     ...(deps.toolHoldMs === undefined ? {} : { toolHoldMs: deps.toolHoldMs }),
     ...(deps.readyThreads === undefined ? {} : { readyThreads: deps.readyThreads }),
+    ...(deps.keepThreadMs === undefined ? {} : { keepThreadMs: deps.keepThreadMs }),
     rateLimitPollMs: deps.rateLimitPollMs,
     log: deps.log,
   };

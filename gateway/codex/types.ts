@@ -26,6 +26,8 @@ export interface EngineOptions {
   log: EngineLog;
   /** App-server engine: threads kept started ahead of requests (default 2; 0 starts each on demand). */
   readyThreads?: number;
+  /** App-server engine: how long a thread that answered waits for the request continuing its conversation (default 60 s; 0: never). */
+  keepThreadMs?: number;
 }
 
 export interface AccountInfo {

@@ -1,0 +1,205 @@
+// Threads kept after an answer (gateway/codex/kept-threads.ts), with the real pinned Codex binary
+// against the fake ChatGPT backend. A lane that keeps threads and a lane that does not get the same
+// conversations: the answers, and the conversation the backend receives, must be the same. With
+// threads kept, the request continuing a conversation must be carried on the thread that answered
+// before: no new connection, no warm-up. Anything else must not see that thread's history.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { ChatMessage, ChatRequest } from "../gateway/chat/types";
+import { LocalCodexLane } from "../gateway/codex/local-lane";
+import { startFakeChatGPT, type FakeChatGPT, type ModelRequest } from "./fakes/chatgpt";
+import { makeHome, type TestHome } from "./fakes/codex-run";
+import { answerOf, runTurn } from "./helpers/turns";
+
+const quiet = { info() {}, warn() {} };
+const SYSTEM = "You answer in one word.";
+
+const msg = (role: "system" | "user" | "assistant", text: string): ChatMessage => ({ role, content: [{ type: "text", text }] });
+
+function chat(messages: ChatMessage[]): ChatRequest {
+  return { model: "gpt-5.5", messages, stream: true, includeUsage: true };
+}
+
+/** The conversation a model request stands for, as "role: text" lines (ids, metadata and reasoning left out). */
+function conversation(r: ModelRequest): string[] {
+  const out: string[] = [];
+  for (const item of r.fullInput as Array<Record<string, unknown>>) {
+    if (item.type !== "message" || (item.role !== "user" && item.role !== "assistant")) continue;
+    const parts = (item.content as Array<{ text?: string }>).map((p) => p.text ?? "").join("");
+    out.push(`${item.role as string}: ${parts}`);
+  }
+  return out;
+}
+
+describe("threads kept for the request that continues their conversation (app-server engine)", () => {
+  let fake: FakeChatGPT;
+  const dirs: TestHome[] = [];
+  const lanes: LocalCodexLane[] = [];
+
+  function lane(name: string, keepThreadMs?: number): { l: LocalCodexLane; account: string; home: string } {
+    const home = makeHome(`kept-${name}-`);
+    const data = makeHome(`kept-data-${name}-`);
+    dirs.push(home, data);
+    const account = `acct-kept-${name}`;
+    fake.addAccount({ accountId: account, email: `${name}@example.com`, plan: "plus" });
+    fake.writeAuth(home.dir, account);
+    const l = new LocalCodexLane(
+      { name, type: "codex", home: home.dir, worker: null, engine: "app-server", concurrency: 2, maxUsedPercent: null, config: fake.codexConfig(), env: fake.codexEnv(), models: null, planPriceUsd: null },
+      // No ready threads: every new thread's connection and warm-up then shows on its request.
+      { dataDir: data.dir, turnTimeoutMs: 30_000, rateLimitPollMs: 0, log: quiet, readyThreads: 0, ...(keepThreadMs === undefined ? {} : { keepThreadMs }) },
+    );
+    lanes.push(l);
+    return { l, account, home: home.dir };
+  }
+
+  /** One request: its answer, its one model request, and what it cost on the network. */
+  async function served(l: LocalCodexLane, account: string, req: ChatRequest) {
+    const seen = fake.requestsFor(account).length;
+    const c0 = fake.counters();
+    const text = answerOf(await runTurn(l, req));
+    const c1 = fake.counters();
+    const mine = fake.requestsFor(account).slice(seen);
+    assert.equal(mine.length, 1, "one model request per chat request");
+    const request = mine[0]!;
+    return { text, request, thread: request.headers["thread-id"], webSockets: c1.webSockets - c0.webSockets, warmups: c1.warmups - c0.warmups };
+  }
+
+  before(async () => {
+    fake = await startFakeChatGPT();
+  });
+  after(async () => {
+    for (const l of lanes) await l.close();
+    await fake.close();
+    for (const d of dirs) d.cleanup();
+  });
+
+  test("a conversation continued request after request: the same answers and the same conversation upstream, on one thread, with no new connection or warm-up", async () => {
+    const kept = lane("on");
+    const plain = lane("off", 0);
+    const messages: ChatMessage[] = [msg("system", SYSTEM)];
+    let first: string | undefined;
+    for (let i = 0; i < 4; i++) {
+      messages.push(msg("user", `question ${i}`));
+      const a = await served(kept.l, kept.account, chat([...messages]));
+      const b = await served(plain.l, plain.account, chat([...messages]));
+      assert.equal(a.text, `echo: question ${i}`);
+      assert.equal(b.text, a.text);
+      const expected = messages.filter((m) => m.role !== "system").map((m) => `${m.role}: ${(m.content[0] as { text: string }).text}`);
+      assert.deepEqual(conversation(a.request), expected, `request ${i}: the model sees exactly the conversation`);
+      assert.deepEqual(conversation(b.request), expected);
+      assert.match(a.request.instructionsText, /You answer in one word\./);
+      assert.equal(b.webSockets, 1, "without kept threads, every request opens a WebSocket");
+      if (i === 0) first = a.thread;
+      else {
+        assert.equal(a.thread, first, `request ${i} continued on the thread that answered before`);
+        assert.equal(a.webSockets, 0, `request ${i}: no new connection`);
+        assert.equal(a.warmups, 0, `request ${i}: no warm-up`);
+      }
+      messages.push(msg("assistant", a.text));
+    }
+  });
+
+  test("a request that does not continue the conversation exactly gets a new thread, and sees only its own conversation", async () => {
+    const { l, account } = lane("other");
+    const first = await served(l, account, chat([msg("system", SYSTEM), msg("user", "secret one")]));
+    // The answer edited by the client: not what the thread holds.
+    const edited = await served(l, account, chat([msg("system", SYSTEM), msg("user", "secret one"), msg("assistant", "something else"), msg("user", "next")]));
+    assert.notEqual(edited.thread, first.thread);
+    assert.deepEqual(conversation(edited.request), ["user: secret one", "assistant: something else", "user: next"]);
+    // Other instructions: a thread's instructions are fixed when it starts.
+    const other = await served(l, account, chat([msg("system", "Rule B."), msg("user", "secret one"), msg("assistant", first.text), msg("user", "next")]));
+    assert.notEqual(other.thread, first.thread);
+    assert.match(other.request.instructionsText, /Rule B\./);
+    assert.doesNotMatch(other.request.instructionsText, /one word/);
+    // A new conversation: nothing of the kept one.
+    const fresh = await served(l, account, chat([msg("system", SYSTEM), msg("user", "hello")]));
+    assert.notEqual(fresh.thread, first.thread);
+    assert.deepEqual(conversation(fresh.request), ["user: hello"]);
+    // The kept thread is still there for its own continuation.
+    const cont = await served(l, account, chat([msg("system", SYSTEM), msg("user", "secret one"), msg("assistant", first.text), msg("user", "two")]));
+    assert.equal(cont.thread, first.thread);
+    assert.deepEqual(conversation(cont.request), ["user: secret one", `assistant: ${first.text}`, "user: two"]);
+  });
+
+  test("two requests continuing the same conversation at once: one on the kept thread, one on a new thread, both answered", async () => {
+    const { l, account } = lane("twice");
+    const start = [msg("system", SYSTEM), msg("user", "shared")];
+    const first = await served(l, account, chat(start));
+    const seen = fake.requestsFor(account).length;
+    const next = (text: string) => chat([...start, msg("assistant", first.text), msg("user", text)]);
+    const [a, b] = await Promise.all([runTurn(l, next("left")), runTurn(l, next("right"))]);
+    assert.equal(answerOf(a), "echo: left");
+    assert.equal(answerOf(b), "echo: right");
+    const mine = fake.requestsFor(account).slice(seen);
+    assert.equal(mine.length, 2);
+    const threads = new Set(mine.map((r) => r.headers["thread-id"]));
+    assert.equal(threads.size, 2, "one turn per thread at a time");
+    assert.ok(threads.has(first.thread), "one of them continued on the kept thread");
+    for (const r of mine) assert.deepEqual(conversation(r), ["user: shared", `assistant: ${first.text}`, `user: ${r.lastUserText}`]);
+  });
+
+  test("a kept thread whose connection the backend closed still carries the continuation, with the whole conversation", async () => {
+    const { l, account } = lane("stale");
+    const start = [msg("system", SYSTEM), msg("user", "before the drop")];
+    const first = await served(l, account, chat(start));
+    assert.ok(fake.dropWebSockets() >= 1, "the kept thread had its WebSocket open");
+    const r = await served(l, account, chat([...start, msg("assistant", first.text), msg("user", "after the drop")]));
+    assert.equal(r.text, "echo: after the drop");
+    assert.equal(r.thread, first.thread);
+    assert.deepEqual(conversation(r.request), ["user: before the drop", `assistant: ${first.text}`, "user: after the drop"]);
+  });
+
+  test("after sign-out, no kept thread serves: nothing reaches the model, and a new sign-in's account carries the continuation", async () => {
+    const { l, account, home } = lane("signout");
+    const start = [msg("system", SYSTEM), msg("user", "while signed in")];
+    const first = await served(l, account, chat(start));
+    await l.logout();
+    const next = chat([...start, msg("assistant", first.text), msg("user", "after sign-out")]);
+    const count = fake.requestsFor(account).length;
+    const events = await runTurn(l, next);
+    const last = events.at(-1);
+    assert.ok(last?.type === "error", `expected an error, got ${JSON.stringify(events)}`);
+    assert.equal(last.class, "unauthorized");
+    assert.equal(fake.requestsFor(account).length, count, "nothing reached the model after sign-out");
+    // Another account signs in on this lane (as `codex login` from another process would).
+    const other = "acct-kept-signout-b";
+    fake.addAccount({ accountId: other, email: "signout-b@example.com", plan: "plus" });
+    fake.writeAuth(home, other);
+    const r = await served(l, other, next);
+    assert.equal(r.text, "echo: after sign-out");
+    assert.notEqual(r.thread, first.thread, "the thread kept under the old sign-in does not serve the new one");
+    assert.equal(fake.requestsFor(account).length, count, "nothing went out under the old account");
+  });
+
+  /** The error a continuation ends with, when the account changed while its thread was kept. */
+  async function failureOnKeptThread(name: string, scenario: "unauthorized" | "usage_limit") {
+    const { l, account } = lane(name);
+    const start = [msg("system", SYSTEM), msg("user", "while fine")];
+    const first = await served(l, account, chat(start));
+    fake.setScenario(account, scenario);
+    const before = fake.requestsFor(account).length;
+    try {
+      const events = await runTurn(l, chat([...start, msg("assistant", first.text), msg("user", "after the change")]));
+      const last = events.at(-1);
+      assert.ok(last?.type === "error", `expected an error, got ${JSON.stringify(events)}`);
+      const mine = fake.requestsFor(account).slice(before);
+      return { error: last, modelRequests: mine.length, onKeptThread: mine.some((r) => r.headers["thread-id"] === first.thread) };
+    } finally {
+      fake.setScenario(account, "ok");
+    }
+  }
+
+  test("a sign-in that expired while a thread was kept ends as needs-login (unauthorized), not a transient failure", async () => {
+    const r = await failureOnKeptThread("expired", "unauthorized");
+    assert.equal(r.error.class, "unauthorized", JSON.stringify(r.error));
+    assert.match(r.error.message, /sign in again/);
+    assert.equal(r.onKeptThread, true, "the kept thread carried the request: its open WebSocket met the 401");
+  });
+
+  test("a window spent while a thread was kept is a usage limit, after one model request", async () => {
+    const r = await failureOnKeptThread("spent", "usage_limit");
+    assert.equal(r.error.class, "usage_limit", JSON.stringify(r.error));
+    assert.equal(r.modelRequests, 1);
+    assert.equal(r.onKeptThread, true, "the kept thread carried the request");
+  });
+});
