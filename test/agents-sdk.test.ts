@@ -6,33 +6,23 @@ import { after, before, test } from "node:test";
 import { Agent, run, setDefaultOpenAIClient, setTracingDisabled, tool } from "@openai/agents";
 import OpenAI from "openai";
 import { z } from "zod";
-import type { CodexLaneConfig } from "../gateway/config/types";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
-import { makeHome, type TestHome } from "./fakes/codex-run";
-import { codexLane, startTestGateway, type TestGateway } from "./helpers/gateway";
+import { accountLane, Teardown } from "./helpers/fixture";
+import { startTestGateway, type TestGateway } from "./helpers/gateway";
 
 let chatgpt: FakeChatGPT;
 let gw: TestGateway;
-let home: TestHome;
-const afters: (() => unknown)[] = [];
+const td = new Teardown();
 
 before(async () => {
-  chatgpt = await startFakeChatGPT();
-  home = makeHome("agents-sdk-");
-  chatgpt.addAccount({ accountId: "acct-sdk", email: "sdk@example.com", plan: "plus" });
-  chatgpt.writeAuth(home.dir, "acct-sdk");
-  const lane = codexLane("plus", { home: home.dir, config: chatgpt.codexConfig(), env: chatgpt.codexEnv() }) as CodexLaneConfig & { home: string };
-  gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes: [lane] });
+  chatgpt = await td.start(startFakeChatGPT());
+  gw = await startTestGateway(td, { lanes: [await accountLane(td, chatgpt, "plus", "local")] });
   // As the SDK's docs say for any OpenAI-compatible endpoint: a client with its base URL and key.
   setDefaultOpenAIClient(new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 }));
   setTracingDisabled(true);
 });
 
-after(async () => {
-  for (const f of afters.reverse()) await f();
-  await chatgpt?.close();
-  home?.cleanup();
-});
+after(() => td.run());
 
 test("an Agents SDK agent runs its whole tool loop through /v1/responses on a Codex lane", async () => {
   const seen: string[] = [];

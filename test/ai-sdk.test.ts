@@ -8,28 +8,22 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { stepCountIs, streamText, tool, ToolLoopAgent } from "ai";
 import { z } from "zod";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
-import { makeHome, type TestHome } from "./fakes/codex-run";
-import { CODEX_KEEPS_TOOLS, signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
+import { accountLane, Teardown } from "./helpers/fixture";
+import { CODEX_KEEPS_TOOLS, startTestGateway, type TestGateway } from "./helpers/gateway";
 
 let chatgpt: FakeChatGPT;
 let gw: TestGateway;
-let home: TestHome;
 let openai: ReturnType<typeof createOpenAI>;
-const afters: (() => unknown)[] = [];
+const td = new Teardown();
 
 before(async () => {
-  chatgpt = await startFakeChatGPT();
-  home = makeHome("ai-sdk-");
-  gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes: [signedInLane(chatgpt, "plus", home.dir)] });
+  chatgpt = await td.start(startFakeChatGPT());
+  gw = await startTestGateway(td, { lanes: [await accountLane(td, chatgpt, "plus", "local")] });
   // As the AI SDK's docs say for an OpenAI-compatible base URL: a provider with its base URL and key.
   openai = createOpenAI({ baseURL: gw.baseURL, apiKey: gw.key });
 });
 
-after(async () => {
-  for (const f of afters.reverse()) await f();
-  await chatgpt?.close();
-  home?.cleanup();
-});
+after(() => td.run());
 
 function weatherTool(seen: string[]) {
   return tool({

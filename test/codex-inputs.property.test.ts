@@ -10,8 +10,8 @@ import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import { MAX_BODY_NESTING } from "../gateway/chat/wellformed";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
-import { makeHome, type TestHome } from "./fakes/codex-run";
-import { signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
+import { accountLane, Teardown } from "./helpers/fixture";
+import { startTestGateway, type TestGateway } from "./helpers/gateway";
 
 const PIXEL_PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
 
@@ -81,13 +81,11 @@ function deepestAllowed(make: (s: Record<string, unknown>) => Record<string, unk
 describe("generated inputs through the real Codex app-server", () => {
   let chatgpt: FakeChatGPT;
   let gw: TestGateway;
-  let home: TestHome;
-  const afters: (() => unknown)[] = [];
+  const td = new Teardown();
 
   before(async () => {
-    chatgpt = await startFakeChatGPT();
-    home = makeHome("inputs-");
-    gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes: [signedInLane(chatgpt, "plus-a", home.dir, { concurrency: 2 })] });
+    chatgpt = await td.start(startFakeChatGPT());
+    gw = await startTestGateway(td, { lanes: [await accountLane(td, chatgpt, "plus-a", "local", { lane: { concurrency: 2 } })] });
   });
 
   // The bound only ends the run on a regression: a hung turn already shows as a failed request.
@@ -99,11 +97,7 @@ describe("generated inputs through the real Codex app-server", () => {
       signal: AbortSignal.timeout(120_000),
     });
 
-  after(async () => {
-    for (const f of afters) await f();
-    await chatgpt?.close();
-    home?.cleanup();
-  });
+  after(() => td.run());
 
   test("a response schema and tool parameters nested right up to the limit are answered by Codex", async () => {
     const user = [{ role: "user", content: "deep" }];

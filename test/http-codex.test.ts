@@ -5,12 +5,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
-import type { CodexLaneConfig, LaneConfig } from "../gateway/config/types";
+import type { LaneConfig } from "../gateway/config/types";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
-import { makeHome, type TestHome } from "./fakes/codex-run";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
-import { codexLane, openaiLane, startTestGateway, type TestGateway } from "./helpers/gateway";
-import { startTestWorker } from "./helpers/worker";
+import { accountLane, Teardown } from "./helpers/fixture";
+import { openaiLane, startTestGateway, type TestGateway } from "./helpers/gateway";
 
 /** The same suite, once with lanes running Codex in the gateway (local mode) and once through account workers (deployed mode). */
 for (const mode of ["local", "worker"] as const)
@@ -19,45 +18,24 @@ describe(`gateway with real codex lanes (${mode})`, () => {
   let openai: FakeOpenAI;
   let gw: TestGateway;
   let client: OpenAI;
-  const homes: TestHome[] = [];
-  const afters: (() => unknown)[] = [];
+  const td = new Teardown();
   /** The gateway's clock runs this far ahead, so a window can reset without the test waiting for it. */
   let skewMs = 0;
 
   before(async () => {
-    chatgpt = await startFakeChatGPT();
-    openai = await startFakeOpenAI();
+    chatgpt = await td.start(startFakeChatGPT());
+    openai = await td.start(startFakeOpenAI());
     const lanes: LaneConfig[] = [];
-    for (const name of ["plus-a", "plus-b"]) {
-      const home = makeHome(`${name}-`);
-      homes.push(home);
-      chatgpt.addAccount({ accountId: `acct-${name}`, email: `${name}@example.com`, plan: "plus" });
-      chatgpt.writeAuth(home.dir, `acct-${name}`);
-      const lane = codexLane(name, { home: home.dir, engine: "app-server", concurrency: 2, config: chatgpt.codexConfig(), env: chatgpt.codexEnv(), models: null }) as CodexLaneConfig & { home: string };
-      if (mode === "local") {
-        lanes.push(lane);
-        continue;
-      }
-      const data = makeHome(`${name}-worker-data-`);
-      homes.push(data);
-      const worker = await startTestWorker(lane, { dataDir: data.dir });
-      afters.push(() => worker.close());
-      lanes.push(codexLane(name, { concurrency: 2, worker: { url: worker.url, token: worker.token } }));
-    }
+    for (const name of ["plus-a", "plus-b"]) lanes.push(await accountLane(td, chatgpt, name, mode, { lane: { engine: "app-server", concurrency: 2, models: null } }));
     lanes.push(openaiLane("api", openai.baseUrl, "sk-e2e-0123456789abcdef"));
     gw = await startTestGateway(
-      { after: (f: () => unknown) => afters.push(f) },
+      td,
       { lanes, config: { limits: { maxBodyBytes: 10 * 1024 * 1024, maxUploadBytes: 512 * 1024 * 1024, turnTimeoutMs: 30_000 } }, server: { dispatch: { random: () => 0, now: () => Date.now() + skewMs } } },
     );
     client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
   });
 
-  after(async () => {
-    for (const f of afters) await f();
-    await openai?.close();
-    await chatgpt?.close();
-    for (const h of homes) h.cleanup();
-  });
+  after(() => td.run());
 
   const ask = (content: string) =>
     client.chat.completions

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
-import { makeHome, type TestHome } from "./fakes/codex-run";
+import { Teardown } from "./helpers/fixture";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
 import { openaiLane, signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
 import { appServerPids, freeze, theAppServer } from "./helpers/procs";
@@ -21,17 +21,17 @@ describe("isolation: one request cannot take its lane or other requests down", (
   let openai: FakeOpenAI;
   let gw: TestGateway;
   let client: OpenAI;
-  let home: TestHome;
-  const afters: (() => unknown)[] = [];
+  let home: string;
+  const td = new Teardown();
 
   before(async () => {
-    chatgpt = await startFakeChatGPT();
-    openai = await startFakeOpenAI();
-    home = makeHome("isolation-");
+    chatgpt = await td.start(startFakeChatGPT());
+    openai = await td.start(startFakeOpenAI());
+    home = td.home("isolation-");
     gw = await startTestGateway(
-      { after: (f: () => unknown) => afters.push(f) },
+      td,
       {
-        lanes: [signedInLane(chatgpt, "plus-a", home.dir, { concurrency: 2 }), openaiLane("api", openai.baseUrl, "sk-isolation-0123456789abcdef")],
+        lanes: [signedInLane(chatgpt, "plus-a", home, { concurrency: 2 }), openaiLane("api", openai.baseUrl, "sk-isolation-0123456789abcdef")],
         // A short deadline, so the hanging request is stopped (and retried, under the transient
         // rules) while the normal ones still run.
         config: {
@@ -43,12 +43,7 @@ describe("isolation: one request cannot take its lane or other requests down", (
     client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
   });
 
-  after(async () => {
-    for (const f of afters) await f();
-    await openai?.close();
-    await chatgpt?.close();
-    home?.cleanup();
-  });
+  after(() => td.run());
 
   const ask = (content: string) =>
     client.chat.completions
@@ -60,7 +55,7 @@ describe("isolation: one request cannot take its lane or other requests down", (
 
   test(`one request whose model never answers, and ${NORMAL} normal ones on the same lane: every normal one is answered there`, async () => {
     assert.equal((await ask("warm up")).text, "echo: warm up");
-    const pid = theAppServer(home.dir);
+    const pid = theAppServer(home);
     const hanging = client.chat.completions
       .create({ model: "gpt-5.5", messages: [{ role: "user", content: "SCENARIO=hang never answered" }] }, { maxRetries: 0 })
       .then(
@@ -76,12 +71,12 @@ describe("isolation: one request cannot take its lane or other requests down", (
     // hung on is still ready and its app-server was never replaced.
     assert.equal(await hanging, null, "the hanging request is served by the next lane after its deadline");
     assert.equal(laneState("plus-a"), "ready");
-    assert.deepEqual(appServerPids(home.dir), [pid]);
+    assert.deepEqual(appServerPids(home), [pid]);
     assert.equal((await ask("after the hang")).lane, "plus-a");
   });
 
   test("an app-server that stops answering is replaced and its lane's circuit opens; a turn of another request that died with it is retried on the next lane, not failed", async () => {
-    const pid = theAppServer(home.dir);
+    const pid = theAppServer(home);
     chatgpt.setScenario("acct-plus-a", { name: "slow", deltas: 10, delayMs: 200 });
     let thaw = () => {};
     try {
@@ -106,7 +101,7 @@ describe("isolation: one request cannot take its lane or other requests down", (
 
       assert.equal(laneState("plus-a"), "circuit-open");
       assert.equal((await ask("while the circuit is open")).lane, "api");
-      assert.ok(!appServerPids(home.dir).includes(pid), "the app-server that stopped answering is gone");
+      assert.ok(!appServerPids(home).includes(pid), "the app-server that stopped answering is gone");
     } finally {
       thaw();
       chatgpt.setScenario("acct-plus-a", "ok");

@@ -5,12 +5,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
 import type { FunctionTool, ResponseInputItem, ResponseStreamEvent } from "openai/resources/responses/responses";
-import type { LaneConfig } from "../gateway/config/types";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
-import { makeHome, type TestHome } from "./fakes/codex-run";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
-import { CODEX_KEEPS_TOOLS, codexLane, openaiLane, signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
-import { startTestWorker } from "./helpers/worker";
+import { accountLane, Teardown } from "./helpers/fixture";
+import { CODEX_KEEPS_TOOLS, openaiLane, startTestGateway, type TestGateway } from "./helpers/gateway";
 
 const WEATHER: FunctionTool = {
   type: "function",
@@ -27,37 +25,17 @@ for (const mode of ["local", "worker", "api"] as const)
     let openai: FakeOpenAI;
     let gw: TestGateway;
     let client: OpenAI;
-    const homes: TestHome[] = [];
-    const afters: (() => unknown)[] = [];
+    const td = new Teardown();
 
     before(async () => {
-      chatgpt = await startFakeChatGPT();
-      openai = await startFakeOpenAI();
-      const lanes: LaneConfig[] = [];
-      if (mode === "api") lanes.push(openaiLane("api", openai.baseUrl, "sk-resp-0123456789abcdef"));
-      else {
-        const home = makeHome("resp-");
-        homes.push(home);
-        const lane = signedInLane(chatgpt, "plus", home.dir);
-        if (mode === "local") lanes.push(lane);
-        else {
-          const data = makeHome("resp-worker-");
-          homes.push(data);
-          const worker = await startTestWorker(lane, { dataDir: data.dir });
-          afters.push(() => worker.close());
-          lanes.push(codexLane("plus", { worker: { url: worker.url, token: worker.token } }));
-        }
-      }
-      gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes });
+      chatgpt = await td.start(startFakeChatGPT());
+      openai = await td.start(startFakeOpenAI());
+      const lane = mode === "api" ? openaiLane("api", openai.baseUrl, "sk-resp-0123456789abcdef") : await accountLane(td, chatgpt, "plus", mode);
+      gw = await startTestGateway(td, { lanes: [lane] });
       client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
     });
 
-    after(async () => {
-      for (const f of afters.reverse()) await f();
-      await openai?.close();
-      await chatgpt?.close();
-      for (const h of homes) h.cleanup();
-    });
+    after(() => td.run());
 
     test("a plain answer is a Response with a message item and usage", async () => {
       const r = await client.responses.create({ model: "gpt-5.5", input: "hello responses", instructions: "Be brief." });
@@ -160,18 +138,15 @@ describe("responses API: a stream that fails after its first text", () => {
   let openai: FakeOpenAI;
   let gw: TestGateway;
   let client: OpenAI;
-  const afters: (() => unknown)[] = [];
+  const td = new Teardown();
 
   before(async () => {
-    openai = await startFakeOpenAI();
-    gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes: [openaiLane("api", openai.baseUrl, "sk-fail-0123456789abcdef")] });
+    openai = await td.start(startFakeOpenAI());
+    gw = await startTestGateway(td, { lanes: [openaiLane("api", openai.baseUrl, "sk-fail-0123456789abcdef")] });
     client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
   });
 
-  after(async () => {
-    for (const f of afters.reverse()) await f();
-    await openai?.close();
-  });
+  after(() => td.run());
 
   /** The raw SSE events of one streamed request, as any HTTP client sees them. */
   async function rawEvents(input: string): Promise<Array<{ event: string; data: Record<string, unknown> }>> {

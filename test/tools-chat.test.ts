@@ -6,13 +6,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
-import type { LaneConfig } from "../gateway/config/types";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
-import { makeHome, type TestHome } from "./fakes/codex-run";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai";
 import { clientTools, CODEX_TOOL_NAMES } from "./fakes/responses";
-import { CODEX_KEEPS_TOOLS, codexLane, openaiLane, signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
-import { startTestWorker } from "./helpers/worker";
+import { accountLane, Teardown } from "./helpers/fixture";
+import { CODEX_KEEPS_TOOLS, openaiLane, signedInLane, startTestGateway, type TestGateway } from "./helpers/gateway";
 
 const WEATHER: ChatCompletionTool = {
   type: "function",
@@ -39,38 +37,17 @@ for (const mode of ["local", "worker", "api"] as const)
     let openai: FakeOpenAI;
     let gw: TestGateway;
     let client: OpenAI;
-    const homes: TestHome[] = [];
-    const afters: (() => unknown)[] = [];
+    const td = new Teardown();
 
     before(async () => {
-      chatgpt = await startFakeChatGPT();
-      openai = await startFakeOpenAI();
-      const lanes: LaneConfig[] = [];
-      if (mode !== "api") {
-        const home = makeHome("tools-");
-        homes.push(home);
-        const lane = signedInLane(chatgpt, "plus", home.dir);
-        if (mode === "local") lanes.push(lane);
-        else {
-          const data = makeHome("tools-worker-");
-          homes.push(data);
-          const worker = await startTestWorker(lane, { dataDir: data.dir });
-          afters.push(() => worker.close());
-          lanes.push(codexLane("plus", { worker: { url: worker.url, token: worker.token } }));
-        }
-      } else {
-        lanes.push(openaiLane("api", openai.baseUrl, "sk-tools-0123456789abcdef"));
-      }
-      gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes });
+      chatgpt = await td.start(startFakeChatGPT());
+      openai = await td.start(startFakeOpenAI());
+      const lane = mode === "api" ? openaiLane("api", openai.baseUrl, "sk-tools-0123456789abcdef") : await accountLane(td, chatgpt, "plus", mode);
+      gw = await startTestGateway(td, { lanes: [lane] });
       client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
     });
 
-    after(async () => {
-      for (const f of afters.reverse()) await f();
-      await openai?.close();
-      await chatgpt?.close();
-      for (const h of homes) h.cleanup();
-    });
+    after(() => td.run());
 
     /** Every tool the upstream model was offered on the latest request, sorted. */
     const offered = (): string[] => {
@@ -193,24 +170,15 @@ test("the fake tells client tools from Codex's own", () => {
 
 describe("chat tools skip exec lanes", () => {
   let chatgpt: FakeChatGPT;
-  const homes: TestHome[] = [];
-  const afters: (() => unknown)[] = [];
-  const lane = (name: string, engine: "exec" | "app-server") => {
-    const home = makeHome(`${name}-`);
-    homes.push(home);
-    return signedInLane(chatgpt, name, home.dir, { engine });
-  };
+  const td = new Teardown();
+  const lane = (name: string, engine: "exec" | "app-server") => signedInLane(chatgpt, name, td.home(`${name}-`), { engine });
   before(async () => {
-    chatgpt = await startFakeChatGPT();
+    chatgpt = await td.start(startFakeChatGPT());
   });
-  after(async () => {
-    for (const f of afters.reverse()) await f();
-    await chatgpt?.close();
-    for (const h of homes) h.cleanup();
-  });
+  after(() => td.run());
 
   test("a tool request skips an exec lane like a lane that does not serve the model, and the next lane serves it", async () => {
-    const gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes: [lane("ex", "exec"), lane("as", "app-server")] });
+    const gw = await startTestGateway(td, { lanes: [lane("ex", "exec"), lane("as", "app-server")] });
     const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
     const { data, response } = await client.chat.completions.create({ model: "gpt-5.5", messages: [{ role: "user", content: "weather?" }], tools: [WEATHER] }).withResponse();
     assert.equal(data.choices[0]!.finish_reason, "tool_calls");
@@ -221,7 +189,7 @@ describe("chat tools skip exec lanes", () => {
   });
 
   test("when only exec lanes serve the model, a tool request gets a 400 naming tools", async () => {
-    const gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes: [lane("ex2", "exec")] });
+    const gw = await startTestGateway(td, { lanes: [lane("ex2", "exec")] });
     const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
     const err = await client.chat.completions.create({ model: "gpt-5.5", messages: [{ role: "user", content: "weather?" }], tools: [WEATHER] }).catch((e: unknown) => e);
     assert.ok(err instanceof OpenAI.BadRequestError, String(err));
@@ -235,29 +203,18 @@ describe("failover in the middle of a tool loop", () => {
   let openai: FakeOpenAI;
   let gw: TestGateway;
   let client: OpenAI;
-  const homes: TestHome[] = [];
-  const afters: (() => unknown)[] = [];
+  const td = new Teardown();
 
   before(async () => {
-    chatgpt = await startFakeChatGPT();
-    openai = await startFakeOpenAI();
-    const lanes: LaneConfig[] = [];
-    for (const name of ["fa", "fb"]) {
-      const home = makeHome(`${name}-`);
-      homes.push(home);
-      lanes.push(signedInLane(chatgpt, name, home.dir));
-    }
+    chatgpt = await td.start(startFakeChatGPT());
+    openai = await td.start(startFakeOpenAI());
+    const lanes = [await accountLane(td, chatgpt, "fa", "local"), await accountLane(td, chatgpt, "fb", "local")];
     lanes.push(openaiLane("api", openai.baseUrl, "sk-failover-0123456789abcdef"));
-    gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes });
+    gw = await startTestGateway(td, { lanes });
     client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
   });
 
-  after(async () => {
-    for (const f of afters.reverse()) await f();
-    await openai?.close();
-    await chatgpt?.close();
-    for (const h of homes) h.cleanup();
-  });
+  after(() => td.run());
 
   test("chat: account A is spent between the call and the follow-up; B continues the loop from the injected history", async () => {
     const messages: ChatCompletionMessageParam[] = [{ role: "user", content: "weather in Oslo?" }];

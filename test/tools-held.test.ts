@@ -12,9 +12,8 @@ import type { ChatRequest } from "../gateway/chat/types";
 import { HeldTurns, fingerprint } from "../gateway/codex/held-turns";
 import { NO_REPLY } from "../gateway/codex/rpc";
 import { startFakeChatGPT, type FakeChatGPT } from "./fakes/chatgpt";
-import { makeHome, type TestHome } from "./fakes/codex-run";
-import { codexLane, signedInLane, startTestGateway, testConfig, type TestGateway } from "./helpers/gateway";
-import { startTestWorker } from "./helpers/worker";
+import { accountLane, Teardown } from "./helpers/fixture";
+import { startTestGateway, testConfig, type TestGateway } from "./helpers/gateway";
 
 const tool = (name: string, prop: string): ChatCompletionTool => ({
   type: "function",
@@ -27,35 +26,20 @@ for (const mode of ["local", "worker"] as const)
   describe(`held tool turns (${mode} lane)`, () => {
     let chatgpt: FakeChatGPT;
     const gws = new Map<string, { gw: TestGateway; client: OpenAI; acct: string }>();
-    const homes: TestHome[] = [];
-    const afters: (() => unknown)[] = [];
+    const td = new Teardown();
 
     before(async () => {
-      chatgpt = await startFakeChatGPT();
+      chatgpt = await td.start(startFakeChatGPT());
       // One gateway at the default hold, one that never holds, each on its own account.
       for (const [name, hold] of [["held", undefined], ["stateless", 0]] as const) {
-        const home = makeHome(`held-${name}-`);
-        homes.push(home);
-        const lane = signedInLane(chatgpt, `${mode}-${name}`, home.dir);
-        let gwLane = lane;
-        if (mode === "worker") {
-          const data = makeHome(`held-worker-${name}-`);
-          homes.push(data);
-          const worker = await startTestWorker(lane, { dataDir: data.dir, ...(hold === undefined ? {} : { toolHoldMs: hold }) });
-          afters.push(() => worker.close());
-          gwLane = codexLane(lane.name, { worker: { url: worker.url, token: worker.token } }) as typeof lane;
-        }
+        const lane = await accountLane(td, chatgpt, `${mode}-${name}`, mode, hold === undefined ? {} : { toolHoldMs: hold });
         const limits = { ...testConfig("", []).limits, ...(hold === undefined ? {} : { toolHoldMs: hold }) };
-        const gw = await startTestGateway({ after: (f: () => unknown) => afters.push(f) }, { lanes: [gwLane], config: { limits } });
+        const gw = await startTestGateway(td, { lanes: [lane], config: { limits } });
         gws.set(name, { gw, client: new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 }), acct: `acct-${mode}-${name}` });
       }
     });
 
-    after(async () => {
-      for (const f of afters.reverse()) await f();
-      await chatgpt?.close();
-      for (const h of homes) h.cleanup();
-    });
+    after(() => td.run());
 
     /** Sends the call, then the follow-up (optionally edited); returns the answer and what the follow-up cost upstream. */
     async function roundTrip(which: "held" | "stateless", text: string, edit?: (m: ChatCompletionMessageParam[]) => ChatCompletionMessageParam[]) {
