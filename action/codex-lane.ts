@@ -18,6 +18,11 @@ import type { LanePlan } from "./lanes-plan";
 import type { Log } from "./log";
 import { failure, OK, type Served } from "./served";
 
+/** auth.json as Codex rewrites it, as far as the action reads it back: any field may be missing. */
+interface AuthJson {
+  tokens?: { refresh_token?: unknown };
+}
+
 export type DirectLane = Exclude<LanePlan, { kind: "gateway" }>;
 
 type DirectInputs = Pick<
@@ -124,11 +129,11 @@ export class DirectLanes {
   }
 
   /** The lane's auth.json as Codex left it, or null. */
-  private authNow(name: string): Record<string, any> | null {
+  private authNow(name: string): AuthJson | null {
     const entry = this.homes.get(name);
     if (!entry || entry.lane.kind !== "chatgpt") return null;
     try {
-      return JSON.parse(readFileSync(path.join(entry.home, "auth.json"), "utf8")) as Record<string, any>;
+      return JSON.parse(readFileSync(path.join(entry.home, "auth.json"), "utf8")) as AuthJson;
     } catch {
       return null;
     }

@@ -147,7 +147,16 @@ function unreachable(url: string, err: unknown): Outcome {
   return failure("transient", "unreachable", `Cannot reach the gateway at ${new URL(url).origin} (${why}).`);
 }
 
-function toUsage(u: Record<string, any>): Usage {
+/** The usage object of a chat completion, as far as it is read here; any field may be missing or odd. */
+interface ChatUsage {
+  prompt_tokens?: unknown;
+  completion_tokens?: unknown;
+  prompt_tokens_details?: { cached_tokens?: unknown };
+  completion_tokens_details?: { reasoning_tokens?: unknown };
+}
+
+function toUsage(usage: unknown): Usage {
+  const u = usage as ChatUsage;
   return {
     input_tokens: num(u.prompt_tokens),
     cached_input_tokens: num(u.prompt_tokens_details?.cached_tokens),
@@ -160,10 +169,10 @@ function num(v: unknown): number {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
 
-function parseJson(text: string): Record<string, any> | null {
+function parseJson(text: string): Record<string, unknown> | null {
   try {
     const v = JSON.parse(text) as unknown;
-    return v && typeof v === "object" ? (v as Record<string, any>) : null;
+    return v && typeof v === "object" ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
   }

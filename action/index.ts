@@ -9,10 +9,10 @@ import { run } from "./run";
 
 const STATE_IS_POST = "is-post";
 
-function entry(): Promise<void> {
+async function entry(): Promise<void> {
   if (core.getState(STATE_IS_POST)) return runPost(createRealIO());
   core.saveState(STATE_IS_POST, "true");
-  return run(createRealIO());
+  await run(createRealIO());
 }
 
 entry().catch((err: unknown) => core.setFailed(err instanceof Error ? err.message : String(err)));

@@ -14,8 +14,8 @@ export interface SpawnOptions {
   env: Record<string, string>;
   /** Written to the child's stdin, which is then closed (an open stdin makes `codex exec` wait). */
   stdin: string;
-  onStdoutLine(line: string): void;
-  onStderrLine(line: string): void;
+  onStdoutLine: (line: string) => void;
+  onStderrLine: (line: string) => void;
 }
 
 export interface ChildHandle {

@@ -5,7 +5,7 @@
 import type { ActionIO } from "./io";
 import { removeRunDir, STATE_RUN_DIR } from "./workdir";
 
-export async function runPost(io: ActionIO): Promise<void> {
+export function runPost(io: ActionIO): void {
   const dir = io.getState(STATE_RUN_DIR);
   if (!dir) {
     io.info("codex-lanes: no temporary CODEX_HOME was created; nothing to clean up.");

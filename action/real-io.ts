@@ -89,15 +89,21 @@ function stopChildrenOnSignal(children: Set<ChildProcess>): void {
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(abortReason(signal));
     const t = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
-      reject(signal?.reason);
+      if (signal) reject(abortReason(signal));
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** Why a signal aborted: an Error (AbortError, TimeoutError) unless whoever aborted it gave another value. */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason));
 }

@@ -7,13 +7,14 @@ import { maskTokens } from "./lanes";
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 export type LogFields = Record<string, unknown>;
 
+/** Plain functions, not methods: safe to pass around unbound (`(quiet ? log.debug : log.info)(...)`). */
 export interface Logger {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
+  debug: (msg: string, fields?: LogFields) => void;
+  info: (msg: string, fields?: LogFields) => void;
+  warn: (msg: string, fields?: LogFields) => void;
+  error: (msg: string, fields?: LogFields) => void;
   /** A logger that adds `fields` (e.g. `{ requestId }`) to every line. */
-  child(fields: LogFields): Logger;
+  child: (fields: LogFields) => Logger;
 }
 
 export interface LoggerOptions {
@@ -69,7 +70,13 @@ function serializeFields(fields?: LogFields): LogFields {
 }
 
 function serializeError(e: Error): LogFields {
-  return { name: e.name, message: e.message, stack: e.stack, ...(e.cause ? { cause: String(e.cause) } : {}) };
+  return { name: e.name, message: e.message, stack: e.stack, ...(e.cause ? { cause: causeText(e.cause) } : {}) };
+}
+
+/** An error's cause as text; a plain object as JSON, where String() would say "[object Object]". */
+function causeText(cause: unknown): string {
+  if (cause instanceof Error) return String(cause);
+  return typeof cause === "string" ? cause : safeStringify(cause);
 }
 
 function safeStringify(v: unknown): string {

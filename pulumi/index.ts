@@ -34,7 +34,7 @@ async function hetznerFacts(): Promise<HetznerFacts> {
 async function main() {
   try {
     const settings = readSettings();
-    for (const note of settings.deprecations ?? []) pulumi.log.warn(note);
+    for (const note of settings.deprecations ?? []) void pulumi.log.warn(note);
     const stack = pulumi.getStack();
     const { problems, adopted } = preflight(settings, await hetznerFacts(), stack);
     if (problems.length > 0) throw new StackConfigError(problems.map(([key, msg]) => `${PROJECT}:${key}: ${msg}`));

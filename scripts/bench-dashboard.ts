@@ -42,7 +42,7 @@ function idleAdapter(lane: LaneConfig): LaneAdapter {
   };
 }
 
-async function time(label: string, fn: () => Promise<unknown> | unknown, runs = RUNS): Promise<void> {
+async function time(label: string, fn: () => unknown, runs = RUNS): Promise<void> {
   await fn(); // warm-up: prepared statements, JIT
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -20,7 +20,6 @@ import { sshDir, writeKnownHosts, writeSshKeyFile } from "../pulumi/ssh-key-file
 import { FAKE_PRIVATE_KEY, makeRepoFixture, makeTmpDir } from "./pulumi-harness";
 
 // js-yaml ships with @pulumi/pulumi; it parses the cloud-init exactly as YAML, as cloud-init will.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const yaml = require("js-yaml") as { load(text: string): unknown };
 
 const tmp = makeTmpDir();

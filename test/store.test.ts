@@ -399,7 +399,7 @@ describe("request log", () => {
             offset: fc.integer({ min: 0, max: 5 * DAY }),
             lane: fc.constantFrom("plus-a", "api", null),
             latency: fc.oneof(fc.integer({ min: 0, max: 63 }), fc.integer({ min: 64, max: 200_000 })),
-            status: fc.constantFrom("ok", "ok", "error", "cancelled") as fc.Arbitrary<"ok" | "error" | "cancelled">,
+            status: fc.constantFrom<"ok" | "error" | "cancelled">("ok", "ok", "error", "cancelled"),
             tokens: fc.integer({ min: 0, max: 10_000 }),
           }),
           { maxLength: 60 },

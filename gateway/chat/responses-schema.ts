@@ -130,7 +130,7 @@ export function buildResponsesRequest(b: ResponsesBody, history: readonly Conver
   if (b.instructions) messages.unshift({ role: "developer", content: [{ type: "text", text: b.instructions }] });
   const raw: Record<string, unknown> = { ...b.raw };
   if (history.length > 0) {
-    raw.input = [...history, ...(Array.isArray(b.raw.input) ? b.raw.input : [{ role: "user", content: b.raw.input }])];
+    raw.input = [...history, ...(Array.isArray(b.raw.input) ? (b.raw.input as unknown[]) : [{ role: "user", content: b.raw.input }])];
     delete raw.previous_response_id;
   }
   const req: ChatRequest = { model: b.model, messages, stream: b.stream, includeUsage: b.stream, raw, endpoint: "responses" };

@@ -98,3 +98,9 @@ export type TurnEvent =
   | { type: "usage"; usage: Usage }
   | { type: "rate_limits"; rateLimits: RateLimitSnapshot }
   | ({ type: "error" } & TurnError);
+
+/**
+ * A lane's generator of one turn's events. Nothing is ever passed back in (`next()` takes no value),
+ * so `return yield event` ends a turn on its last event without handing anything untyped back.
+ */
+export type TurnEvents = AsyncGenerator<TurnEvent, void, undefined>;

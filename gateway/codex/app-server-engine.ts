@@ -6,7 +6,7 @@
 // (kept-threads.ts); the request that continues that conversation starts its turn there.
 
 import { mkdirSync } from "node:fs";
-import type { ChatRequest, ToolCall, TurnEvent, Usage } from "../chat/types";
+import type { ChatRequest, ToolCall, TurnEvent, TurnEvents, Usage } from "../chat/types";
 import { cancelledOutcome, type RateLimitSnapshot, type RateLimitWindow } from "../lanes/types";
 import { classifyCodexError } from "../lanes/classify";
 import { codexBinary, codexVersion } from "./binary";
@@ -81,7 +81,7 @@ export class AppServerEngine implements CodexEngine {
     mkdirSync(o.home, { recursive: true, mode: 0o700 });
   }
 
-  async *turn(req: ChatRequest, opts: { signal: AbortSignal }): AsyncIterable<TurnEvent> {
+  async *turn(req: ChatRequest, opts: { signal: AbortSignal }): TurnEvents {
     const plan = planOrError(req);
     if ("type" in plan) return yield plan;
     const continued = this.held.enabled && !plan.input ? this.held.take(req) : null;
@@ -92,7 +92,7 @@ export class AppServerEngine implements CodexEngine {
   }
 
   /** A turn on a new (or ready) thread, or on the kept thread whose history is this request's conversation. */
-  private async *planned(plan: TurnPlan, req: ChatRequest, { signal }: { signal: AbortSignal }, kept: { client: RpcClient; threadId: string } | null): AsyncGenerator<TurnEvent> {
+  private async *planned(plan: TurnPlan, req: ChatRequest, { signal }: { signal: AbortSignal }, kept: { client: RpcClient; threadId: string } | null): TurnEvents {
     // The client's disconnect reaches every RPC of the turn, and so does the turn's deadline once the
     // model's turn runs. Neither says anything about the app-server, which other turns share: only an
     // RPC's own timeout does. Starting a turn has bounds of its own, so a slow start on a loaded
@@ -147,7 +147,7 @@ export class AppServerEngine implements CodexEngine {
     plan: TurnPlan,
     req: ChatRequest,
     { signal }: { signal: AbortSignal },
-  ): AsyncGenerator<TurnEvent> {
+  ): TurnEvents {
     const t = this.sinks.get(threadId);
     if (!t || t.client.isClosed) return yield* this.planned(plan, req, { signal }, null); // its app-server is going away
     const deadline = new AbortController();
@@ -227,7 +227,7 @@ export class AppServerEngine implements CodexEngine {
     hold: HoldContext | null,
     /** Set to the answer when the turn completes with one. */
     outcome: TurnState,
-  ): AsyncGenerator<TurnEvent> {
+  ): TurnEvents {
     let streamed = "";
     const calls: ToolCall[] = [];
     let finalText: string | null = null;

@@ -32,7 +32,7 @@ export function codexBinary(): string {
 function resolveCodex(): { bin: string; version: string } {
   if (cached) return cached;
   const dir = codexPackageDir();
-  const version = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).version as string;
+  const { version } = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string };
   const override = process.env.CODEX_LANES_CODEX_BIN;
   cached = { bin: override || nativeBinary(dir) || path.join(dir, "bin", "codex.js"), version };
   return cached;

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import type { ChatRequest, TurnEvent, Usage } from "../chat/types";
+import type { ChatRequest, TurnEvent, TurnEvents, Usage } from "../chat/types";
 import { cancelledOutcome, type RateLimitSnapshot } from "../lanes/types";
 import { classifyExecFailure } from "../lanes/classify";
 import { AppServerEngine } from "./app-server-engine";
@@ -45,7 +45,7 @@ export class ExecEngine implements CodexEngine {
     ({ cwd: this.cwd, turnsDir: this.turnsDir } = laneDirs(o.workDir));
   }
 
-  async *turn(req: ChatRequest, opts: { signal: AbortSignal }): AsyncIterable<TurnEvent> {
+  async *turn(req: ChatRequest, opts: { signal: AbortSignal }): TurnEvents {
     const plan = planOrError(req);
     if ("type" in plan) return yield plan;
     if (plan.tools.length > 0) {
@@ -55,7 +55,7 @@ export class ExecEngine implements CodexEngine {
     yield* plan.forced ? asForcedCall(this.planned(plan, opts), plan.forced) : this.planned(plan, opts);
   }
 
-  private async *planned(plan: TurnPlan, { signal }: { signal: AbortSignal }): AsyncGenerator<TurnEvent> {
+  private async *planned(plan: TurnPlan, { signal }: { signal: AbortSignal }): TurnEvents {
     let files: TurnFiles | null = null;
     try {
       files = writeTurnImages(this.turnsDir, [...plan.history.flatMap((h) => imagesOf(h.content)), ...(plan.input?.images ?? [])]);
@@ -68,7 +68,7 @@ export class ExecEngine implements CodexEngine {
     }
   }
 
-  private async *run(plan: TurnPlan, files: TurnFiles, signal: AbortSignal): AsyncGenerator<TurnEvent> {
+  private async *run(plan: TurnPlan, files: TurnFiles, signal: AbortSignal): TurnEvents {
     const child = spawn(codexBinary(), this.args(plan, files), {
       cwd: this.cwd,
       env: childEnv({ home: this.o.home, config: this.o.config, env: this.o.env }),
@@ -115,7 +115,7 @@ export class ExecEngine implements CodexEngine {
     }
   }
 
-  private *finish(exit: Extract<Line, { kind: "exit" }>, text: string | null, usage: Usage | null, failed: string | null, lastProgress: string | null): Generator<TurnEvent> {
+  private *finish(exit: Extract<Line, { kind: "exit" }>, text: string | null, usage: Usage | null, failed: string | null, lastProgress: string | null): Generator<TurnEvent, void, undefined> {
     if (failed !== null) return yield { type: "error", ...classifyExecFailure(failed, this.now()) };
     if (exit.code === 0 && text !== null) {
       // exec emits no deltas; streaming clients get the whole answer as one delta.

@@ -2,7 +2,7 @@
 // sign-in. Used by the gateway in local mode and by the account worker in deployed mode.
 
 import path from "node:path";
-import type { ChatRequest, TurnEvent } from "../chat/types";
+import type { ChatRequest, TurnEvents } from "../chat/types";
 import type { RateLimitSnapshot } from "../lanes/types";
 import type { CodexLaneConfig } from "../config/types";
 import type { LaneAdapter, LaneStatus, LoginStart, LoginState, TurnOptions } from "../chat/lane-adapter";
@@ -65,7 +65,7 @@ export class LocalCodexLane implements LaneAdapter {
     this.wasSignedIn = authUpdatedAt(this.home) !== null;
   }
 
-  async *turn(req: ChatRequest, opts: TurnOptions): AsyncIterable<TurnEvent> {
+  async *turn(req: ChatRequest, opts: TurnOptions): TurnEvents {
     if (!(await this.signedIn())) {
       yield {
         type: "error",
@@ -133,8 +133,8 @@ export class LocalCodexLane implements LaneAdapter {
     return { verificationUrl: handle.verificationUrl, userCode: handle.userCode };
   }
 
-  async loginStatus(): Promise<LoginState> {
-    return this.loginState;
+  loginStatus(): Promise<LoginState> {
+    return Promise.resolve(this.loginState);
   }
 
   async logout(): Promise<void> {

@@ -50,7 +50,7 @@ export interface RequestOptions<T = unknown> {
   timeoutMs?: number;
   signal?: AbortSignal;
   /** An answer that arrives after the signal abandoned the request, so the caller can undo what it made. */
-  onLate?(result: T): void;
+  onLate?: (result: T) => void;
 }
 
 /** Returned by onServerRequest: leave the request unanswered (the turn is interrupted instead). */

@@ -5,7 +5,7 @@
 //   its output schema and its JSON answer becomes the call. This works on both engines.
 
 import { randomUUID } from "node:crypto";
-import type { ChatRequest, ToolCall, ToolSpec, TurnEvent } from "../chat/types";
+import type { ChatRequest, ToolCall, ToolSpec, TurnEvent, TurnEvents } from "../chat/types";
 import type { JsonValue } from "./protocol/serde_json/JsonValue";
 import type { DynamicToolSpec } from "./protocol/v2";
 
@@ -56,7 +56,7 @@ function chooseAmong(tools: readonly ToolSpec[]): ForcedTool {
 }
 
 /** Turns a forced turn's final message into the call; text deltas were the arguments, not an answer. */
-export async function* asForcedCall(events: AsyncIterable<TurnEvent>, forced: ForcedTool): AsyncGenerator<TurnEvent> {
+export async function* asForcedCall(events: AsyncIterable<TurnEvent>, forced: ForcedTool): TurnEvents {
   for await (const ev of events) {
     if (ev.type === "delta") continue;
     if (ev.type !== "message") {

@@ -155,7 +155,7 @@ function planName(name: string, field: string, src: Source, deprecations: string
 }
 
 function calcFromFile(calc: NonNullable<ConfigFile["calc"]>, src: Source, deprecations: string[]): Config["calc"] {
-  const plans = Object.entries(calc.plans).map(([name, row]) => [planName(name, `calc.plans.${name}`, src, deprecations), { ...row }]);
+  const plans = Object.entries(calc.plans).map(([name, row]) => [planName(name, `calc.plans.${name}`, src, deprecations), { ...row }] as const);
   return { plans: Object.fromEntries(plans) };
 }
 

@@ -328,10 +328,10 @@ export function allows(routes: readonly string[] | "*", route: string): boolean 
 function oneChunk(buf: Buffer): PassBody {
   let sent = false;
   return {
-    async read() {
-      if (sent) return null;
+    read() {
+      if (sent) return Promise.resolve(null);
       sent = true;
-      return buf;
+      return Promise.resolve(buf);
     },
     async cancel() {},
   };

@@ -29,7 +29,7 @@ export class ReplayableBody {
   private pulling: Promise<unknown> = Promise.resolve();
   private disposed = false;
   /** Why reading the client's body failed (too large, the client went away); attempts then stop. */
-  error: unknown = null;
+  error: Error | null = null;
 
   private constructor(
     source: AsyncIterable<Uint8Array> | null,
@@ -98,7 +98,8 @@ export class ReplayableBody {
       try {
         r = await this.source.next();
       } catch (err) {
-        this.error ??= err;
+        // A request stream fails with an Error; anything else is wrapped so callers can throw it on.
+        this.error ??= err instanceof Error ? err : new Error(String(err));
         throw err;
       }
       if (r.done) {

@@ -27,11 +27,11 @@ export interface RunArgs<R> {
   specs: readonly LaneSpec[];
   model: string;
   policy: LanePolicy;
-  now(): number;
+  now: () => number;
   /** Waits ms; may reject when the signal aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** A number in [0, 1), for backoff jitter. */
-  random(): number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A number in [0, 1), for backoff jitter; a plain function, handed on unbound to the retry rule. */
+  random: () => number;
   signal?: AbortSignal;
   /** The lane's current record; undefined reads as a fresh, ready lane. The caller persists. */
   getRecord(name: string): LaneRecord | undefined;

@@ -29,7 +29,7 @@ function prepareFile(dataDir: string): string {
  * ":memory:", and applies pending migrations. SQLite creates the -wal and -shm files with the
  * db file's mode.
  */
-export function openStore(dataDir: string | ":memory:"): Store {
+export function openStore(dataDir: string): Store {
   const file = dataDir === ":memory:" ? ":memory:" : prepareFile(path.resolve(dataDir));
   const db = new Database(file);
   try {

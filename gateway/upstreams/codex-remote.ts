@@ -1,7 +1,7 @@
 // A codex lane served by an account worker over the private network (worker protocol in DESIGN.md):
 // POST /turn streams NDJSON TurnEvents; GET /health, GET /models, POST|GET /login, POST /logout.
 
-import type { ChatRequest, TurnEvent } from "../chat/types";
+import type { ChatRequest, TurnEvent, TurnEvents } from "../chat/types";
 import { cancelledOutcome, type RateLimitSnapshot } from "../lanes/types";
 import type { LaneAdapter, LaneStatus, LoginStart, LoginState, TurnOptions } from "../chat/lane-adapter";
 
@@ -34,7 +34,7 @@ export class RemoteCodexLane implements LaneAdapter {
     this.base = worker.url.replace(/\/+$/, "");
   }
 
-  async *turn(req: ChatRequest, opts: TurnOptions): AsyncIterable<TurnEvent> {
+  async *turn(req: ChatRequest, opts: TurnOptions): TurnEvents {
     const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(this.o.turnTimeoutMs + DEADLINE_SLACK_MS)]);
     let res: Response;
     try {
@@ -103,8 +103,9 @@ export class RemoteCodexLane implements LaneAdapter {
     return () => this.listeners.delete(listener);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     if (this.pollTimer) clearInterval(this.pollTimer);
+    return Promise.resolve();
   }
 
   private headers(json = false): Record<string, string> {
@@ -118,8 +119,8 @@ export class RemoteCodexLane implements LaneAdapter {
     } catch (err) {
       throw new WorkerError(`cannot reach the worker of lane "${this.name}" at ${this.base}: ${causeOf(err)}`);
     }
-    const body = (await res.json().catch(() => null)) as any;
-    if (!res.ok) throw new WorkerError(body?.error?.message ?? `the worker of lane "${this.name}" answered ${res.status}`);
+    const body: unknown = await res.json().catch(() => null);
+    if (!res.ok) throw new WorkerError(workerError(body)?.message ?? `the worker of lane "${this.name}" answered ${res.status}`);
     return body as T;
   }
 
@@ -128,12 +129,17 @@ export class RemoteCodexLane implements LaneAdapter {
   }
 
   private async refused(res: Response): Promise<TurnEvent> {
-    const body = (await res.json().catch(() => null)) as any;
-    const message = body?.error?.message ?? `worker answered HTTP ${res.status}`;
-    if (res.status === 400) return { type: "error", class: "client_error", code: body?.error?.code ?? "bad_request", message, status: 400 };
+    const error = workerError(await res.json().catch(() => null));
+    const message = error?.message ?? `worker answered HTTP ${res.status}`;
+    if (res.status === 400) return { type: "error", class: "client_error", code: error?.code ?? "bad_request", message, status: 400 };
     const hint = res.status === 401 ? " (the gateway's worker token does not match this worker's)" : "";
     return { type: "error", class: "transient", code: `worker_http_${res.status}`, message: `Lane "${this.name}": ${message}${hint}`, status: res.status };
   }
+}
+
+/** The OpenAI-shaped error a worker answers with, if its body is one. */
+function workerError(body: unknown): { message?: string; code?: string } | undefined {
+  return (body as { error?: { message?: string; code?: string } } | null)?.error;
 }
 
 function cancelled(): TurnEvent {
@@ -147,7 +153,7 @@ function causeOf(err: unknown): string {
 }
 
 /** Parses a newline-delimited JSON byte stream into TurnEvents. */
-async function* ndjson(body: ReadableStream<Uint8Array>): AsyncGenerator<TurnEvent> {
+async function* ndjson(body: ReadableStream<Uint8Array>): TurnEvents {
   const decoder = new TextDecoder();
   let buf = "";
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {

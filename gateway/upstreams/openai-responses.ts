@@ -3,7 +3,7 @@
 // comes back as TurnEvents, so the gateway renders it exactly as it renders a Codex lane's answer
 // and a failover between the two changes nothing the client sees.
 
-import type { ChatRequest, ToolCall, TurnEvent } from "../chat/types";
+import type { ChatRequest, ToolCall, TurnEvent, TurnEvents } from "../chat/types";
 import { classifyHttp } from "../lanes/classify-http";
 import type { OutcomeClass } from "../lanes/types";
 import type { UpstreamResponse } from "./http-client";
@@ -23,7 +23,7 @@ export async function* readResponses(
   res: UpstreamResponse,
   stream: boolean,
   ctx: { lane: string; fail: Fail; now: () => number },
-): AsyncGenerator<TurnEvent> {
+): TurnEvents {
   if (!stream) {
     const body = parseJson(await res.text());
     const response = body && body.object === "response" ? body : undefined;
@@ -59,7 +59,7 @@ function streamedErrorStatus(error: Record<string, unknown>): number {
 }
 
 /** A finished Response: its calls, its text (unless it was streamed already), its usage. */
-function* finished(response: Record<string, unknown>, ctx: { fail: Fail }, streamed = false): Generator<TurnEvent> {
+function* finished(response: Record<string, unknown>, ctx: { fail: Fail }, streamed = false): Generator<TurnEvent, void, undefined> {
   const output = Array.isArray(response.output) ? response.output.map(asObj) : [];
   let text = "";
   const calls: ToolCall[] = [];

@@ -5,7 +5,7 @@
 // The key is only ever placed in the Authorization header; every message that leaves this module
 // passes through scrub(), so an upstream that echoes the key cannot leak it.
 
-import type { ChatRequest, ContentPart, FinishReason, ToolCall, TurnEvent, Usage } from "../chat/types";
+import type { ChatRequest, ContentPart, FinishReason, ToolCall, TurnEvent, TurnEvents, Usage } from "../chat/types";
 import type { OpenAILaneConfig } from "../config/types";
 import { classifyHttp, parseRetryAfter } from "../lanes/classify-http";
 import { safeMessage } from "../lanes/format";
@@ -36,7 +36,7 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
     ...extra,
   });
 
-  async function* turn(req: ChatRequest, opts: TurnOptions): AsyncGenerator<TurnEvent> {
+  async function* turn(req: ChatRequest, opts: TurnOptions): TurnEvents {
     if (!lane.apiKey) {
       yield fail("unauthorized", "no_api_key", `Lane '${lane.name}' has no API key: set ${lane.apiKeyEnv}, or store one with \`codex-lanes secrets set ${lane.name}\`.`);
       return;
@@ -73,7 +73,7 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
     return fail(o.class, o.code, o.message, extra);
   }
 
-  async function* readJson(res: UpstreamResponse): AsyncGenerator<TurnEvent> {
+  async function* readJson(res: UpstreamResponse): TurnEvents {
     const bytes = await res.bytes();
     let body: unknown;
     try {
@@ -96,7 +96,7 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
 
   // The text of all the events one network read brought is passed on as one delta: the same answer
   // in fewer, larger chunks, so one write to the client per read instead of one per event.
-  async function* readStream(res: UpstreamResponse): AsyncGenerator<TurnEvent> {
+  async function* readStream(res: UpstreamResponse): TurnEvents {
     let text = "";
     let finish: unknown = null;
     let usage: Usage | null = null;
@@ -142,7 +142,7 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
     yield { type: "usage", usage: usage ?? toUsage(null) };
   }
 
-  const models = async () => (lane.models === "*" ? [] : [...lane.models]);
+  const models = () => Promise.resolve(lane.models === "*" ? [] : [...lane.models]);
   const forward = createPassThrough(lane, client, now, scrub);
 
   return {
@@ -151,8 +151,8 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
     turn,
     models,
     forward,
-    async status(): Promise<LaneStatus> {
-      return {
+    status(): Promise<LaneStatus> {
+      return Promise.resolve({
         signedIn: lane.apiKey !== null,
         email: null,
         plan: "api",
@@ -161,11 +161,12 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
         rateLimits: null,
         authUpdatedAt: null,
         error: lane.apiKey ? null : `no API key: set ${lane.apiKeyEnv} or run \`codex-lanes secrets set ${lane.name}\``,
-      };
+      });
     },
-    async close() {
+    close() {
       client.close();
       responsesClient.close();
+      return Promise.resolve();
     },
   };
 }

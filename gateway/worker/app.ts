@@ -28,7 +28,7 @@ export function createWorkerApp({ lane, token }: WorkerDeps): Hono {
   app.post("/turn", async (c) => {
     let req: ChatRequest;
     try {
-      req = (await c.req.json()) as ChatRequest;
+      req = await c.req.json<ChatRequest>();
     } catch {
       return c.json(workerError("the turn body is not JSON", "bad_request"), 400);
     }

@@ -39,18 +39,23 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv) {
   if (token.length < 16) throw new WorkerUsageError("CODEX_LANES_WORKER_TOKEN must be set to a random token of at least 16 characters; the worker refuses to start without one.");
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new WorkerUsageError(`--port must be a port number (got "${values.port}")`);
-  if (values.engine !== "app-server" && values.engine !== "exec") throw new WorkerUsageError(`--engine must be app-server or exec (got "${values.engine}")`);
+  const engine = values.engine;
+  if (!isEngine(engine)) throw new WorkerUsageError(`--engine must be app-server or exec (got "${engine}")`);
   const timeout = Number(values["turn-timeout-ms"]);
   if (!Number.isInteger(timeout) || timeout < 1000) throw new WorkerUsageError(`--turn-timeout-ms must be an integer of at least 1000`);
   const hold = values["tool-hold-ms"] === undefined ? undefined : Number(values["tool-hold-ms"]);
   if (hold !== undefined && (!Number.isInteger(hold) || hold < 0)) throw new WorkerUsageError(`--tool-hold-ms must be an integer of at least 0 (got "${values["tool-hold-ms"]}")`);
   const config: Record<string, string> = {};
-  for (const kv of values.config as string[]) {
+  for (const kv of values.config) {
     const eq = kv.indexOf("=");
     if (eq < 1) throw new WorkerUsageError(`-c takes key=value (got "${kv}")`);
     config[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  return { name: values.name!, home: path.resolve(values.home!), host: values.host!, port, engine: values.engine as Engine, turnTimeoutMs: timeout, ...(hold === undefined ? {} : { toolHoldMs: hold }), dataDir: values["data-dir"]!, config, token };
+  return { name: values.name, home: path.resolve(values.home), host: values.host, port, engine, turnTimeoutMs: timeout, ...(hold === undefined ? {} : { toolHoldMs: hold }), dataDir: values["data-dir"], config, token };
+}
+
+function isEngine(name: string): name is Engine {
+  return name === "app-server" || name === "exec";
 }
 
 /** Starts the worker and resolves when it stops (SIGINT/SIGTERM). Returns the exit code. */

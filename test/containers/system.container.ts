@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { inspect } from "node:util";
 import OpenAI from "openai";
 import { main } from "../../gateway/cli";
 import { DockerRun, buildProjectImages, docker, exec, kill, prepareBaseImages, restart, waitHealthy } from "./harness";
@@ -310,7 +311,7 @@ describe("system: gateway, two account workers and the fake ChatGPT backend on a
       // A failover: the client got the whole answer.
       assert.equal(received, full, "a stream that ends without an error carries the whole answer");
     } else {
-      assert.ok(outcome.error instanceof OpenAI.APIError, `a clean API error, got ${String(outcome.error)}`);
+      assert.ok(outcome.error instanceof OpenAI.APIError, `a clean API error, got ${inspect(outcome.error)}`);
       assert.ok(!(outcome.error instanceof OpenAI.APIConnectionTimeoutError), "not a client timeout");
       assert.notEqual(received, full);
       const row = await requestRow(sys, response.headers.get("x-request-id") ?? "");

@@ -31,7 +31,13 @@ export interface OAuthLogEntry {
   grant: string;
   refreshReason?: string;
   accountId?: string;
-  outcome: 'ok' | string;
+  /** 'ok', or the error code the fake answered with. */
+  outcome: string;
+}
+
+/** A form or JSON field as text; anything but a string reads as missing. */
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : '';
 }
 
 function refreshError(code: string, message: string): OAuthReply {
@@ -81,7 +87,7 @@ export class FakeOAuth {
   }
 
   private pollDevice(body: Record<string, unknown>): OAuthReply {
-    const entry = this.deviceCodes.get(String(body.user_code ?? ''));
+    const entry = this.deviceCodes.get(text(body.user_code));
     if (!entry || entry.deviceAuthId !== body.device_auth_id) {
       return { status: 404, body: { error: { code: 'not_found', message: 'unknown device code' } } };
     }
@@ -99,7 +105,7 @@ export class FakeOAuth {
   }
 
   private token(body: Record<string, unknown>): OAuthReply {
-    const grant = String(body.grant_type ?? '');
+    const grant = text(body.grant_type);
     if (grant === 'refresh_token') return this.refresh(body);
     if (grant === 'authorization_code') return this.exchangeCode(body);
     this.log.push({ grant, outcome: 'unsupported_grant_type' });
@@ -107,19 +113,19 @@ export class FakeOAuth {
   }
 
   private exchangeCode(body: Record<string, unknown>): OAuthReply {
-    const entry = this.authCodes.get(String(body.code ?? ''));
+    const entry = this.authCodes.get(text(body.code));
     if (!entry || entry.codeVerifier !== body.code_verifier) {
       this.log.push({ grant: 'authorization_code', outcome: 'invalid_grant' });
       return { status: 400, body: { error: 'invalid_grant', error_description: 'bad code or verifier' } };
     }
-    this.authCodes.delete(String(body.code));
+    this.authCodes.delete(text(body.code));
     this.log.push({ grant: 'authorization_code', accountId: entry.accountId, outcome: 'ok' });
     return { status: 200, body: { ...this.accounts.issueTokens(entry.accountId), token_type: 'Bearer', expires_in: 864000 } };
   }
 
   private refresh(body: Record<string, unknown>): OAuthReply {
     const reason = typeof body.refresh_reason === 'string' ? body.refresh_reason : undefined;
-    const { account, current } = this.accounts.lookupRefresh(String(body.refresh_token ?? ''));
+    const { account, current } = this.accounts.lookupRefresh(text(body.refresh_token));
     const fail = (code: string, message: string) => {
       this.log.push({ grant: 'refresh_token', refreshReason: reason, accountId: account?.accountId, outcome: code });
       return refreshError(code, message);

@@ -30,7 +30,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFakeChatGPT, type FakeChatGPT, type PlanType, type Scenario, type ScenarioName, type Usage } from './chatgpt';
+import { startFakeChatGPT, type FakeChatGPT, type PlanType, type Scenario, type ScenarioName } from './chatgpt';
 import { parseJson, readBody, sendJson } from './http-util';
 
 export interface ServeOptions {
@@ -101,7 +101,7 @@ function routes(fake: FakeChatGPT, caPem: string): Record<string, Route> {
       return { ok: true };
     },
     'POST /__control/usage': (b) => {
-      fake.setUsage(str(b, 'accountId'), (b.usage ?? {}) as Partial<Usage>);
+      fake.setUsage(str(b, 'accountId'), b.usage ?? {});
       return { ok: true };
     },
     'POST /__control/auth': (b) => ({ authJson: fake.authJson(str(b, 'accountId'), { accessTokenExpired: b.accessTokenExpired === true }) }),
