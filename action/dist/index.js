@@ -20414,7 +20414,7 @@ function removeRunDir(dir) {
 }
 
 // action/post-run.ts
-async function runPost(io) {
+function runPost(io) {
   const dir = io.getState(STATE_RUN_DIR);
   if (!dir) {
     io.info("codex-lanes: no temporary CODEX_HOME was created; nothing to clean up.");
@@ -20504,17 +20504,21 @@ function stopChildrenOnSignal(children) {
 }
 function sleep(ms, signal) {
   return new Promise((resolve2, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(abortReason(signal));
     const t = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve2();
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
-      reject(signal?.reason);
+      if (signal) reject(abortReason(signal));
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+function abortReason(signal) {
+  const reason = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 // action/run.ts
@@ -21675,7 +21679,8 @@ function unreachable(url, err) {
   const why = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
   return failure("transient", "unreachable", `Cannot reach the gateway at ${new URL(url).origin} (${why}).`);
 }
-function toUsage(u) {
+function toUsage(usage) {
+  const u = usage;
   return {
     input_tokens: num(u.prompt_tokens),
     cached_input_tokens: num(u.prompt_tokens_details?.cached_tokens),
@@ -22230,9 +22235,9 @@ async function finish(io, log, inputs, report) {
 
 // action/index.ts
 var STATE_IS_POST = "is-post";
-function entry() {
+async function entry() {
   if (getState(STATE_IS_POST)) return runPost(createRealIO());
   saveState(STATE_IS_POST, "true");
-  return run(createRealIO());
+  await run(createRealIO());
 }
 entry().catch((err) => setFailed(err instanceof Error ? err.message : String(err)));
