@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { ChatMessage, ChatRequest } from "../gateway/chat/types";
+import { KeptThreads } from "../gateway/codex/kept-threads";
 import { LocalCodexLane } from "../gateway/codex/local-lane";
 import { startFakeChatGPT, type FakeChatGPT, type ModelRequest } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
@@ -201,5 +202,50 @@ describe("threads kept for the request that continues their conversation (app-se
     assert.equal(r.error.class, "usage_limit", JSON.stringify(r.error));
     assert.equal(r.modelRequests, 1);
     assert.equal(r.onKeptThread, true, "the kept thread carried the request");
+  });
+});
+
+describe("KeptThreads", () => {
+  const req = (messages: ChatMessage[]): ChatRequest => ({ model: "m", messages, stream: false, includeUsage: false });
+  const asked = req([msg("user", "hi")]);
+  const next = req([msg("user", "hi"), msg("assistant", "hello"), msg("user", "more")]);
+
+  test("a kept thread nobody takes is released when its time runs out, and cannot be taken after", (t) => {
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    const released: string[] = [];
+    const kept = new KeptThreads<string>({ keepMs: 1_000, max: 4, release: (_c, id) => released.push(id) });
+    kept.keep(asked, "hello", "client", "th1");
+    t.mock.timers.tick(999);
+    assert.deepEqual(released, []);
+    t.mock.timers.tick(1);
+    assert.deepEqual(released, ["th1"]);
+    assert.equal(kept.take(next), null);
+  });
+
+  test("over the limit, the oldest kept thread is released", () => {
+    const released: string[] = [];
+    const kept = new KeptThreads<string>({ keepMs: 60_000, max: 2, release: (_c, id) => released.push(id) });
+    for (const i of [1, 2, 3]) kept.keep(req([msg("user", `q${i}`)]), "a", "client", `th${i}`);
+    assert.deepEqual(released, ["th1"]);
+    assert.equal(kept.size, 2);
+    kept.clear();
+    assert.deepEqual(released, ["th1", "th2", "th3"]);
+  });
+
+  test("only the exact continuation takes it, once; clearing one client's threads leaves the others", () => {
+    const released: string[] = [];
+    const kept = new KeptThreads<string>({ keepMs: 60_000, max: 4, release: (_c, id) => released.push(id) });
+    kept.keep(asked, "hello", "a", "th-a");
+    assert.equal(kept.take(req([msg("user", "hi"), msg("assistant", "hello!"), msg("user", "more")])), null, "another answer");
+    assert.equal(kept.take({ ...next, model: "other" }), null, "another model");
+    assert.equal(kept.take({ ...next, tools: [{ name: "f", description: null, parameters: {}, strict: false }] }), null, "other tools");
+    assert.equal(kept.take(req([msg("user", "hi"), msg("assistant", "hello")])), null, "no new user message");
+    assert.deepEqual(kept.take(next), { client: "a", threadId: "th-a" });
+    assert.equal(kept.take(next), null, "taken: one turn per thread at a time");
+    kept.keep(asked, "hello", "a", "th-a2");
+    kept.keep(req([msg("user", "other")]), "x", "b", "th-b");
+    kept.clear("a");
+    assert.deepEqual(released, ["th-a2"]);
+    assert.equal(kept.size, 1);
   });
 });

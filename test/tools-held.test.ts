@@ -100,6 +100,28 @@ for (const mode of ["local", "worker"] as const)
       const editedResultText = await roundTrip("held", "weather again", (m) => m.map((x) => (x.role === "assistant" ? { ...x, content: "I changed this" } : x)));
       assert.equal(editedResultText.sameThread, false, "an edited assistant message is not what the model wrote");
     });
+
+    test("after the tool loop's answer, the next user message goes on in the same thread, and the model sees the whole conversation", async () => {
+      const { client, acct } = gws.get("held")!;
+      const tools = [WEATHER, TIME];
+      const messages: ChatCompletionMessageParam[] = [{ role: "system", content: "Use the tools." }, { role: "user", content: "weather then chat" }];
+      const first = await client.chat.completions.create({ model: "gpt-5.5", messages, tools });
+      const msg = first.choices[0]!.message;
+      messages.push(msg, ...msg.tool_calls!.map((c) => ({ role: "tool" as const, tool_call_id: c.id, content: "sunny" })));
+      const thread = chatgpt.requestsFor(acct).at(-1)!.headers["thread-id"];
+      const second = await client.chat.completions.create({ model: "gpt-5.5", messages, tools });
+      messages.push(second.choices[0]!.message, { role: "user", content: "NO_TOOL thanks" });
+      const sockets = chatgpt.counters().webSockets;
+      const third = await client.chat.completions.create({ model: "gpt-5.5", messages, tools });
+      assert.equal(third.choices[0]!.message.content, "echo: NO_TOOL thanks");
+      const last = chatgpt.requestsFor(acct).at(-1)!;
+      assert.equal(last.headers["thread-id"], thread, "the tool loop's thread answered the next message");
+      assert.equal(chatgpt.counters().webSockets, sockets, "no new connection");
+      const seen = (last.fullInput as Array<Record<string, unknown>>)
+        .filter((i) => i.type !== "reasoning" && i.role !== "developer")
+        .map((i) => (i.type === "message" ? `${i.role as string}: ${(i.content as Array<{ text: string }>).map((c) => c.text).join("")}` : i.type === "function_call_output" ? `output: ${i.output as string}` : (i.type as string)));
+      assert.deepEqual(seen, ["user: weather then chat", "function_call", "output: sunny", `assistant: ${second.choices[0]!.message.content}`, "user: NO_TOOL thanks"]);
+    });
   });
 
 describe("HeldTurns", () => {
