@@ -3,7 +3,12 @@
 // For each round trip (0, 25, 100 ms) fresh gateways start, one per path (app-server engine, exec
 // engine, a worker lane running app-server), and each gets the same streamed chat requests in turn.
 // Per request it reports what crossed the network (new connections, model requests, warm-ups) and
-// the time to first token and to the end, as the client saw them.
+// the time to first token and to the end, as the client saw them. Two more paths (app-server and
+// worker, each on a lane of its own) get one conversation instead: each request carries the
+// previous one's messages, its answer and a new user message, as a chat client or an agent sends
+// them, so its turn can go on the thread that answered before (gateway/codex/kept-threads.ts).
+// After each request the harness waits until nothing more crosses to the fake, so what a request
+// set going in the background (a ready thread for the next request) is counted with it.
 
 import { rmSync } from "node:fs";
 import { target, post, type Sample } from "./lib/http-load";
@@ -16,8 +21,9 @@ import { startTestWorker, type TestWorker } from "../../test/helpers/worker";
 
 const flags = intFlags({ requests: 20, rtts: 3 });
 const RTTS = [0, 25, 100].slice(0, flags.rtts);
-const PATHS = ["app-server", "exec", "worker"] as const;
+const PATHS = ["app-server", "exec", "worker", "app-server, one conversation", "worker, one conversation"] as const;
 type PathName = (typeof PATHS)[number];
+type Message = { role: "user" | "assistant"; content: string };
 
 interface Measured extends Sample {
   connections: number;
@@ -37,9 +43,16 @@ async function main(): Promise<void> {
       const paths = await startPaths(fake, rtt, homes);
       try {
         const samples = new Map<PathName, Measured[]>(PATHS.map((p) => [p, []]));
+        const conversations = new Map<PathName, Message[]>(PATHS.map((p) => [p, []]));
         // Request 0 is the first after start-up; the rest are the steady state. Paths take turns.
         for (let i = 0; i <= flags.requests; i++) {
-          for (const p of PATHS) samples.get(p)!.push(await measured(fake, paths.get(p)!.gw, `latency ${p} ${rtt} ${i}`));
+          for (const p of PATHS) {
+            const messages = p.endsWith("conversation") ? conversations.get(p)! : [];
+            messages.push({ role: "user", content: `latency ${p} ${rtt} ${i}` });
+            const m = await measured(fake, paths.get(p)!.gw, messages, rtt);
+            messages.push({ role: "assistant", content: m.answer });
+            samples.get(p)!.push(m);
+          }
         }
         for (const p of PATHS) results.push(...rows(rtt, p, samples.get(p)!));
         console.error(`rtt ${rtt} ms done; ${loadLine("now")}`);
@@ -67,9 +80,9 @@ async function main(): Promise<void> {
 async function startPaths(fake: RemoteFake, rtt: number, homes: TestHome[]): Promise<Map<PathName, { gw: BenchGateway; worker?: TestWorker }>> {
   const out = new Map<PathName, { gw: BenchGateway; worker?: TestWorker }>();
   for (const p of PATHS) {
-    const name = `${p === "worker" ? "w" : p === "exec" ? "x" : "a"}${rtt}`;
+    const name = `${p.startsWith("worker") ? "w" : p === "exec" ? "x" : "a"}${p.endsWith("conversation") ? "c" : ""}${rtt}`;
     const lane = await fakeAccountLane(fake, name, p === "exec" ? "exec" : "app-server", homes);
-    if (p !== "worker") {
+    if (!p.startsWith("worker")) {
       out.set(p, { gw: await startBenchGateway([lane]) });
       continue;
     }
@@ -85,15 +98,43 @@ async function startPaths(fake: RemoteFake, rtt: number, homes: TestHome[]): Pro
   return out;
 }
 
-async function measured(fake: RemoteFake, gw: BenchGateway, text: string): Promise<Measured> {
+async function measured(fake: RemoteFake, gw: BenchGateway, messages: Message[], rtt: number): Promise<Measured & { answer: string }> {
   const t = target("gw", `${gw.url}/v1/chat/completions`, { authorization: `Bearer ${gw.key}` });
-  const body = Buffer.from(JSON.stringify({ model: "gpt-5.5", stream: true, messages: [{ role: "user", content: text }] }));
+  const body = Buffer.from(JSON.stringify({ model: "gpt-5.5", stream: true, messages }));
   const before = await fake.counts();
-  const sample = await post(t, body, true, "[DONE]");
-  const after = await fake.counts();
+  const sample = await post(t, body, true, "[DONE]", true);
+  const after = await settled(fake, 250 + 4 * rtt);
   t.agent.destroy();
   const d = (k: keyof FakeCounts) => after[k] - before[k];
-  return { ...sample, connections: d("connections"), requests: d("requests"), warmups: d("warmups") };
+  const { body: sse, ...timings } = sample;
+  return { ...timings, connections: d("connections"), requests: d("requests"), warmups: d("warmups"), answer: streamedText(sse) };
+}
+
+/**
+ * The counts once nothing has crossed to the fake for `quietMs` (at most ~10 s): what a request set
+ * going in the background (the ready thread started for the next request like it: a connection and
+ * a warm-up, 4 round trips) is counted with that request, not with the next path's.
+ */
+async function settled(fake: RemoteFake, quietMs: number): Promise<FakeCounts> {
+  let last = await fake.counts();
+  for (let waited = 0; waited < 10_000; waited += quietMs) {
+    await new Promise((r) => setTimeout(r, quietMs));
+    const now = await fake.counts();
+    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+  }
+  return last;
+}
+
+/** The answer's text, from a chat completion's SSE chunks. */
+function streamedText(sse: string): string {
+  let text = "";
+  for (const line of sse.split("\n")) {
+    if (!line.startsWith("data: {")) continue;
+    const chunk = JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> };
+    text += chunk.choices?.[0]?.delta?.content ?? "";
+  }
+  return text;
 }
 
 function rows(rtt: number, p: PathName, all: Measured[]): string[][] {

@@ -26,8 +26,10 @@ export function target(name: string, url: string, headers: Record<string, string
 /** The first SSE chunk whose delta has non-empty content (the role chunk has content ""). */
 const TOKEN = /"delta":\{[^}]*"content":"[^"]/;
 
-/** One POST; rejects unless the answer is a 200 whose body holds `expect`. */
-export function post(t: Target, body: Buffer, stream: boolean, expect: string): Promise<Sample> {
+/** One POST; rejects unless the answer is a 200 whose body holds `expect`. `keepBody`: the body comes with the sample. */
+export function post(t: Target, body: Buffer, stream: boolean, expect: string, keepBody?: false): Promise<Sample>;
+export function post(t: Target, body: Buffer, stream: boolean, expect: string, keepBody: true): Promise<Sample & { body: string }>;
+export function post(t: Target, body: Buffer, stream: boolean, expect: string, keepBody = false): Promise<Sample | (Sample & { body: string })> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     let firstByte = NaN;
@@ -47,7 +49,7 @@ export function post(t: Target, body: Buffer, stream: boolean, expect: string): 
         res.on("end", () => {
           const total = performance.now() - t0;
           if (res.statusCode !== 200 || !text.includes(expect)) return reject(new Error(`${t.name}: HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
-          resolve({ total, firstByte, firstToken });
+          resolve(keepBody ? { total, firstByte, firstToken, body: text } : { total, firstByte, firstToken });
         });
         res.on("error", reject);
       },
