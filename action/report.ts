@@ -95,14 +95,14 @@ export function failureMessage(outcome: Outcome, attempts: Attempt[], retryAt: n
 
 /** "gateway (unreachable ×2), chatgpt-1 (usage_limit_reached)": retries on one lane folded together. */
 function triedList(attempts: Attempt[]): string {
-  const groups: { text: string; n: number }[] = [];
+  const groups: { text: string; count: number }[] = [];
   for (const a of attempts) {
     const text = `${a.lane} (${a.code ?? a.outcome}`;
     const prev = groups.at(-1);
-    if (prev && prev.text === text) prev.n++;
-    else groups.push({ text, n: 1 });
+    if (prev && prev.text === text) prev.count++;
+    else groups.push({ text, count: 1 });
   }
-  return groups.map((g) => `${g.text}${g.n > 1 ? ` ×${g.n}` : ""})`).join(", ");
+  return groups.map((g) => `${g.text}${g.count > 1 ? ` ×${g.count}` : ""})`).join(", ");
 }
 
 export function summaryMarkdown(r: RunReport): string {

@@ -37,7 +37,7 @@ describe("threads kept for the request that continues their conversation (app-se
   const dirs: TestHome[] = [];
   const lanes: LocalCodexLane[] = [];
 
-  function lane(name: string, keepThreadMs?: number): { l: LocalCodexLane; account: string; home: string } {
+  function lane(name: string, keepThreadMs?: number): { check: LocalCodexLane; account: string; home: string } {
     const home = makeHome(`kept-${name}-`);
     const data = makeHome(`kept-data-${name}-`);
     dirs.push(home, data);
@@ -50,7 +50,7 @@ describe("threads kept for the request that continues their conversation (app-se
       { dataDir: data.dir, turnTimeoutMs: 30_000, rateLimitPollMs: 0, log: quiet, readyThreads: 0, ...(keepThreadMs === undefined ? {} : { keepThreadMs }) },
     );
     lanes.push(l);
-    return { l, account, home: home.dir };
+    return { check: l, account, home: home.dir };
   }
 
   /** One request: its answer, its one model request, and what it cost on the network. */
@@ -81,8 +81,8 @@ describe("threads kept for the request that continues their conversation (app-se
     let first: string | undefined;
     for (let i = 0; i < 4; i++) {
       messages.push(msg("user", `question ${i}`));
-      const a = await served(kept.l, kept.account, chat([...messages]));
-      const b = await served(plain.l, plain.account, chat([...messages]));
+      const a = await served(kept.check, kept.account, chat([...messages]));
+      const b = await served(plain.check, plain.account, chat([...messages]));
       assert.equal(a.text, `echo: question ${i}`);
       assert.equal(b.text, a.text);
       const expected = messages.filter((m) => m.role !== "system").map((m) => `${m.role}: ${(m.content[0] as { text: string }).text}`);
@@ -101,7 +101,7 @@ describe("threads kept for the request that continues their conversation (app-se
   });
 
   test("a request that does not continue the conversation exactly gets a new thread, and sees only its own conversation", async () => {
-    const { l, account } = lane("other");
+    const { check: l, account } = lane("other");
     const first = await served(l, account, chat([msg("system", SYSTEM), msg("user", "secret one")]));
     // The answer edited by the client: not what the thread holds.
     const edited = await served(l, account, chat([msg("system", SYSTEM), msg("user", "secret one"), msg("assistant", "something else"), msg("user", "next")]));
@@ -123,7 +123,7 @@ describe("threads kept for the request that continues their conversation (app-se
   });
 
   test("two requests continuing the same conversation at once: one on the kept thread, one on a new thread, both answered", async () => {
-    const { l, account } = lane("twice");
+    const { check: l, account } = lane("twice");
     const start = [msg("system", SYSTEM), msg("user", "shared")];
     const first = await served(l, account, chat(start));
     const seen = fake.requestsFor(account).length;
@@ -140,7 +140,7 @@ describe("threads kept for the request that continues their conversation (app-se
   });
 
   test("a kept thread whose connection the backend closed still carries the continuation, with the whole conversation", async () => {
-    const { l, account } = lane("stale");
+    const { check: l, account } = lane("stale");
     const start = [msg("system", SYSTEM), msg("user", "before the drop")];
     const first = await served(l, account, chat(start));
     assert.ok(fake.dropWebSockets() >= 1, "the kept thread had its WebSocket open");
@@ -151,7 +151,7 @@ describe("threads kept for the request that continues their conversation (app-se
   });
 
   test("after sign-out, no kept thread serves: nothing reaches the model, and a new sign-in's account carries the continuation", async () => {
-    const { l, account, home } = lane("signout");
+    const { check: l, account, home } = lane("signout");
     const start = [msg("system", SYSTEM), msg("user", "while signed in")];
     const first = await served(l, account, chat(start));
     await l.logout();
@@ -174,7 +174,7 @@ describe("threads kept for the request that continues their conversation (app-se
 
   /** The error a continuation ends with, when the account changed while its thread was kept. */
   async function failureOnKeptThread(name: string, scenario: "unauthorized" | "usage_limit") {
-    const { l, account } = lane(name);
+    const { check: l, account } = lane(name);
     const start = [msg("system", SYSTEM), msg("user", "while fine")];
     const first = await served(l, account, chat(start));
     fake.setScenario(account, scenario);

@@ -64,21 +64,21 @@ export class AppServerEngine implements CodexEngine {
   private readonly turnsDir: string;
 
   constructor(
-    private readonly o: EngineOptions,
+    private readonly options: EngineOptions,
     private readonly now: () => number = Date.now,
   ) {
-    ({ cwd: this.cwd, turnsDir: this.turnsDir } = laneDirs(o.workDir));
-    this.held = new HeldTurns(o.toolHoldMs ?? DEFAULT_TOOL_HOLD_MS);
+    ({ cwd: this.cwd, turnsDir: this.turnsDir } = laneDirs(options.workDir));
+    this.held = new HeldTurns(options.toolHoldMs ?? DEFAULT_TOOL_HOLD_MS);
     this.pool = new ThreadPool({
-      size: o.readyThreads ?? READY_THREADS,
+      size: options.readyThreads ?? READY_THREADS,
       maxIdleMs: READY_MAX_IDLE_MS,
       now,
       start: async (client, params) => (await client.request("thread/start", params, { timeoutMs: START_RPC_TIMEOUT_MS })).thread.id,
       discard: (client, threadId) => this.unsubscribe(client, threadId),
     });
-    this.kept = new KeptThreads({ keepMs: o.keepThreadMs ?? DEFAULT_KEEP_MS, max: DEFAULT_KEEP_MAX, release: (client, threadId) => this.unsubscribe(client, threadId) });
+    this.kept = new KeptThreads({ keepMs: options.keepThreadMs ?? DEFAULT_KEEP_MS, max: DEFAULT_KEEP_MAX, release: (client, threadId) => this.unsubscribe(client, threadId) });
     // Codex refuses to start when CODEX_HOME does not exist (a fresh account before its first sign-in).
-    mkdirSync(o.home, { recursive: true, mode: 0o700 });
+    mkdirSync(options.home, { recursive: true, mode: 0o700 });
   }
 
   async *turn(req: ChatRequest, opts: { signal: AbortSignal }): TurnEvents {
@@ -127,8 +127,8 @@ export class AppServerEngine implements CodexEngine {
         // A turn that started after the client left is stopped as soon as its id is known.
         { timeoutMs: START_RPC_TIMEOUT_MS, signal, onLate: (r) => void this.interrupt(c, t, r.turn.id) },
       );
-      const until = this.now() + this.o.turnTimeoutMs;
-      timer = setTimeout(() => deadline.abort(), this.o.turnTimeoutMs);
+      const until = this.now() + this.options.turnTimeoutMs;
+      timer = setTimeout(() => deadline.abort(), this.options.turnTimeoutMs);
       yield* this.follow(c, sink, t, started.turn.id, { stop, client: signal, until }, new Set(plan.tools.map((x) => x.name)), this.holdFor(plan, req, state), state);
     } catch (err) {
       yield this.failure(err, client);
@@ -151,11 +151,11 @@ export class AppServerEngine implements CodexEngine {
     const t = this.sinks.get(threadId);
     if (!t || t.client.isClosed) return yield* this.planned(plan, req, { signal }, null); // its app-server is going away
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.o.turnTimeoutMs);
+    const timer = setTimeout(() => deadline.abort(), this.options.turnTimeoutMs);
     const state: TurnState = { held: false, answer: null };
     try {
       this.held.answer(threadId, results);
-      const bounds = { stop: AbortSignal.any([signal, deadline.signal]), client: signal, until: this.now() + this.o.turnTimeoutMs };
+      const bounds = { stop: AbortSignal.any([signal, deadline.signal]), client: signal, until: this.now() + this.options.turnTimeoutMs };
       yield* this.follow(t.client, t.sink, threadId, turnId, bounds, new Set(plan.tools.map((x) => x.name)), this.holdFor(plan, req, state), state);
     } catch (err) {
       yield this.failure(err, t.client);
@@ -335,7 +335,7 @@ export class AppServerEngine implements CodexEngine {
    */
   private replace(client: RpcClient, why: string): void {
     if (client.isClosed) return;
-    this.o.log.warn(`codex app-server ${why}; replacing it`, { lane: this.o.lane });
+    this.options.log.warn(`codex app-server ${why}; replacing it`, { lane: this.options.lane });
     if (this.client === client) this.client = null;
     void client.kill();
   }
@@ -360,7 +360,7 @@ export class AppServerEngine implements CodexEngine {
   }
 
   private timedOut(): TurnEvent {
-    return { type: "error", class: "transient", code: "timeout", message: `Codex did not finish the turn within ${this.o.turnTimeoutMs} ms.` };
+    return { type: "error", class: "transient", code: "timeout", message: `Codex did not finish the turn within ${this.options.turnTimeoutMs} ms.` };
   }
 
   // --- process lifecycle -------------------------------------------------------------------
@@ -383,8 +383,8 @@ export class AppServerEngine implements CodexEngine {
         return this.held.enabled && this.sinks.has(threadId) ? this.held.answerFor(threadId, callId) : NO_REPLY;
       },
       bin: codexBinary(),
-      args: ["app-server", ...configArgs(this.o.config)],
-      env: childEnv({ home: this.o.home, config: this.o.config, env: this.o.env }),
+      args: ["app-server", ...configArgs(this.options.config)],
+      env: childEnv({ home: this.options.home, config: this.options.config, env: this.options.env }),
       cwd: this.cwd,
     });
     client.on("notification", (note: Notification) => this.route(note));
@@ -413,7 +413,7 @@ export class AppServerEngine implements CodexEngine {
     for (const [id, login] of [...this.logins]) if (login.client === client) this.finishLogin(id, { success: false, error: "codex app-server exited during sign-in" });
     if (this.closed) return;
     const tail = stderrTail.trim().split("\n").slice(-3).join(" | ");
-    this.o.log.warn("codex app-server exited; it will be restarted on the next request", { lane: this.o.lane, stderr: tail });
+    this.options.log.warn("codex app-server exited; it will be restarted on the next request", { lane: this.options.lane, stderr: tail });
     for (const t of this.sinks.values()) if (t.client === client) t.sink.push({ kind: "closed", reason: "codex app-server exited during the turn" });
   }
 
@@ -441,7 +441,7 @@ export class AppServerEngine implements CodexEngine {
       this.modelsCache = { at: this.now(), ids };
       return ids;
     } catch (err) {
-      this.o.log.warn("could not read the model catalog", { lane: this.o.lane, error: String(err) });
+      this.options.log.warn("could not read the model catalog", { lane: this.options.lane, error: String(err) });
       return this.modelsCache?.ids ?? [];
     }
   }
@@ -505,9 +505,9 @@ export class AppServerEngine implements CodexEngine {
   }
 
   private startPolling(): void {
-    if (this.pollTimer || this.o.rateLimitPollMs <= 0) return;
+    if (this.pollTimer || this.options.rateLimitPollMs <= 0) return;
     const poll = () => void this.rateLimits().catch(() => {}); // not signed in yet, or offline: try again next time
-    this.pollTimer = setInterval(poll, this.o.rateLimitPollMs);
+    this.pollTimer = setInterval(poll, this.options.rateLimitPollMs);
     this.pollTimer.unref();
     setTimeout(poll, 0).unref();
   }

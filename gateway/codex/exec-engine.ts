@@ -39,10 +39,10 @@ export class ExecEngine implements CodexEngine {
   private pollTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly o: EngineOptions,
+    private readonly options: EngineOptions,
     private readonly now: () => number = Date.now,
   ) {
-    ({ cwd: this.cwd, turnsDir: this.turnsDir } = laneDirs(o.workDir));
+    ({ cwd: this.cwd, turnsDir: this.turnsDir } = laneDirs(options.workDir));
   }
 
   async *turn(req: ChatRequest, opts: { signal: AbortSignal }): TurnEvents {
@@ -50,7 +50,7 @@ export class ExecEngine implements CodexEngine {
     if ("type" in plan) return yield plan;
     if (plan.tools.length > 0) {
       // `codex exec` has no dynamic tools ("not supported in exec mode"): the next lane that can serves it.
-      return yield { type: "error", class: "model_not_served", code: "tools_not_supported", message: `Lane "${this.o.lane}" runs the exec engine, which cannot offer client tools.` };
+      return yield { type: "error", class: "model_not_served", code: "tools_not_supported", message: `Lane "${this.options.lane}" runs the exec engine, which cannot offer client tools.` };
     }
     yield* plan.forced ? asForcedCall(this.planned(plan, opts), plan.forced) : this.planned(plan, opts);
   }
@@ -71,7 +71,7 @@ export class ExecEngine implements CodexEngine {
   private async *run(plan: TurnPlan, files: TurnFiles, signal: AbortSignal): TurnEvents {
     const child = spawn(codexBinary(), this.args(plan, files), {
       cwd: this.cwd,
-      env: childEnv({ home: this.o.home, config: this.o.config, env: this.o.env }),
+      env: childEnv({ home: this.options.home, config: this.options.config, env: this.options.env }),
       stdio: ["pipe", "pipe", "pipe"],
     });
     const lines = new Channel<Line>();
@@ -99,12 +99,12 @@ export class ExecEngine implements CodexEngine {
       for (;;) {
         const next = await nextOrStop(lines, signal, Math.max(1, deadline - this.now()));
         if (next === "aborted") return yield { type: "error", ...cancelledOutcome() };
-        if (next === "deadline") return yield { type: "error", class: "transient", code: "timeout", message: started ? `Codex did not finish the turn within ${this.o.turnTimeoutMs} ms.` : `codex exec did not start the turn within ${START_TIMEOUT_MS} ms.` };
+        if (next === "deadline") return yield { type: "error", class: "transient", code: "timeout", message: started ? `Codex did not finish the turn within ${this.options.turnTimeoutMs} ms.` : `codex exec did not start the turn within ${START_TIMEOUT_MS} ms.` };
         if (next.kind === "exit") return yield* this.finish(next, text, usage, failed, lastProgress);
         const ev = next.event;
         if (ev.type === "turn.started" && !started) {
           started = true;
-          deadline = this.now() + this.o.turnTimeoutMs;
+          deadline = this.now() + this.options.turnTimeoutMs;
         } else if (ev.type === "item.completed" && ev.item.type === "agent_message") text = ev.item.text;
         else if (ev.type === "turn.completed") usage = execUsage(ev.usage);
         else if (ev.type === "turn.failed") failed = ev.error.message || "codex exec reported a failed turn";
@@ -129,7 +129,7 @@ export class ExecEngine implements CodexEngine {
 
   private args(plan: TurnPlan, files: TurnFiles): string[] {
     const args = ["exec", "--json", "--skip-git-repo-check", "--ephemeral", "--ignore-user-config", "--ignore-rules", "-C", this.cwd, "-s", "read-only"];
-    args.push(...configArgs(this.o.config), "-m", plan.model);
+    args.push(...configArgs(this.options.config), "-m", plan.model);
     if (plan.effort) args.push("-c", `model_reasoning_effort=${tomlValue(plan.effort)}`);
     // A file, not `-c instructions=…`: a system prompt can be longer than one argv string may be (128 KiB).
     args.push("-c", `model_instructions_file=${tomlValue(turnFile(files, "instructions.md", plan.instructions))}`);
@@ -142,7 +142,7 @@ export class ExecEngine implements CodexEngine {
   // --- metadata through a short-lived app-server -------------------------------------------
 
   private async withMeta<T>(fn: (meta: AppServerEngine) => Promise<T>): Promise<T> {
-    if (!this.meta) this.meta = new AppServerEngine({ ...this.o, rateLimitPollMs: 0 }, this.now);
+    if (!this.meta) this.meta = new AppServerEngine({ ...this.options, rateLimitPollMs: 0 }, this.now);
     if (this.metaIdle) clearTimeout(this.metaIdle);
     this.metaUsers++;
     try {
@@ -191,8 +191,8 @@ export class ExecEngine implements CodexEngine {
 
   onRateLimits(listener: (s: RateLimitSnapshot) => void): () => void {
     this.listeners.add(listener);
-    if (!this.pollTimer && this.o.rateLimitPollMs > 0) {
-      this.pollTimer = setInterval(() => void this.rateLimits().catch(() => {}), this.o.rateLimitPollMs);
+    if (!this.pollTimer && this.options.rateLimitPollMs > 0) {
+      this.pollTimer = setInterval(() => void this.rateLimits().catch(() => {}), this.options.rateLimitPollMs);
       this.pollTimer.unref();
     }
     return () => this.listeners.delete(listener);

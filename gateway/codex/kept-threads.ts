@@ -43,10 +43,10 @@ export class KeptThreads<C> {
   /** By conversation key, oldest first (Map keeps insertion order). */
   private readonly byKey = new Map<string, Entry<C>>();
 
-  constructor(private readonly o: KeptThreadsOptions<C>) {}
+  constructor(private readonly options: KeptThreadsOptions<C>) {}
 
   get enabled(): boolean {
-    return this.o.keepMs > 0 && this.o.max > 0;
+    return this.options.keepMs > 0 && this.options.max > 0;
   }
 
   /** Threads kept now (for tests and status). */
@@ -56,13 +56,13 @@ export class KeptThreads<C> {
 
   /** Keeps the thread that answered `req` with `answer`, for the request that continues from there. */
   keep(req: ChatRequest, answer: string, client: C, threadId: string): void {
-    if (!this.enabled) return this.o.release(client, threadId);
+    if (!this.enabled) return this.options.release(client, threadId);
     const key = conversationKey(fingerprint(req), answer);
     this.drop(key); // the same conversation answered the same way twice: the newer thread wins
-    const timer = setTimeout(() => this.drop(key), this.o.keepMs);
+    const timer = setTimeout(() => this.drop(key), this.options.keepMs);
     timer.unref();
     this.byKey.set(key, { client, threadId, timer });
-    while (this.byKey.size > this.o.max) this.drop(this.byKey.keys().next().value!);
+    while (this.byKey.size > this.options.max) this.drop(this.byKey.keys().next().value!);
   }
 
   /** The thread whose history is this request's conversation before its last message, taken out; or null. */
@@ -87,7 +87,7 @@ export class KeptThreads<C> {
     if (!entry) return;
     clearTimeout(entry.timer);
     this.byKey.delete(key);
-    this.o.release(entry.client, entry.threadId);
+    this.options.release(entry.client, entry.threadId);
   }
 }
 

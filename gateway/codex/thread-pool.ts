@@ -31,7 +31,7 @@ export class ThreadPool<C, P> {
   private ready: Ready<C>[] = [];
   private sweep: NodeJS.Timeout | null = null;
 
-  constructor(private readonly o: ThreadPoolOptions<C, P>) {}
+  constructor(private readonly options: ThreadPoolOptions<C, P>) {}
 
   /**
    * A thread for these parameters on this client: a ready one when there is one, else startNow()'s.
@@ -66,11 +66,11 @@ export class ThreadPool<C, P> {
   }
 
   private refill(client: C, key: string, params: P): void {
-    if (this.o.size <= 0) return;
-    const thread = this.o.start(client, params);
+    if (this.options.size <= 0) return;
+    const thread = this.options.start(client, params);
     thread.catch(() => {}); // a failed start is found out, and replaced, when a request takes it
-    this.ready.push({ key, client, at: this.o.now(), thread });
-    while (this.ready.length > this.o.size) this.release(this.ready.shift()!);
+    this.ready.push({ key, client, at: this.options.now(), thread });
+    while (this.ready.length > this.options.size) this.release(this.ready.shift()!);
     this.scheduleSweep();
   }
 
@@ -81,19 +81,19 @@ export class ThreadPool<C, P> {
       this.sweep = null;
       this.dropExpired();
       this.scheduleSweep();
-    }, this.o.maxIdleMs);
+    }, this.options.maxIdleMs);
     this.sweep.unref();
   }
 
   private dropExpired(): void {
-    const cutoff = this.o.now() - this.o.maxIdleMs;
+    const cutoff = this.options.now() - this.options.maxIdleMs;
     const [old, fresh] = partition(this.ready, (r) => r.at < cutoff);
     this.ready = fresh;
     for (const r of old) this.release(r);
   }
 
   private release(r: Ready<C>): void {
-    r.thread.then((id) => this.o.discard(r.client, id), () => {});
+    r.thread.then((id) => this.options.discard(r.client, id), () => {});
   }
 }
 

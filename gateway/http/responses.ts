@@ -131,14 +131,14 @@ async function streamResponses(
 /** Builds one stream's events; keeps the output items in order as they close. */
 class ResponseEvents {
   readonly output: OutputItem[] = [];
-  private readonly w = new EventWriter();
+  private readonly writer = new EventWriter();
   private open: { id: string; index: number; text: string } | null = null;
 
   constructor(private readonly meta: ResponseMeta) {}
 
   start(): string {
     const r = responseObject(this.meta, "in_progress", [], null);
-    return this.w.event("response.created", { response: r }) + this.w.event("response.in_progress", { response: r });
+    return this.writer.event("response.created", { response: r }) + this.writer.event("response.in_progress", { response: r });
   }
 
   delta(text: string): string {
@@ -146,22 +146,22 @@ class ResponseEvents {
     if (!this.open) {
       this.open = { id: newId("msg"), index: this.output.length, text: "" };
       const at = { output_index: this.open.index };
-      s += this.w.event("response.output_item.added", { ...at, item: messageItem(this.open.id, "", "in_progress") });
-      s += this.w.event("response.content_part.added", { ...at, item_id: this.open.id, content_index: 0, part: outputText("") });
+      s += this.writer.event("response.output_item.added", { ...at, item: messageItem(this.open.id, "", "in_progress") });
+      s += this.writer.event("response.content_part.added", { ...at, item_id: this.open.id, content_index: 0, part: outputText("") });
     }
     this.open.text += text;
-    return s + this.w.event("response.output_text.delta", { item_id: this.open.id, output_index: this.open.index, content_index: 0, delta: text, logprobs: [] });
+    return s + this.writer.event("response.output_text.delta", { item_id: this.open.id, output_index: this.open.index, content_index: 0, delta: text, logprobs: [] });
   }
 
   toolCall(call: ToolCall): string {
     let s = this.closeMessage();
     const id = newId("fc");
     const at = { output_index: this.output.length, item_id: id };
-    s += this.w.event("response.output_item.added", { output_index: at.output_index, item: functionCallItem(id, call, "in_progress") });
-    s += this.w.event("response.function_call_arguments.delta", { ...at, delta: call.arguments });
-    s += this.w.event("response.function_call_arguments.done", { ...at, name: call.name, arguments: call.arguments });
+    s += this.writer.event("response.output_item.added", { output_index: at.output_index, item: functionCallItem(id, call, "in_progress") });
+    s += this.writer.event("response.function_call_arguments.delta", { ...at, delta: call.arguments });
+    s += this.writer.event("response.function_call_arguments.done", { ...at, name: call.name, arguments: call.arguments });
     const item = functionCallItem(id, call);
-    s += this.w.event("response.output_item.done", { output_index: at.output_index, item });
+    s += this.writer.event("response.output_item.done", { output_index: at.output_index, item });
     this.output.push(item);
     return s;
   }
@@ -170,7 +170,7 @@ class ResponseEvents {
     let s = this.closeMessage();
     if (this.output.length === 0) s += this.delta("") + this.closeMessage();
     const response = responseObject(this.meta, "completed", this.output, usage);
-    return { events: s + this.w.event("response.completed", { response }), response };
+    return { events: s + this.writer.event("response.completed", { response }), response };
   }
 
   /**
@@ -184,9 +184,9 @@ class ResponseEvents {
     const s = this.closeMessage();
     if (error.type === "invalid_request_error") {
       const e = { type: error.type, code: error.code, message: error.message, param: error.param };
-      return s + this.w.event("error", { code: e.code, message: e.message, param: e.param, error: e });
+      return s + this.writer.event("error", { code: e.code, message: e.message, param: e.param, error: e });
     }
-    return s + this.w.event("response.failed", { response: responseObject(this.meta, "failed", this.output, null, error) });
+    return s + this.writer.event("response.failed", { response: responseObject(this.meta, "failed", this.output, null, error) });
   }
 
   private closeMessage(): string {
@@ -197,9 +197,9 @@ class ResponseEvents {
     const item = messageItem(m.id, m.text);
     this.output.push(item);
     return (
-      this.w.event("response.output_text.done", { ...at, text: m.text, logprobs: [] }) +
-      this.w.event("response.content_part.done", { ...at, part: outputText(m.text) }) +
-      this.w.event("response.output_item.done", { output_index: m.index, item })
+      this.writer.event("response.output_text.done", { ...at, text: m.text, logprobs: [] }) +
+      this.writer.event("response.content_part.done", { ...at, part: outputText(m.text) }) +
+      this.writer.event("response.output_item.done", { output_index: m.index, item })
     );
   }
 }

@@ -33,7 +33,7 @@ export function createKeysApi(db: Database.Database): KeysApi {
     `SELECT name, prefix, admin, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at, id`,
   );
   const revokeStmt = db.prepare(`UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL`);
-  const countStmt = db.prepare(`SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL AND (? IS NULL OR admin = ?)`);
+  const countStmt = db.prepare(`SELECT count(*) AS total FROM api_keys WHERE revoked_at IS NULL AND (? IS NULL OR admin = ?)`);
 
   const create = db.transaction((name: string, admin: boolean): CreatedKey => {
     if (activeByName.get(name)) throw new DuplicateKeyNameError(name);
@@ -78,7 +78,7 @@ export function createKeysApi(db: Database.Database): KeysApi {
 
     countActive(opts = {}) {
       const admin = opts.admin === undefined ? null : opts.admin ? 1 : 0;
-      return (countStmt.get(admin, admin) as { n: number }).n;
+      return (countStmt.get(admin, admin) as { total: number }).total;
     },
   };
 }

@@ -173,7 +173,7 @@ export function migrate(db: Db, now: () => string = () => new Date().toISOString
   const known = migrations[migrations.length - 1]?.version ?? 0;
   const applied: number[] = [];
   const current = () =>
-    (db.prepare(`SELECT max(version) AS v FROM schema_migrations`).get() as { v: number | null }).v ?? 0;
+    (db.prepare(`SELECT max(version) AS version FROM schema_migrations`).get() as { version: number | null }).version ?? 0;
   if (current() > known) throw new SchemaTooNewError(current(), known);
   for (const m of migrations) {
     // Re-check inside the write lock: another process may have applied it meanwhile.

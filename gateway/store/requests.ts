@@ -299,7 +299,7 @@ export function createRequestsApi(db: Database.Database): RequestsApi {
 
     count(filter = {}) {
       const w = whereClause(filter);
-      return (db.prepare(`SELECT count(*) AS n FROM requests WHERE ${w.sql}`).get(...w.params) as { n: number }).n;
+      return (db.prepare(`SELECT count(*) AS total FROM requests WHERE ${w.sql}`).get(...w.params) as { total: number }).total;
     },
 
     summary: createSummary(db),

@@ -29,13 +29,13 @@ export class RemoteCodexLane implements LaneAdapter {
   constructor(
     readonly name: string,
     private readonly worker: { url: string; token: string },
-    private readonly o: RemoteLaneOptions,
+    private readonly options: RemoteLaneOptions,
   ) {
     this.base = worker.url.replace(/\/+$/, "");
   }
 
   async *turn(req: ChatRequest, opts: TurnOptions): TurnEvents {
-    const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(this.o.turnTimeoutMs + DEADLINE_SLACK_MS)]);
+    const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(this.options.turnTimeoutMs + DEADLINE_SLACK_MS)]);
     let res: Response;
     try {
       res = await fetch(`${this.base}/turn`, { method: "POST", headers: this.headers(true), body: JSON.stringify(req), signal });
@@ -58,7 +58,7 @@ export class RemoteCodexLane implements LaneAdapter {
   }
 
   async models(): Promise<string[]> {
-    if (this.o.models) return this.o.models;
+    if (this.options.models) return this.options.models;
     if (this.modelsCache && Date.now() - this.modelsCache.at < MODELS_TTL_MS) return this.modelsCache.ids;
     try {
       const ids = (await this.call<{ models: string[] }>("GET", "/models")).models;
@@ -92,12 +92,12 @@ export class RemoteCodexLane implements LaneAdapter {
 
   onRateLimits(listener: (s: RateLimitSnapshot) => void): () => void {
     this.listeners.add(listener);
-    if (!this.pollTimer && this.o.rateLimitPollMs > 0) {
+    if (!this.pollTimer && this.options.rateLimitPollMs > 0) {
       const poll = async () => {
         const s = await this.status();
         if (s.rateLimits) for (const l of this.listeners) l(s.rateLimits);
       };
-      this.pollTimer = setInterval(() => void poll(), this.o.rateLimitPollMs);
+      this.pollTimer = setInterval(() => void poll(), this.options.rateLimitPollMs);
       this.pollTimer.unref();
     }
     return () => this.listeners.delete(listener);

@@ -18,7 +18,7 @@ const TEST_TIMEOUT_MS = 600_000;
 type Result = "caught" | "survived" | "stale" | "ambiguous";
 
 interface Row {
-  m: Mutation;
+  mutation: Mutation;
   result: Result;
   detail: string;
   /** How long its tests ran. */
@@ -187,19 +187,19 @@ async function baselinesPass(dir: string, chosen: readonly Mutation[]): Promise<
 /** Applies one mutation in the scratch copy, runs its tests, and puts the original back. */
 async function judge(dir: string, m: Mutation): Promise<Row> {
   const missing = m.tests.filter((t) => !existsSync(path.join(dir, t)));
-  if (missing.length) return { m, result: "stale", detail: `no test file ${missing.join(", ")}` };
+  if (missing.length) return { mutation: m, result: "stale", detail: `no test file ${missing.join(", ")}` };
   const file = path.join(dir, m.file);
   const original = existsSync(file) ? readFileSync(file, "utf8") : "";
   const n = occurrences(original, m.from);
-  if (n === 0) return { m, result: "stale", detail: "original text not found" };
-  if (n > 1) return { m, result: "ambiguous", detail: `original text found ${n} times` };
+  if (n === 0) return { mutation: m, result: "stale", detail: "original text not found" };
+  if (n > 1) return { mutation: m, result: "ambiguous", detail: `original text found ${n} times` };
   writeFileSync(file, original.replace(m.from, () => m.to));
   const started = Date.now();
   try {
     const r = await runTests(dir, m);
     const secs = Math.round((Date.now() - started) / 1000);
-    if (r.code === 0) return { m, result: "survived", detail: "", secs };
-    return { m, result: "caught", detail: r.timedOut ? `tests still running after ${RUN_LIMIT_MS / 60_000} min` : firstFailure(r.tail), secs };
+    if (r.code === 0) return { mutation: m, result: "survived", detail: "", secs };
+    return { mutation: m, result: "caught", detail: r.timedOut ? `tests still running after ${RUN_LIMIT_MS / 60_000} min` : firstFailure(r.tail), secs };
   } finally {
     writeFileSync(file, original);
   }
@@ -211,7 +211,7 @@ function printTable(rows: Row[]): void {
     "",
     "| mutation | file | result | first failing test |",
     "|---|---|---|---|",
-    ...rows.map((r) => `| ${r.m.id} | \`${r.m.file}\` | ${r.result} | ${r.detail.replace(/\|/g, "\\|")} |`),
+    ...rows.map((r) => `| ${r.mutation.id} | \`${r.mutation.file}\` | ${r.result} | ${r.detail.replace(/\|/g, "\\|")} |`),
     "",
     `${count("caught")} caught, ${count("survived")} survived, ${count("stale") + count("ambiguous")} stale of ${rows.length}`,
   ];

@@ -94,13 +94,13 @@ export class Cloud {
   readonly ignoreChanges = new Map<string, string[]>();
   readonly log: string[] = [];
 
-  constructor(private readonly o: CloudOptions) {
-    this.state = fs.existsSync(o.stateFile) ? JSON.parse(fs.readFileSync(o.stateFile, "utf8")) : { resources: {}, nextIp: 20, loops: {} };
-    fs.mkdirSync(o.workDir, { recursive: true });
+  constructor(private readonly options: CloudOptions) {
+    this.state = fs.existsSync(options.stateFile) ? JSON.parse(fs.readFileSync(options.stateFile, "utf8")) : { resources: {}, nextIp: 20, loops: {} };
+    fs.mkdirSync(options.workDir, { recursive: true });
   }
 
   save(): void {
-    fs.writeFileSync(this.o.stateFile, JSON.stringify(this.state, null, 1), { mode: 0o600 });
+    fs.writeFileSync(this.options.stateFile, JSON.stringify(this.state, null, 1), { mode: 0o600 });
   }
 
   private byType(type: string): Stored[] {
@@ -131,7 +131,7 @@ export class Cloud {
     const compared = Object.fromEntries(Object.entries(inputs).filter(([k]) => !ignored.has(k)));
     const hash = createHash("sha256").update(JSON.stringify(compared)).digest("hex");
     const prev = this.state.resources[key];
-    const replace = this.o.replace.includes(args.name);
+    const replace = this.options.replace.includes(args.name);
     if (prev && prev.key === hash && !replace && !(await this.missing(args.type, prev, args.provider))) {
       return { id: prev.id, state: prev.state };
     }
@@ -175,7 +175,7 @@ export class Cloud {
         return { id, state: { ...inputs, base64: bytes.toString("base64"), hex: bytes.toString("hex") } };
       }
       case "tls:index/privateKey:PrivateKey": {
-        const file = path.join(this.o.workDir, `tls-${name}`);
+        const file = path.join(this.options.workDir, `tls-${name}`);
         fs.rmSync(file, { force: true });
         fs.rmSync(`${file}.pub`, { force: true });
         sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", file]);
@@ -185,7 +185,7 @@ export class Cloud {
       case "hcloud:index/firewall:Firewall":
         return { id, state: inputs };
       case "hcloud:index/primaryIp:PrimaryIp":
-        return { id, state: { ...inputs, ipAddress: prev?.state.ipAddress ?? `${this.o.subnetPrefix}.${this.state.nextIp++}` } };
+        return { id, state: { ...inputs, ipAddress: prev?.state.ipAddress ?? `${this.options.subnetPrefix}.${this.state.nextIp++}` } };
       case "hcloud:index/volume:Volume":
         return { id, state: { ...inputs, linuxDevice: `/dev/disk/by-id/scsi-0HC_Volume_${id}`, ...this.makeVolume(id, inputs.size) } };
       case "hcloud:index/server:Server":
@@ -220,7 +220,7 @@ export class Cloud {
   // --- Hetzner ------------------------------------------------------------------------------------
 
   private makeVolume(id: string, sizeGb: number): { file: string } {
-    const file = path.join(this.o.workDir, `volume-${id}.img`);
+    const file = path.join(this.options.workDir, `volume-${id}.img`);
     // Sparse: a 10 GB volume costs only what is written. Hetzner's `format: ext4` formats it.
     sh("truncate", ["-s", `${sizeGb}G`, file]);
     sh("mkfs.ext4", ["-q", "-F", "-L", `vol${id}`, file]);
@@ -230,7 +230,7 @@ export class Cloud {
   }
 
   vpsName(serverId: string): string {
-    return `codex-lanes-deploy-${this.o.runId}-vps-${serverId}`;
+    return `codex-lanes-deploy-${this.options.runId}-vps-${serverId}`;
   }
 
   private makeServer(id: string, name: string, inputs: any, prev: Stored | undefined): { id: string; state: Record<string, any> } {
@@ -238,14 +238,14 @@ export class Cloud {
       // deleteBeforeReplace: the old server goes first; its root disk with it.
       this.say(`deleting server ${prev.id}`);
       sh("docker", ["rm", "-f", "-v", this.vpsName(prev.id)]);
-      if (!this.o.rootCacheVolume) sh("docker", ["volume", "rm", "-f", `${this.vpsName(prev.id)}-root`]);
+      if (!this.options.rootCacheVolume) sh("docker", ["volume", "rm", "-f", `${this.vpsName(prev.id)}-root`]);
     }
     const serverId = prev ? String(Number(prev.id) + 1) : id;
     const ipId = String(inputs.publicNets[0].ipv4);
     const ip = this.byType("hcloud:index/primaryIp:PrimaryIp").find((r) => r.id === ipId)?.state.ipAddress;
     if (!ip) throw new Error(`primary IP ${ipId} does not exist`);
     const keys = (inputs.sshKeys as string[]).map((k) => this.byType("hcloud:index/sshKey:SshKey").find((r) => r.id === String(k))?.state.publicKey ?? "");
-    const seed = path.join(this.o.workDir, `seed-${serverId}`);
+    const seed = path.join(this.options.workDir, `seed-${serverId}`);
     fs.mkdirSync(seed, { recursive: true });
     fs.writeFileSync(path.join(seed, "user-data"), inputs.userData, { mode: 0o600 });
     fs.writeFileSync(
@@ -258,17 +258,17 @@ export class Cloud {
 
   private startVps(serverId: string, ip: string, seed: string): void {
     const devices = Object.values(this.state.loops).flatMap((loop) => ["--device", loop]);
-    const label = `codex-lanes-deploy=${this.o.runId}`;
-    const root = this.o.rootCacheVolume ?? `${this.vpsName(serverId)}-root`;
-    if (!this.o.rootCacheVolume) sh("docker", ["volume", "create", "--label", label, root]);
+    const label = `codex-lanes-deploy=${this.options.runId}`;
+    const root = this.options.rootCacheVolume ?? `${this.vpsName(serverId)}-root`;
+    if (!this.options.rootCacheVolume) sh("docker", ["volume", "create", "--label", label, root]);
     sh("docker", [
       "run", "-d", "--name", this.vpsName(serverId), "--hostname", "vps", "--label", label,
-      "--network", this.o.network, "--ip", ip, "--network-alias", this.o.domain,
+      "--network", this.options.network, "--ip", ip, "--network-alias", this.options.domain,
       "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "SYS_PTRACE", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
       "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp:exec",
       "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "-v", `${root}:/var/lib/docker`,
       "-v", `${seed}:/var/lib/cloud/seed/nocloud:ro`, "--sysctl", "net.ipv4.ip_forward=1",
-      ...devices, this.o.vpsImage,
+      ...devices, this.options.vpsImage,
     ]);
     this.say(`server ${serverId}: ${this.vpsName(serverId)} at ${ip}`);
   }
@@ -290,7 +290,7 @@ export class Cloud {
   // --- remote commands -----------------------------------------------------------------------------
 
   private sshDir(): string {
-    return path.join(this.o.workDir, "ssh");
+    return path.join(this.options.workDir, "ssh");
   }
 
   private async remoteCommand(name: string, inputs: { connection: Connection; create: string }): Promise<{ stdout: string; stderr: string }> {
@@ -306,7 +306,7 @@ export class Cloud {
   /** No registry here: what a fresh engine would pull is handed over with docker save | docker load. */
   private async preload(c: Connection): Promise<void> {
     const opts = connectionOpts(c, this.sshDir());
-    if (this.o.rootCacheVolume) {
+    if (this.options.rootCacheVolume) {
       // A new server: nothing but the build cache may survive from earlier runs.
       const wipe = await remoteRun(
         c,
@@ -317,7 +317,7 @@ export class Cloud {
       if (wipe.code !== 0) throw new Error(`emptying the server's engine failed: ${wipe.stderr}`);
     }
     const have = await remoteRun(c, this.sshDir(), "docker image ls --format '{{.Repository}}:{{.Tag}}'");
-    const missing = this.o.preloadImages.filter((i) => !have.stdout.split("\n").includes(i));
+    const missing = this.options.preloadImages.filter((i) => !have.stdout.split("\n").includes(i));
     if (missing.length === 0) return;
     this.say(`loading ${missing.join(", ")} into the server's engine`);
     await new Promise<void>((resolve, reject) => {
@@ -348,8 +348,8 @@ export class Cloud {
     const hc = i.healthcheck;
     const spec = {
       Image: i.image,
-      Env: [...(i.envs ?? []), ...(isWorker ? Object.entries({ ...this.o.fake.env, CODEX_CA_CERTIFICATE: fakeCa }).map(([k, v]) => `${k}=${v}`) : [])],
-      Cmd: isWorker ? [...image.Config.Cmd, ...Object.entries(this.o.fake.config).flatMap(([k, v]) => ["-c", `${k}=${v}`])] : undefined,
+      Env: [...(i.envs ?? []), ...(isWorker ? Object.entries({ ...this.options.fake.env, CODEX_CA_CERTIFICATE: fakeCa }).map(([k, v]) => `${k}=${v}`) : [])],
+      Cmd: isWorker ? [...image.Config.Cmd, ...Object.entries(this.options.fake.config).flatMap(([k, v]) => ["-c", `${k}=${v}`])] : undefined,
       Labels: Object.fromEntries(((i.labels ?? []) as Array<{ label: string; value: string }>).map((l) => [l.label, l.value])),
       Healthcheck: hc ? { Test: hc.tests, Interval: duration(hc.interval), Timeout: duration(hc.timeout), Retries: hc.retries, StartPeriod: duration(hc.startPeriod) } : undefined,
       ExposedPorts: Object.fromEntries(ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, {}])),
@@ -366,13 +366,13 @@ export class Cloud {
         })),
         PortBindings: Object.fromEntries(ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, [{ HostPort: String(p.external), HostIp: p.ip ?? "" }]])),
         LogConfig: i.logDriver ? { Type: i.logDriver, Config: i.logOpts ?? {} } : undefined,
-        ExtraHosts: isWorker ? [`${this.o.fake.host}:${this.o.fake.ip}`] : undefined,
+        ExtraHosts: isWorker ? [`${this.options.fake.host}:${this.options.fake.ip}`] : undefined,
       },
       NetworkingConfig: { EndpointsConfig: Object.fromEntries(networks.slice(0, 1).map((n) => [n.name, { Aliases: n.aliases ?? [] }])) },
     };
     this.say(`container ${i.name}`);
     const created = await engine.json<{ Id: string }>("POST", `/containers/create?name=${encodeURIComponent(i.name)}`, spec);
-    const files = [...(i.uploads ?? []), ...(isWorker ? [{ file: fakeCa, content: this.o.fake.caPem, permissions: "0644" }] : [])];
+    const files = [...(i.uploads ?? []), ...(isWorker ? [{ file: fakeCa, content: this.options.fake.caPem, permissions: "0644" }] : [])];
     if (files.length > 0) {
       const r = await engine.request("PUT", `/containers/${created.Id}/archive?path=/`, undefined, { raw: this.archive(files), contentType: "application/x-tar" });
       if (r.status !== 200) throw new Error(`uploading into ${i.name}: HTTP ${r.status} ${r.body}`);
@@ -383,7 +383,7 @@ export class Cloud {
   }
 
   private archive(files: Array<{ file: string; content: string; permissions?: string }>): Buffer {
-    const dir = fs.mkdtempSync(path.join(this.o.workDir, "upload-"));
+    const dir = fs.mkdtempSync(path.join(this.options.workDir, "upload-"));
     for (const f of files) {
       const target = path.join(dir, f.file);
       fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -34,14 +34,14 @@ export function LanesPanel(p: { lanes: LaneView[]; now: number }) {
   return (
     <div class="lanes">
       {p.lanes.map((v) => (
-        <LaneCard v={v} now={p.now} />
+        <LaneCard lane={v} now={p.now} />
       ))}
     </div>
   );
 }
 
-function LaneCard(p: { v: LaneView; now: number }) {
-  const v = p.v;
+function LaneCard(p: { lane: LaneView; now: number }) {
+  const v = p.lane;
   const who = [v.plan ? `plan ${planLabel(v.plan)}` : null, v.email].filter(Boolean).join(" · ");
   return (
     <article class="card lane" data-lane={v.name} data-state={v.state}>
@@ -62,8 +62,8 @@ function LaneCard(p: { v: LaneView; now: number }) {
           Fix: <code>{v.fix}</code>
         </p>
       ) : null}
-      <Window name="Primary" w={v.window?.primary ?? null} now={p.now} />
-      <Window name="Secondary" w={v.window?.secondary ?? null} now={p.now} />
+      <Window name="Primary" view={v.window?.primary ?? null} now={p.now} />
+      <Window name="Secondary" view={v.window?.secondary ?? null} now={p.now} />
       <p class="small muted">
         In flight {v.inFlight === null ? "–" : int(v.inFlight)} · queued {v.queued === null ? "–" : int(v.queued)}
         {who ? ` · ${who}` : ""}
@@ -72,8 +72,8 @@ function LaneCard(p: { v: LaneView; now: number }) {
   );
 }
 
-function Window(p: { name: string; w: WindowView | null; now: number }) {
-  if (!p.w) {
+function Window(p: { name: string; view: WindowView | null; now: number }) {
+  if (!p.view) {
     return (
       <div class="win">
         <span>{p.name}</span>
@@ -81,8 +81,8 @@ function Window(p: { name: string; w: WindowView | null; now: number }) {
       </div>
     );
   }
-  const used = Math.max(0, Math.min(100, p.w.usedPercent));
-  const span = p.w.windowMinutes === null ? "" : ` (${windowSpan(p.w.windowMinutes)})`;
+  const used = Math.max(0, Math.min(100, p.view.usedPercent));
+  const span = p.view.windowMinutes === null ? "" : ` (${windowSpan(p.view.windowMinutes)})`;
   return (
     <div class="win">
       <span>
@@ -92,10 +92,10 @@ function Window(p: { name: string; w: WindowView | null; now: number }) {
       <meter min={0} max={100} low={70} high={90} optimum={0} value={used} title={`${Math.round(used)}% used`} />
       <span class="reset">
         {Math.round(used)}% used
-        {p.w.resetsAt ? (
+        {p.view.resetsAt ? (
           <>
             {", resets "}
-            <Countdown iso={p.w.resetsAt} now={p.now} />
+            <Countdown iso={p.view.resetsAt} now={p.now} />
           </>
         ) : null}
       </span>

@@ -82,7 +82,7 @@ export function LogRows(p: { page: RequestPage; filters: LogFilters; now: number
       ) : (
         <div class="log card">
           {page.rows.map((r) => (
-            <LogRow r={r} now={p.now} />
+            <LogRow row={r} now={p.now} />
           ))}
         </div>
       )}
@@ -98,8 +98,8 @@ export function LogRows(p: { page: RequestPage; filters: LogFilters; now: number
   );
 }
 
-function LogRow(p: { r: RequestRow; now: number }) {
-  const r = p.r;
+function LogRow(p: { row: RequestRow; now: number }) {
+  const r = p.row;
   const tokens = r.inputTokens + r.outputTokens > 0 ? `${int(r.inputTokens)} in / ${int(r.outputTokens)} out` : null;
   return (
     <details data-id={r.id} class="req">

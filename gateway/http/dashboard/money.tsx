@@ -5,8 +5,8 @@
 import { describeCover, messageRange, type CoverOption, type Estimate, type Ledger, type PlanRow, type SubscriptionLine } from "../../calc";
 import { int, percent, smallUsd, usd } from "./format";
 
-function PlanCell(p: { s: SubscriptionLine }) {
-  const { s } = p;
+function PlanCell(p: { line: SubscriptionLine }) {
+  const { line: s } = p;
   if (s.plan === null) return <td>{s.reportedPlanType ? `not in the plan table (account reports ${s.reportedPlanType})` : "unknown"}</td>;
   const from = s.planFrom === "account" ? `reported by the account (${s.reportedPlanType})` : "from the config";
   return (
@@ -42,7 +42,7 @@ export function LedgerPanel(p: { ledger: Ledger }) {
               <tr data-lane={s.lane}>
                 <td>{s.lane}</td>
                 <td>subscription</td>
-                <PlanCell s={s} />
+                <PlanCell line={s} />
                 <td class="num">{smallUsd(s.apiEquivalentUsd)}</td>
                 <td class="num">{s.capacityUsd === null ? "–" : `about ${usd(s.capacityUsd, 0)}`}</td>
                 <td class="num">{s.planPriceUsd === null ? "not set" : `${usd(s.planPriceUsd)}${s.priceFrom === "lane" ? " (lane)" : ""}`}</td>
@@ -125,7 +125,7 @@ export function CalcPanel(p: { calc: CalcView }) {
       </form>
       {c.source === "projected" ? <p class="note">Prefilled with this month's traffic (API-equivalent plus metered) projected to a whole month.</p> : null}
       {c.error ? <p class="notice small">spend: {c.error}</p> : null}
-      {c.result ? <EstimateView e={c.result} /> : null}
+      {c.result ? <EstimateView estimate={c.result} /> : null}
       <details class="small">
         <summary>Plan table (planning estimates)</summary>
         <div class="scroll">
@@ -162,16 +162,16 @@ export function CalcPanel(p: { calc: CalcView }) {
   );
 }
 
-function Cover(p: { o: CoverOption; id: string }) {
+function Cover(p: { option: CoverOption; id: string }) {
   return (
-    <li id={p.id} data-cover={p.o.parts.map((x) => `${x.plan}:${x.accounts}`).join(",")}>
-      <strong>{describeCover(p.o)}</strong>: {usd(p.o.monthlyCostUsd, 0)} a month, covering about {usd(p.o.capacityUsd, 0)}. <span class="small">{p.o.tradeoff}.</span>
+    <li id={p.id} data-cover={p.option.parts.map((x) => `${x.plan}:${x.accounts}`).join(",")}>
+      <strong>{describeCover(p.option)}</strong>: {usd(p.option.monthlyCostUsd, 0)} a month, covering about {usd(p.option.capacityUsd, 0)}. <span class="small">{p.option.tradeoff}.</span>
     </li>
   );
 }
 
-function EstimateView(p: { e: Estimate }) {
-  const { e } = p;
+function EstimateView(p: { estimate: Estimate }) {
+  const { estimate: e } = p;
   return (
     <>
       <p class="net" id="calc-verdict">
@@ -181,9 +181,9 @@ function EstimateView(p: { e: Estimate }) {
         <>
           <p class="small">For {usd(e.best.monthlyCostUsd, 0)} a month:</p>
           <ul id="calc-covers">
-            <Cover o={e.best} id="calc-best" />
+            <Cover option={e.best} id="calc-best" />
             {e.alternatives.map((o, i) => (
-              <Cover o={o} id={`calc-alt-${i}`} />
+              <Cover option={o} id={`calc-alt-${i}`} />
             ))}
           </ul>
         </>

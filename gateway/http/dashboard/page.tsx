@@ -36,8 +36,8 @@ export function liveSections(d: Pick<PageData, "now" | "overview" | "log">, with
   return sections;
 }
 
-export function DashboardPage(p: { d: PageData; nonce: string; liveUrl: string }) {
-  const { d } = p;
+export function DashboardPage(p: { data: PageData; nonce: string; liveUrl: string }) {
+  const { data: d } = p;
   const s = liveSections(d, true);
   return (
     <Shell title="codex-lanes dashboard" nonce={p.nonce} now={d.now} live={p.liveUrl}>

@@ -60,7 +60,7 @@ export function dashboardRoutes(deps: AppDeps): Hono<AppEnv> {
     if (!s) return signInForm(c, 401);
     const d = await gather(c, s);
     const q = new URL(c.req.url).search;
-    return html(c, (nonce) => <DashboardPage d={d} nonce={nonce} liveUrl={`/dashboard/live${q}`} />);
+    return html(c, (nonce) => <DashboardPage data={d} nonce={nonce} liveUrl={`/dashboard/live${q}`} />);
   });
 
   app.get("/live", async (c) => {

@@ -46,11 +46,11 @@ function Period(p: { period: TrafficPeriod }) {
           </thead>
           <tbody>
             {lanes.map((l) => (
-              <Row name={l.lane ?? NO_LANE} s={l} />
+              <Row name={l.lane ?? NO_LANE} summary={l} />
             ))}
           </tbody>
           <tfoot>
-            <Row name="total" s={period.summary.total} />
+            <Row name="total" summary={period.summary.total} />
           </tfoot>
         </table>
       </div>
@@ -58,8 +58,8 @@ function Period(p: { period: TrafficPeriod }) {
   );
 }
 
-function Row(p: { name: string; s: Omit<LaneSummary, "lane"> }) {
-  const s = p.s;
+function Row(p: { name: string; summary: Omit<LaneSummary, "lane"> }) {
+  const s = p.summary;
   return (
     <tr>
       <td>{p.name}</td>
@@ -110,7 +110,7 @@ function Charts(p: { period: TrafficPeriod }) {
           <svg viewBox={`0 0 ${bars.length * BAR_W} ${H}`} preserveAspectRatio="none" role="img" aria-label={`Requests per ${bucketText(period.bucketMs)} on ${lane}`}>
             <line class="axis" x1={0} y1={H - 0.5} x2={bars.length * BAR_W} y2={H - 0.5} />
             {bars.map((b, i) => (
-              <BarRect b={b} i={i} max={max} start={period.firstBucket + i * period.bucketMs} />
+              <BarRect bar={b} index={i} max={max} start={period.firstBucket + i * period.bucketMs} />
             ))}
           </svg>
         </figure>
@@ -119,8 +119,8 @@ function Charts(p: { period: TrafficPeriod }) {
   );
 }
 
-function BarRect(p: { b: Bar; i: number; max: number; start: number }) {
-  const { b, i, max } = p;
+function BarRect(p: { bar: Bar; index: number; max: number; start: number }) {
+  const { bar: b, index: i, max } = p;
   if (b.requests === 0) return null;
   const h = Math.max(1, (b.requests / max) * (H - 2));
   const eh = b.errors === 0 ? 0 : Math.max(1, (b.errors / max) * (H - 2));
