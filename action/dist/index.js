@@ -22055,10 +22055,10 @@ function triedList(attempts) {
   for (const a of attempts) {
     const text = `${a.lane} (${a.code ?? a.outcome}`;
     const prev = groups.at(-1);
-    if (prev && prev.text === text) prev.n++;
-    else groups.push({ text, n: 1 });
+    if (prev && prev.text === text) prev.count++;
+    else groups.push({ text, count: 1 });
   }
-  return groups.map((g) => `${g.text}${g.n > 1 ? ` \xD7${g.n}` : ""})`).join(", ");
+  return groups.map((g) => `${g.text}${g.count > 1 ? ` \xD7${g.count}` : ""})`).join(", ");
 }
 function summaryMarkdown(r) {
   const parts = [];
