@@ -5,11 +5,13 @@
 // before: no new connection, no warm-up. Anything else must not see that thread's history.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import OpenAI from "openai";
 import type { ChatMessage, ChatRequest } from "../gateway/chat/types";
 import { KeptThreads } from "../gateway/codex/kept-threads";
 import { LocalCodexLane } from "../gateway/codex/local-lane";
 import { startFakeChatGPT, type FakeChatGPT, type ModelRequest } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
+import { signedInLane, startTestGateway } from "./helpers/gateway";
 import { answerOf, runTurn } from "./helpers/turns";
 
 const quiet = { info() {}, warn() {} };
@@ -170,6 +172,22 @@ describe("threads kept for the request that continues their conversation (app-se
     assert.equal(r.text, "echo: after sign-out");
     assert.notEqual(r.thread, first.thread, "the thread kept under the old sign-in does not serve the new one");
     assert.equal(fake.requestsFor(account).length, count, "nothing went out under the old account");
+  });
+
+  test("a Responses follow-up by previous_response_id goes on in the thread that answered, through the gateway", async (t) => {
+    const home = makeHome("kept-responses-");
+    dirs.push(home);
+    const gw = await startTestGateway(t, { lanes: [signedInLane(fake, "kept-responses", home.dir)] });
+    const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
+    const first = await client.responses.create({ model: "gpt-5.5", instructions: SYSTEM, input: "first question" });
+    const thread = fake.requestsFor("acct-kept-responses").at(-1)!.headers["thread-id"];
+    const sockets = fake.counters().webSockets;
+    const second = await client.responses.create({ model: "gpt-5.5", instructions: SYSTEM, input: "second question", previous_response_id: first.id });
+    assert.equal(second.output_text, "echo: second question");
+    const last = fake.requestsFor("acct-kept-responses").at(-1)!;
+    assert.equal(last.headers["thread-id"], thread);
+    assert.equal(fake.counters().webSockets, sockets, "no new connection");
+    assert.deepEqual(conversation(last), ["user: first question", `assistant: ${first.output_text}`, "user: second question"]);
   });
 
   /** The error a continuation ends with, when the account changed while its thread was kept. */

@@ -58,27 +58,28 @@ describe("threads started ahead of requests (app-server engine)", () => {
   }
 
   /**
-   * Waits (bounded) for the event the pool promises: a thread started after that request was sent
-   * has done its warm-up and is not serving anything.
+   * Waits (bounded) for the event the pool promises: a thread of that lane's account started after
+   * that request was sent has done its warm-up and is not serving anything. Other lanes' threads do
+   * not count: one of an earlier test warming up late would end the wait too soon.
    */
-  async function readyThreadWarmed(since: { sentAt: number }, count = 1): Promise<void> {
+  async function readyThreadWarmed(since: { account: string; sentAt: number }, count = 1): Promise<void> {
     for (let i = 0; i < 800; i++) {
-      const used = new Set(fake.requests.map((r) => r.headers["thread-id"]));
-      if (fake.warmupThreads.slice(since.sentAt).filter((t) => !used.has(t)).length >= count) return;
+      const used = new Set(fake.requestsFor(since.account).map((r) => r.headers["thread-id"]));
+      if (fake.warmupThreadsFor(since.account).slice(since.sentAt).filter((t) => !used.has(t)).length >= count) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     assert.fail("no ready thread was warmed up within 20 s");
   }
 
   /** Runs a request and says whether the warm-up of the thread that served it was in before it was sent. */
-  async function served(l: LocalCodexLane, account: string, req: ChatRequest): Promise<{ text: string; request: ModelRequest; warmedBefore: boolean; sentAt: number }> {
+  async function served(l: LocalCodexLane, account: string, req: ChatRequest): Promise<{ text: string; request: ModelRequest; warmedBefore: boolean; account: string; sentAt: number }> {
     const warmedSoFar = new Set(fake.warmupThreads);
-    const sentAt = fake.warmupThreads.length;
+    const sentAt = fake.warmupThreadsFor(account).length;
     const seenSoFar = fake.requestsFor(account).length;
     const text = answerOf(await runTurn(l, req));
     const mine = fake.requestsFor(account).slice(seenSoFar);
     assert.equal(mine.length, 1, "one model request per chat request");
-    return { text, request: mine[0]!, warmedBefore: warmedSoFar.has(mine[0]!.headers["thread-id"]!), sentAt };
+    return { text, request: mine[0]!, warmedBefore: warmedSoFar.has(mine[0]!.headers["thread-id"]!), account, sentAt };
   }
 
   before(async () => {
@@ -94,7 +95,7 @@ describe("threads started ahead of requests (app-server engine)", () => {
     const pooled = lane("pooled", 2);
     const plain = lane("plain", 0);
     const system = "You answer in one word.";
-    let last = { sentAt: 0 };
+    let last = { account: "acct-pooled", sentAt: 0 };
     for (let i = 0; i < 4; i++) {
       const req = chat(system, `question ${i}`);
       if (i > 0) await readyThreadWarmed(last);

@@ -117,6 +117,8 @@ export interface FakeChatGPT {
   counters(): { warmups: number; webSockets: number };
   /** The `thread-id` of each warm-up, in the order they arrived. */
   warmupThreads: string[];
+  /** The `thread-id` of each warm-up on this account, in the order they arrived. */
+  warmupThreadsFor(accountId: string): string[];
   /** Closes every open Responses WebSocket, as a backend does with idle ones; returns how many. */
   dropWebSockets(): number;
   requestsFor(accountId: string): ModelRequest[];
@@ -153,7 +155,7 @@ export async function startFakeChatGPT(opts: FakeChatGPTOptions = {}): Promise<F
   oauth.autoApprove = opts.deviceAutoApprove;
   const requests: ModelRequest[] = [];
   const calls: HttpCall[] = [];
-  const ctx: Ctx = { accounts, oauth, requests, calls, origin: () => origin, closed: false, webSocket: !opts.disableWebSocket, conversations: new Map(), warmups: 0, webSockets: 0, warmupThreads: [] };
+  const ctx: Ctx = { accounts, oauth, requests, calls, origin: () => origin, closed: false, webSocket: !opts.disableWebSocket, conversations: new Map(), warmups: 0, webSockets: 0, warmupThreads: [], warmupAccounts: [] };
 
   const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     handleHttp(ctx, req, res).catch((err: unknown) => {
@@ -205,6 +207,7 @@ export async function startFakeChatGPT(opts: FakeChatGPTOptions = {}): Promise<F
     requests,
     counters: () => ({ warmups: ctx.warmups, webSockets: ctx.webSockets }),
     warmupThreads: ctx.warmupThreads,
+    warmupThreadsFor: (accountId) => ctx.warmupThreads.filter((_, i) => ctx.warmupAccounts[i] === accountId),
     dropWebSockets: () => {
       const open = [...wss.clients];
       for (const ws of open) ws.close(1001, 'idle');
@@ -244,6 +247,8 @@ interface Ctx {
   warmups: number;
   webSockets: number;
   warmupThreads: string[];
+  /** The account of each warm-up in warmupThreads. */
+  warmupAccounts: string[];
 }
 
 function authJsonText(accounts: AccountStore, accountId: string, opts: WriteAuthOptions): string {
@@ -475,6 +480,7 @@ async function answerWs(ctx: Ctx, ws: WebSocket, account: FakeAccount, headers: 
   if (msg.generate === false) {
     ctx.warmups++;
     ctx.warmupThreads.push(headers['thread-id'] ?? '');
+    ctx.warmupAccounts.push(account.accountId);
     const id = newId('resp');
     ctx.conversations.set(id, resolveInput(ctx, msg));
     send({ type: 'response.created', response: { id, object: 'response', status: 'in_progress' } });
