@@ -29,6 +29,15 @@ function clockUtc(epochSecs: number): string {
   return `${h % 12 === 0 ? 12 : h % 12}:${String(d.getUTCMinutes()).padStart(2, '0')} ${h < 12 ? 'AM' : 'PM'}`;
 }
 
+/** A reset time as Codex prints it (TZ=UTC): the clock alone when it is today, else "Dec 8th, 2026 " and the clock. */
+function resetUtc(epochSecs: number, nowMs = Date.now()): string {
+  const d = new Date(epochSecs * 1000);
+  if (d.toISOString().slice(0, 10) === new Date(nowMs).toISOString().slice(0, 10)) return clockUtc(epochSecs);
+  const day = d.getUTCDate();
+  const suffix = day % 10 === 1 && day !== 11 ? 'st' : day % 10 === 2 && day !== 12 ? 'nd' : day % 10 === 3 && day !== 13 ? 'rd' : 'th';
+  return `${d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })} ${day}${suffix}, ${d.getUTCFullYear()} ${clockUtc(epochSecs)}`;
+}
+
 describe('fake ChatGPT backend with `codex exec` (Recipe A: HTTPS + WebSocket)', () => {
   let fake: FakeChatGPT;
   let home: TestHome;
@@ -78,7 +87,8 @@ describe('fake ChatGPT backend with `codex exec` (Recipe A: HTTPS + WebSocket)',
       assert.equal(res.code, 1);
       const failed = res.events.find((e) => e.type === 'turn.failed') as { error: { message: string } };
       assert.ok(failed.error.message.startsWith('You\u2019ve hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro)'), failed.error.message);
-      assert.ok(failed.error.message.endsWith(`try again at ${clockUtc(resetsAt)}.`), failed.error.message);
+      // Two hours ahead is tomorrow after 22:00 UTC, and then Codex prints the date too.
+      assert.ok(failed.error.message.endsWith(`try again at ${resetUtc(resetsAt)}.`), failed.error.message);
       assert.equal(agentMessages(res.events).length, 0);
     } finally {
       limitedHome.cleanup();
