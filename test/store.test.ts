@@ -606,7 +606,7 @@ describe("secrets", () => {
     const raw = new Database(path.join(dir, "gateway.db"));
     after(() => raw.close());
     const flip = (col: "ciphertext" | "tag" | "iv") => {
-      const b = (raw.prepare(`SELECT ${col} AS v FROM secrets WHERE lane = 'api'`).get() as { v: Buffer }).v;
+      const b = (raw.prepare(`SELECT ${col} AS value FROM secrets WHERE lane = 'api'`).get() as { value: Buffer }).value;
       b[0]! ^= 1;
       raw.prepare(`UPDATE secrets SET ${col} = ? WHERE lane = 'api'`).run(b);
       return () => {
@@ -672,11 +672,11 @@ describe("backup", () => {
     const copy = new Database(file, { readonly: true });
     after(() => copy.close());
     assert.equal(copy.pragma("integrity_check", { simple: true }), "ok");
-    const n = (copy.prepare(`SELECT count(*) AS n FROM requests`).get() as { n: number }).n;
+    const n = (copy.prepare(`SELECT count(*) AS count FROM requests`).get() as { count: number }).count;
     assert.ok(n >= 5_000 && n <= 5_000 + written, `copy has ${n} rows`);
     // The copy's rollups agree with its own rows: the snapshot is transactionally consistent.
-    const rolled = (copy.prepare(`SELECT sum(requests) AS n FROM request_hourly`).get() as { n: number }).n;
+    const rolled = (copy.prepare(`SELECT sum(requests) AS count FROM request_hourly`).get() as { count: number }).count;
     assert.equal(rolled, n);
-    assert.equal((copy.prepare(`SELECT count(*) AS n FROM api_keys`).get() as { n: number }).n, 1);
+    assert.equal((copy.prepare(`SELECT count(*) AS count FROM api_keys`).get() as { count: number }).count, 1);
   });
 });

@@ -25,6 +25,11 @@ export default tseslint.config(
     rules: {
       // `_name` marks a binding kept on purpose (a destructured field left out, an interface's argument).
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      // No one-letter fields: a reader meets a field far from where it was set, unlike a local.
+      "@typescript-eslint/naming-convention": [
+        "error",
+        { selector: ["classProperty", "parameterProperty", "typeProperty", "accessor"], format: null, custom: { regex: "^[A-Za-z]$", match: false } },
+      ],
     },
   },
   {
