@@ -20,15 +20,21 @@ export function streamRun(input: DispatchInput, run: (signal: AbortSignal, sink:
     ch.push(end.ok ? { type: "end", finishReason: end.completion.finishReason, usage: end.completion.usage } : { type: "error", error: end.api });
     ch.close();
   });
-  return (async function* () {
-    try {
-      yield* ch;
-    } finally {
-      // Only a consumer that stopped early (the client went away) has a turn to end; aborting a
-      // finished one would build an AbortError and run its listeners for nothing.
+  // Only a consumer that stopped early (the client went away) has a turn to end; aborting a
+  // finished one would build an AbortError and run its listeners for nothing.
+  let finished: Promise<void> | null = null;
+  const finish = (): Promise<void> =>
+    (finished ??= (async () => {
       if (!ended) stop.abort();
       await done;
       stop.dispose();
-    }
-  })();
+    })());
+  // A plain iterator over the channel rather than an async generator around it: one promise per
+  // event instead of the generator's own queue on top (a stream has one event per upstream read).
+  const it: AsyncIterableIterator<DispatchEvent> = {
+    next: () => ch.next().then((r) => (r.done ? finish().then(() => r) : r)),
+    return: () => finish().then(() => ({ value: undefined, done: true as const })),
+    [Symbol.asyncIterator]: () => it,
+  };
+  return it;
 }

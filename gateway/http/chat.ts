@@ -9,7 +9,7 @@ import type { DispatchEvent, DispatchInput, Dispatcher } from "../dispatch/dispa
 import { readJsonBody } from "./body";
 import type { AppEnv } from "./context";
 import { ClientClosedError, errorBody, toApiError, type ApiError } from "../errors/api-error";
-import { chatCompletion, chunkEvent, completionId, DONE_EVENT, toolCallDelta, usageEvent, type CompletionMeta } from "./shapes";
+import { chatCompletion, chunkEvents, completionId, DONE_EVENT, toolCallDelta, usageEvent, type CompletionMeta } from "./shapes";
 
 export const LANE_HEADER = "x-codex-lanes-lane";
 
@@ -84,34 +84,35 @@ async function streamResponse(events: AsyncIterable<DispatchEvent>, meta: Comple
   if (opened instanceof Response) return opened;
   const { it, lane } = opened;
   const enc = new TextEncoder();
+  const chunks = chunkEvents(meta, includeUsage);
+  // The role chunk goes out with the first event, in one write: the lane committed at its first
+  // output, so that event is already waiting.
+  let head = chunks.event({ role: "assistant", content: "" }, null);
   const body = new ReadableStream<Uint8Array>({
-    start(ctl) {
-      ctl.enqueue(enc.encode(chunkEvent(meta, { role: "assistant", content: "" }, null, includeUsage)));
-    },
     async pull(ctl) {
       const r = await it.next();
       if (r.done) {
+        if (head) ctl.enqueue(enc.encode(head));
         ctl.close();
         return;
       }
-      const ev = r.value;
-      if (ev.type === "delta") {
-        ctl.enqueue(enc.encode(chunkEvent(meta, { content: ev.text }, null, includeUsage)));
-      } else if (ev.type === "tool_call") {
-        ctl.enqueue(enc.encode(chunkEvent(meta, toolCallDelta(ev.call, ev.index), null, includeUsage)));
-      } else if (ev.type === "end") {
-        let out = chunkEvent(meta, {}, ev.finishReason, includeUsage);
-        if (includeUsage) out += usageEvent(meta, ev.usage);
-        ctl.enqueue(enc.encode(out + DONE_EVENT));
-      } else if (ev.type === "error") {
-        ctl.enqueue(enc.encode(`data: ${JSON.stringify(errorBody(ev.error))}\n\n`));
-      }
+      const out = head + eventText(r.value, chunks, meta, includeUsage);
+      head = "";
+      if (out) ctl.enqueue(enc.encode(out));
     },
     async cancel() {
       await it.return?.();
     },
   });
   return sseResponse(body, lane);
+}
+
+function eventText(ev: DispatchEvent, chunks: ReturnType<typeof chunkEvents>, meta: CompletionMeta, includeUsage: boolean): string {
+  if (ev.type === "delta") return chunks.text(ev.text);
+  if (ev.type === "tool_call") return chunks.event(toolCallDelta(ev.call, ev.index), null);
+  if (ev.type === "end") return chunks.event({}, ev.finishReason) + (includeUsage ? usageEvent(meta, ev.usage) : "") + DONE_EVENT;
+  if (ev.type === "error") return `data: ${JSON.stringify(errorBody(ev.error))}\n\n`;
+  return "";
 }
 
 export function sseResponse(body: ReadableStream<Uint8Array>, lane: string): Response {

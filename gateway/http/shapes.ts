@@ -48,18 +48,20 @@ export function toolCallDelta(c: ToolCall, index: number) {
   return { tool_calls: [{ index, ...wireToolCall(c) }] };
 }
 
-/** One SSE event carrying a chunk. `withUsage` adds `"usage": null` as OpenAI does when include_usage is on. */
-export function chunkEvent(meta: CompletionMeta, delta: Record<string, unknown>, finishReason: FinishReason | null, withUsage: boolean): string {
-  const chunk: Record<string, unknown> = {
-    id: meta.id,
-    object: "chat.completion.chunk",
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+/**
+ * The chunk events of one stream. Everything around the delta is the same in every chunk, so it is
+ * serialized once per stream; a text delta then costs one JSON.stringify of its text. The bytes are
+ * those of JSON.stringify on the whole chunk (same keys, same order). `withUsage` adds
+ * `"usage": null`, as OpenAI does when include_usage is on.
+ */
+export function chunkEvents(meta: CompletionMeta, withUsage: boolean) {
+  const head = `data: {"id":${JSON.stringify(meta.id)},"object":"chat.completion.chunk","created":${JSON.stringify(meta.created)},"model":${JSON.stringify(meta.model)},"system_fingerprint":null,"choices":[{"index":0,"delta":`;
+  const tail = (finishReason: FinishReason | null) => `,"logprobs":null,"finish_reason":${JSON.stringify(finishReason)}}]${withUsage ? ',"usage":null' : ""}}\n\n`;
+  const open = tail(null);
+  return {
+    event: (delta: Record<string, unknown>, finishReason: FinishReason | null) => head + JSON.stringify(delta) + (finishReason === null ? open : tail(finishReason)),
+    text: (text: string) => `${head}{"content":${JSON.stringify(text)}}${open}`,
   };
-  if (withUsage) chunk.usage = null;
-  return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
 export function usageEvent(meta: CompletionMeta, usage: Usage): string {

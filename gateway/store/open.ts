@@ -51,6 +51,9 @@ function wrap(db: Database.Database, file: string): Store {
   const responses = createResponsesApi(db);
   const lanes = createLaneStateApi(db);
   const secrets = createSecretsApi(db);
+  // One wrapper for every transaction: db.transaction() builds five functions per call, and the
+  // request log opens one transaction per event-loop turn.
+  const inTransaction = db.transaction((fn: () => unknown) => fn());
   return {
     path: file,
     keys,
@@ -58,7 +61,7 @@ function wrap(db: Database.Database, file: string): Store {
     responses,
     lanes,
     secrets,
-    transaction: (fn) => db.transaction(fn).immediate(),
+    transaction: (fn) => inTransaction.immediate(fn) as ReturnType<typeof fn>,
     async backup(target) {
       if (!db.open) throw new StoreClosedError();
       const dest = path.resolve(target);

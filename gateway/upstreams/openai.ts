@@ -14,7 +14,7 @@ import type { LaneAdapter, LaneStatus, TurnOptions } from "../chat/lane-adapter"
 import { describeNetError as describe, HttpClient, hostOf, UpstreamTimeoutError, type UpstreamResponse } from "./http-client";
 import { readResponses, upstreamResponsesBody } from "./openai-responses";
 import { createPassThrough } from "./pass-through";
-import { readSseBatches } from "./sse";
+import { SseDecoder } from "./sse";
 
 export interface OpenAIAdapterDeps {
   now?: () => number;
@@ -97,49 +97,39 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
   // The text of all the events one network read brought is passed on as one delta: the same answer
   // in fewer, larger chunks, so one write to the client per read instead of one per event.
   async function* readStream(res: UpstreamResponse): TurnEvents {
+    const st = new StreamState();
+    // The decoder is fed here rather than through readSseBatches: one async layer less per read.
+    const sse = new SseDecoder();
     let text = "";
-    let finish: unknown = null;
-    let usage: Usage | null = null;
-    let done = false;
-    const calls = new ToolCallAccumulator();
-    for await (const batch of readSseBatches(res.body)) {
-      let delta = "";
-      for (const data of batch) {
-        if (data === "[DONE]") {
-          done = true;
-          break;
+    const reads = res.body[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const r = await reads.next();
+        const delta = st.apply(r.done ? sse.end() : sse.push(r.value));
+        if (delta) {
+          text += delta;
+          yield { type: "delta", text: delta };
         }
-        const chunk = parseJson(data);
-        if (!chunk) continue;
-        if (chunk.error) {
-          const o = classifyHttp(500, { error: chunk.error }, {}, now());
-          res.discard();
-          if (delta) yield { type: "delta", text: delta };
-          yield fail(o.class === "ok" ? "transient" : o.class, o.code, o.message);
-          return;
-        }
-        const choice = firstChoice(chunk);
-        const d = asObj(choice?.delta);
-        if (typeof d?.content === "string") delta += d.content;
-        if (d?.tool_calls) calls.add(d.tool_calls);
-        if (choice?.finish_reason != null) finish = choice.finish_reason;
-        if (chunk.usage) usage = toUsage(chunk.usage);
+        if (st.error !== undefined || st.done || r.done) break;
       }
-      if (delta) {
-        text += delta;
-        yield { type: "delta", text: delta };
-      }
-      if (done) break;
+    } finally {
+      // As a for-await would on leaving early: the reader lets go of the body, so discard() can drain it.
+      await reads.return?.();
+      res.discard();
     }
-    res.discard();
-    if (!done && finish === null) {
+    if (st.error !== undefined) {
+      const o = classifyHttp(500, { error: st.error }, {}, now());
+      yield fail(o.class === "ok" ? "transient" : o.class, o.code, o.message);
+      return;
+    }
+    if (!st.done && st.finish === null) {
       yield fail("transient", "stream_incomplete", `Lane '${lane.name}' ended the stream before the answer was complete.`);
       return;
     }
     // Streamed calls arrive as fragments by index; the client gets each one whole at the end.
-    for (const call of calls.done()) yield { type: "tool_call", call };
-    yield { type: "message", text, finishReason: finishReason(finish) };
-    yield { type: "usage", usage: usage ?? toUsage(null) };
+    for (const call of st.calls.done()) yield { type: "tool_call", call };
+    yield { type: "message", text, finishReason: finishReason(st.finish) };
+    yield { type: "usage", usage: st.usage ?? toUsage(null) };
   }
 
   const models = () => Promise.resolve(lane.models === "*" ? [] : [...lane.models]);
@@ -226,6 +216,39 @@ function toolCallsOf(raw: unknown): ToolCall[] {
     const id = asObj(c)?.id;
     return f && typeof f.name === "string" && typeof id === "string" ? [{ id, name: f.name, arguments: typeof f.arguments === "string" ? f.arguments : "" }] : [];
   });
+}
+
+/** What a chat stream has said so far: finish reason, usage, tool calls, and an error or `[DONE]`. */
+class StreamState {
+  finish: unknown = null;
+  usage: Usage | null = null;
+  done = false;
+  error: unknown = undefined;
+  readonly calls = new ToolCallAccumulator();
+
+  /** Takes one read's events; returns their text. Stops at `[DONE]` or at an error event. */
+  apply(batch: string[]): string {
+    let delta = "";
+    for (const data of batch) {
+      if (data === "[DONE]") {
+        this.done = true;
+        break;
+      }
+      const chunk = parseJson(data);
+      if (!chunk) continue;
+      if (chunk.error) {
+        this.error = chunk.error;
+        break;
+      }
+      const choice = firstChoice(chunk);
+      const d = asObj(choice?.delta);
+      if (typeof d?.content === "string") delta += d.content;
+      if (d?.tool_calls) this.calls.add(d.tool_calls);
+      if (choice?.finish_reason != null) this.finish = choice.finish_reason;
+      if (chunk.usage) this.usage = toUsage(chunk.usage);
+    }
+    return delta;
+  }
 }
 
 /** Chat streaming sends a call's id and name once, then its arguments in pieces, all under its index. */
