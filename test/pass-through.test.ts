@@ -363,3 +363,53 @@ test("the key is scrubbed from a streamed text answer wherever the chunks split 
   const plain = new StreamScrubber(API_KEY);
   assert.equal(plain.push(Buffer.from("data: {}\n\n")).toString(), "data: {}\n\n", "a chunk that cannot start the key is passed on whole, at once");
 });
+
+/** An upstream of a few lines: /v1/files answers JSON in pieces, then ends or breaks off. */
+async function piecesUpstream(t: { after(fn: () => unknown): void }, pieces: string[], breakOff: boolean): Promise<string> {
+  const http = await import("node:http");
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", async () => {
+      res.writeHead(200, { "content-type": "application/json" });
+      for (const p of pieces) {
+        res.write(p);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      if (breakOff) res.destroy();
+      else res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
+}
+
+test("a JSON answer that came in pieces goes out whole, with its length; a large one streams through intact", async (t) => {
+  for (const [name, pieces] of [
+    ["small", ['{"object":"list",', '"data":[{"id":"file-1"}],', '"has_more":false}']],
+    ["large", ['{"object":"list","data":"', "x".repeat(200_000), "y".repeat(200_000), '"}']],
+  ] as const) {
+    const base = await piecesUpstream(t, [...pieces], false);
+    const gw = await startTestGateway(t, { lanes: [openaiLane("api", base, API_KEY)] });
+    const res = await fetch(`${gw.baseURL}/files`, { headers: { authorization: `Bearer ${gw.key}` } });
+    const body = await res.text();
+    assert.equal(res.status, 200, name);
+    assert.equal(body, pieces.join(""), `${name}: the bytes as the upstream sent them`);
+    if (name === "small") {
+      assert.equal(res.headers.get("content-length"), String(Buffer.byteLength(body)), "small: sent with its length");
+      assert.equal(res.headers.get("transfer-encoding"), null);
+    }
+    const row = gw.requests().get(res.headers.get("x-request-id")!)!;
+    assert.deepEqual([row.endpoint, row.status, row.httpStatus, row.lane], ["files", "ok", 200, "api"], name);
+  }
+});
+
+test("a JSON answer the upstream breaks off: the client gets what came and then the break, and the row says error", async (t) => {
+  const base = await piecesUpstream(t, ['{"object":"list",', '"data":[{"id":"fi'], true);
+  const gw = await startTestGateway(t, { lanes: [openaiLane("api", base, API_KEY)] });
+  const res = await fetch(`${gw.baseURL}/files`, { headers: { authorization: `Bearer ${gw.key}` } });
+  assert.equal(res.status, 200, "the upstream's status, as before it broke off");
+  await assert.rejects(res.text(), "the body ends in a broken connection, never as if it were complete");
+  const row = await waitFor("the row", () => gw.requests().get(res.headers.get("x-request-id")!));
+  assert.deepEqual([row.status, row.errorCode, row.lane], ["error", "stream_incomplete", "api"]);
+});

@@ -81,16 +81,56 @@ export function passHandler(dispatcher: Dispatcher, config: Config, now: () => n
       await out.body.read().catch(() => null);
       return new Response(null, { status: out.status, headers: resHeaders });
     }
+    // A JSON answer is only of use whole: a small one is read first and sent in one write with its
+    // length (headers and body together), instead of headers, then chunks, then the chunked end.
+    const held = WHOLE_TYPE.test(resHeaders["content-type"] ?? "") ? await holdSmall(out.body) : { chunks: [], ended: false };
+    if (held.ended) {
+      delete resHeaders["transfer-encoding"];
+      const whole = held.chunks.length === 1 ? held.chunks[0]! : Buffer.concat(held.chunks);
+      return new Response(whole as Uint8Array<ArrayBuffer>, { status: out.status, headers: resHeaders });
+    }
     // Without a length, tells @hono/node-server to send the headers now instead of waiting for the body.
     if (resHeaders["content-length"] === undefined) resHeaders["transfer-encoding"] = "chunked";
-    return new Response(toStream(out.body), { status: out.status, headers: resHeaders });
+    return new Response(toStream(out.body, held), { status: out.status, headers: resHeaders });
   };
 }
 
-function toStream(body: PassBody): ReadableStream<Uint8Array> {
+/** Answers read whole before they go out: JSON, which no client can use before its end. */
+const WHOLE_TYPE = /^application\/json/i;
+/** Up to this much of such an answer is held; a larger one streams on from there. */
+const WHOLE_MAX_BYTES = 256 * 1024;
+
+interface Held {
+  chunks: Uint8Array[];
+  /** The body ended within the limit. */
+  ended: boolean;
+  /** The upstream broke off while it was held: the client still gets what came, then the break. */
+  error?: unknown;
+}
+
+async function holdSmall(body: PassBody): Promise<Held> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size <= WHOLE_MAX_BYTES) {
+      const chunk = await body.read();
+      if (chunk === null) return { chunks, ended: true };
+      chunks.push(chunk);
+      size += chunk.byteLength;
+    }
+  } catch (error) {
+    return { chunks, ended: false, error };
+  }
+  return { chunks, ended: false };
+}
+
+function toStream(body: PassBody, held: Held): ReadableStream<Uint8Array> {
+  const first = held.chunks;
   return new ReadableStream<Uint8Array>(
     {
       async pull(ctl) {
+        if (first.length > 0) return ctl.enqueue(first.shift()!);
+        if (held.error !== undefined) return ctl.error(held.error);
         try {
           const chunk = await body.read();
           if (chunk === null) ctl.close();
