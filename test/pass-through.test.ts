@@ -369,14 +369,16 @@ async function piecesUpstream(t: { after(fn: () => unknown): void }, pieces: str
   const http = await import("node:http");
   const server = http.createServer((req, res) => {
     req.resume();
-    req.on("end", async () => {
+    req.on("end", () => {
       res.writeHead(200, { "content-type": "application/json" });
-      for (const p of pieces) {
-        res.write(p);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      if (breakOff) res.destroy();
-      else res.end();
+      const next = (i: number) => {
+        if (i < pieces.length) {
+          res.write(pieces[i]);
+          setTimeout(() => next(i + 1), 5);
+        } else if (breakOff) res.destroy();
+        else res.end();
+      };
+      next(0);
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));

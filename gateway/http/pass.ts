@@ -129,7 +129,8 @@ function toStream(body: PassBody, held: Held): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(ctl) {
-        if (first.length > 0) return ctl.enqueue(first.shift()!);
+        const next = first.shift();
+        if (next) return ctl.enqueue(next);
         if (held.error !== undefined) return ctl.error(held.error);
         try {
           const chunk = await body.read();

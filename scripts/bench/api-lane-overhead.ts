@@ -3,7 +3,8 @@
 // ("codex-lanes"), through @portkey-ai/gateway routed to the same fake ("portkey"), and through a
 // bare node:http proxy of a few lines ("floor": what the extra hop costs in Node itself), and the same
 // proxy on Hono without and with one SQLite row per request ("hono floor", "hono floor + row": what
-// the stack and a durable row cost before any of the gateway's own logic). Each
+// the stack and a durable row cost before any of the gateway's own logic), and with the gateway's
+// own row ("hono floor + gateway row": its store, schema and RowWriter). Each
 // server runs in a process of its own; the load comes from this process over raw node:http
 // keep-alive. Added latency = a gateway's quantile minus direct's quantile over the same rounds.
 // CPU per request = the gateway process's utime+stime (/proc/<pid>/stat) over its rounds, divided
@@ -87,6 +88,8 @@ async function main(): Promise<void> {
     children.push(honoFloor.child);
     const honoRow = await forkTs<{ url: string }>(path.join(__dirname, "lib/hono-floor-child.ts"), { BENCH_UPSTREAM: fake.info.baseUrl, BENCH_ROW: "1" });
     children.push(honoRow.child);
+    const honoGatewayRow = await forkTs<{ url: string }>(path.join(__dirname, "lib/hono-floor-child.ts"), { BENCH_UPSTREAM: fake.info.baseUrl, BENCH_ROW: "gateway" });
+    children.push(honoGatewayRow.child);
     const portkey = await startPortkey();
     if (typeof portkey !== "string") children.push(portkey.child);
 
@@ -97,11 +100,13 @@ async function main(): Promise<void> {
     targets.push(target("floor", `${floor.info.url}/v1/chat/completions`, {}));
     targets.push(target("hono floor", `${honoFloor.info.url}/v1/chat/completions`, {}));
     targets.push(target("hono floor + row", `${honoRow.info.url}/v1/chat/completions`, {}));
+    targets.push(target("hono floor + gateway row", `${honoGatewayRow.info.url}/v1/chat/completions`, {}));
     const pids = new Map<string, number>([
       ["codex-lanes", gw.child.pid!],
       ["floor", floor.child.pid!],
       ["hono floor", honoFloor.child.pid!],
       ["hono floor + row", honoRow.child.pid!],
+      ["hono floor + gateway row", honoGatewayRow.child.pid!],
     ]);
     if (typeof portkey !== "string") {
       targets.push(
@@ -148,6 +153,7 @@ async function main(): Promise<void> {
       report(s, await measure(s, ts, pids), ts);
     }
     if (flags.wrk > 0) await wrkRuns(targets, pids);
+    summary();
     console.log(loadLine("at end"));
   } finally {
     for (const c of children.reverse()) await stop(c);
@@ -165,7 +171,7 @@ async function measure(s: Scenario, targets: Target[], pids: Map<string, number>
       const pid = pids.get(t.name);
       const cpu0 = pid ? cpuMs(pid) : 0;
       const samples = await burst(t, s.perRound, s.concurrency, b, s.stream, expect);
-      // The request log is written in batches every 50 ms: let the last batch land in this round.
+      // Let anything a process still does after its last answer (a WAL checkpoint, timers) land in this round.
       await new Promise((res) => setTimeout(res, 80));
       const ser = series.get(t.name)!;
       if (pid) ser.cpuMs += cpuMs(pid) - cpu0;
@@ -199,6 +205,21 @@ async function wrkRuns(targets: Target[], pids: Map<string, number>): Promise<vo
     console.log(`## wrk: paced stream, concurrency ${c}, ${flags.wrk} s per path (latency = request written to last byte)\n`);
     console.log(table(["path", "requests", "errors", "p50 ms", "p99 ms", "added p50 ms", "added p99 ms", "gateway CPU ms/request"], rows) + "\n");
   }
+}
+
+/** Per scenario and path: CPU per request and added p50 (first token when streamed), for the summary. */
+const results: { label: string; cpu: Map<string, number>; added: Map<string, number> }[] = [];
+
+/** Every path against the floor, from this run's tables: the issue's "≤ 1.5× the floor" in one place. */
+function summary(): void {
+  const paths = ["hono floor", "hono floor + row", "hono floor + gateway row", "codex-lanes", "portkey"];
+  const x = (v: number | undefined, floor: number | undefined) => (v === undefined || floor === undefined ? "" : `${ms(v, 3)} (${(v / floor).toFixed(2)}×)`);
+  const rows = (pick: (r: (typeof results)[number]) => Map<string, number>) =>
+    results.map((r) => [r.label, ms(pick(r).get("floor") ?? NaN, 3), ...paths.map((p) => x(pick(r).get(p), pick(r).get("floor")))]);
+  console.log("## Against the floor: CPU ms per request (× the floor's)\n");
+  console.log(table(["scenario", "floor", ...paths], rows((r) => r.cpu)) + "\n");
+  console.log("## Against the floor: added p50 ms, first token when streamed (× the floor's)\n");
+  console.log(table(["scenario", "floor", ...paths], rows((r) => r.added)) + "\n");
 }
 
 function report(s: Scenario, series: Map<string, Series>, targets: Target[]): void {
@@ -239,6 +260,16 @@ function report(s: Scenario, series: Map<string, Series>, targets: Target[]): vo
     ...(s.stream ? ["first token p50 ms", "added first token p50", "added to last byte p50"] : []),
     "gateway CPU ms/request",
   ];
+  const cpu = new Map<string, number>();
+  const added = new Map<string, number>();
+  const at = (x: Sample) => (s.stream ? x.firstToken : x.total);
+  for (const t of targets) {
+    if (t.name === "direct") continue;
+    const ser = series.get(t.name)!;
+    cpu.set(t.name, ser.cpuMs / ser.requests);
+    added.set(t.name, median(ser.samples.map(at)) - median(direct.samples.map(at)));
+  }
+  results.push({ label: s.label, cpu, added });
   console.log(`## ${s.label}: ${flags.rounds} rounds x ${s.perRound} requests per path\n`);
   console.log(table(head, rows) + "\n");
 }
