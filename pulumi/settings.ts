@@ -1,6 +1,8 @@
 // Reads and validates the stack configuration once, at program start, so `pulumi up` fails before
-// it creates anything. Every problem is reported at once, each prefixed with its full config key and
-// followed by what to do. Secret values are checked for presence and shape only and never quoted.
+// it creates anything. Every value goes through a zod rule (TEXT_RULES for the text settings, the
+// account schema for each account, whole-number rules for the sizes). Every problem is reported at
+// once, each prefixed with its full config key and followed by what to do. Secret values are
+// checked for presence and shape only and never quoted.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -95,14 +97,6 @@ function blank(v: string | undefined): v is undefined {
   return v === undefined || v.trim() === "";
 }
 
-function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(raw) };
-  } catch {
-    return { ok: false };
-  }
-}
-
 /** Integers arrive as numbers from `--path` sets and as strings from plain sets. */
 function numeric(v: unknown): unknown {
   if (typeof v !== "string" || v.trim() === "") return v;
@@ -142,134 +136,82 @@ function readInteger(p: Problems, raw: RawConfig, key: string, fallback: number,
   return check(p, key, rule, text) ?? fallback;
 }
 
-function readSshPublicKey(p: Problems, raw: RawConfig, keyName: string | null): string {
-  const key = raw.sshPublicKey?.trim();
-  if (!key) {
-    if (keyName === null) {
-      p.add(
-        "sshPublicKey",
-        'is not set; run pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)", or name a key already in your Hetzner project with pulumi config set sshKeyName <name>',
-      );
-    }
-    return "";
-  }
-  if (!/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) [A-Za-z0-9+/=]+( .*)?$/.test(key)) {
-    p.add("sshPublicKey", "does not look like an OpenSSH public key (\"ssh-ed25519 AAAA... comment\"); set the contents of your .pub file");
-  }
-  return key;
+/** Text that must match `pattern` once trimmed; `error` says what is wrong (quoting only what is not secret). */
+function matching(pattern: RegExp, error: string | ((v: string) => string)) {
+  return z.string().trim().regex(pattern, { error: typeof error === "string" ? error : (iss) => error(String(iss.input)) });
 }
 
-function checkSshPrivateKey(p: Problems, raw: RawConfig): void {
-  const key = raw.sshPrivateKey;
-  if (blank(key)) {
-    p.add("sshPrivateKey", "is not set; run pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519");
-  } else if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
-    // Never quote the value: it is meant to be a secret.
-    p.add("sshPrivateKey", "does not look like a private key file (no BEGIN ... PRIVATE KEY line); set the file, not its path");
-  }
+/** A Hetzner name (server type, location): never trimmed, as the Hetzner API takes it. */
+function hetznerName(key: string, fallback: string, pattern: RegExp, what: string) {
+  return z.string().regex(pattern, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid ${what}; for example pulumi config set ${key} ${fallback}` });
 }
 
-function readName(p: Problems, raw: RawConfig, key: string, fallback: string, pattern: RegExp, what: string): string {
-  const v = raw[key];
-  if (blank(v)) return fallback;
-  if (!pattern.test(v)) {
-    p.add(key, `${JSON.stringify(v)} is not a valid ${what}; for example pulumi config set ${key} ${fallback}`);
-    return fallback;
-  }
-  return v;
-}
+const hostOf = (v: string) => v.toLowerCase().replace(/\.$/, "");
 
-function readAdminCidrs(p: Problems, raw: RawConfig): string[] {
-  const text = raw.adminCidrs;
-  const hint = "pulumi config set --path 'adminCidrs[0]' 203.0.113.7/32 (your own address; see https://ifconfig.me)";
-  if (blank(text)) {
-    p.add("adminCidrs", `is not set; SSH is closed to everyone else, so list where you connect from: ${hint}`);
-    return [];
-  }
-  const parsed = parseJson(text);
-  if (!parsed.ok || !Array.isArray(parsed.value)) {
-    p.add("adminCidrs", `must be a list of CIDRs; set each entry with ${hint}`);
-    return [];
-  }
-  if (parsed.value.length === 0) {
-    p.add("adminCidrs", `is empty; SSH is closed to everyone else, so list where you connect from: ${hint}`);
-  }
-  const cidrs: string[] = [];
-  parsed.value.forEach((entry, i) => {
-    const problem = typeof entry === "string" ? cidrProblem(entry.trim()) : "is not a string";
-    if (problem) p.add(`adminCidrs[${i}]`, `${JSON.stringify(entry)} ${problem}`);
-    else cidrs.push((entry as string).trim());
-  });
-  return cidrs;
-}
+/** One image reference: name[:tag][@sha256:digest]. The defaults are pinned by digest. */
+const image = (fallback: string) =>
+  matching(/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/, (v) => `${JSON.stringify(v)} is not an image reference; e.g. ${fallback}`);
 
-function readDomain(p: Problems, raw: RawConfig): string | null {
-  const v = raw.domain?.trim();
-  if (!v) return null;
-  const host = v.toLowerCase().replace(/\.$/, "");
-  if (!HOSTNAME.test(host)) {
-    p.add("domain", `${JSON.stringify(v)} is not a host name; set just the name, e.g. pulumi config set domain ai.example.com`);
-    return null;
-  }
-  return host;
-}
+const CIDRS_HINT = "pulumi config set --path 'adminCidrs[0]' 203.0.113.7/32 (your own address; see https://ifconfig.me)";
 
-function readSshKeyName(p: Problems, raw: RawConfig): string | null {
-  const v = raw.sshKeyName?.trim();
-  if (!v) return null;
-  if (v.length > 128 || /[\u0000-\u001f]/.test(v)) {
-    p.add("sshKeyName", "is not an SSH key name; use the name shown in the Hetzner console under Security > SSH keys");
-    return null;
+/** A JSON list as Pulumi hands it over (`--path` sets write JSON text); anything else stays as given, for the list's own error. */
+function jsonList(text: unknown): unknown {
+  if (typeof text !== "string") return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
   }
-  return v;
 }
 
 /**
- * Without a domain the gateway is served at <ip>.nip.io, and every nip.io user shares one Let's
- * Encrypt rate-limit bucket. Caddy adds ZeroSSL as a second issuer only when it has an email, so
- * the default path needs one (or an explicit acmeCa).
+ * The text settings, one zod rule each. A rule sees the value only when it is set (not blank), and
+ * its message names what is wrong and what to do; secrets (keys) are never quoted.
  */
-function readAcmeEmail(p: Problems, raw: RawConfig, needed: boolean): string | null {
-  const v = raw.acmeEmail?.trim();
-  if (!v) {
-    if (needed) {
-      p.add(
-        "acmeEmail",
-        "is required when domain is not set: <ip>.nip.io shares one Let's Encrypt rate limit with every nip.io user, and Caddy falls back to ZeroSSL only with an email. " +
-          "Run pulumi config set acmeEmail you@example.com, or set your own domain (pulumi config set domain ai.example.com)",
-      );
-    }
-    return null;
-  }
-  if (!/^[^\s@{}]+@[^\s@{}]+\.[^\s@{}]+$/.test(v)) {
-    p.add("acmeEmail", `${JSON.stringify(v)} is not an email address; it is given to Let's Encrypt for expiry notices`);
-    return null;
-  }
-  return v;
-}
+const TEXT_RULES = {
+  sshPublicKey: matching(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) [A-Za-z0-9+/=]+( .*)?$/, 'does not look like an OpenSSH public key ("ssh-ed25519 AAAA... comment"); set the contents of your .pub file'),
+  sshPrivateKey: z.string().regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, { error: "does not look like a private key file (no BEGIN ... PRIVATE KEY line); set the file, not its path" }),
+  sshKeyName: matching(/^[^\u0000-\u001f]{1,128}$/, "is not an SSH key name; use the name shown in the Hetzner console under Security > SSH keys"),
+  serverType: hetznerName("serverType", DEFAULTS.serverType, /^[a-z0-9]+(-[a-z0-9]+)*$/, "Hetzner server type"),
+  location: hetznerName("location", DEFAULTS.location, /^[a-z]+[0-9]*$/, "Hetzner location"),
+  adminCidrs: z.preprocess(
+    jsonList,
+    z
+      .array(
+        z
+          .string({ error: (iss) => `${JSON.stringify(iss.input)} is not a string` })
+          .superRefine((entry, ctx) => {
+            const problem = cidrProblem(entry.trim());
+            if (problem) ctx.addIssue({ code: "custom", message: `${JSON.stringify(entry)} ${problem}` });
+          })
+          .transform((entry) => entry.trim()),
+        { error: `must be a list of CIDRs; set each entry with ${CIDRS_HINT}` },
+      )
+      .min(1, { error: `is empty; SSH is closed to everyone else, so list where you connect from: ${CIDRS_HINT}` }),
+  ),
+  domain: z
+    .string()
+    .trim()
+    .refine((v) => HOSTNAME.test(hostOf(v)), { error: (iss) => `${JSON.stringify(iss.input)} is not a host name; set just the name, e.g. pulumi config set domain ai.example.com` })
+    .transform(hostOf),
+  acmeEmail: matching(/^[^\s@{}]+@[^\s@{}]+\.[^\s@{}]+$/, (v) => `${JSON.stringify(v)} is not an email address; it is given to Let's Encrypt for expiry notices`),
+  acmeCa: matching(/^https:\/\/[^\s{}]+$/, (v) => `${JSON.stringify(v)} is not an https URL of an ACME directory, e.g. https://acme-staging-v02.api.letsencrypt.org/directory`),
+  acmeCaRoot: matching(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/, 'is not a PEM certificate; set the file\'s contents: pulumi config set acmeCaRoot -- "$(cat root.pem)"'),
+  masterKey: z
+    .string()
+    .trim()
+    .refine((v) => /^[A-Za-z0-9+/]{43}=$/.test(v) && Buffer.from(v, "base64").length === 32, {
+      error: "is not 32 bytes written as base64 (44 characters); restore the value of pulumi stack output --show-secrets masterKey",
+    }),
+  nodeImage: image(DEFAULTS.nodeImage),
+  caddyImage: image(DEFAULTS.caddyImage),
+} satisfies Partial<Record<(typeof CONFIG_KEYS)[number], z.ZodType>>;
 
-function readAcmeCa(p: Problems, raw: RawConfig): { ca: string | null; root: string | null } {
-  const ca = raw.acmeCa?.trim() || null;
-  const root = raw.acmeCaRoot?.trim() || null;
-  if (ca !== null && !/^https:\/\/[^\s{}]+$/.test(ca)) {
-    p.add("acmeCa", `${JSON.stringify(ca)} is not an https URL of an ACME directory, e.g. https://acme-staging-v02.api.letsencrypt.org/directory`);
-  }
-  if (root !== null && !/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/.test(root)) {
-    p.add("acmeCaRoot", "is not a PEM certificate; set the file's contents: pulumi config set acmeCaRoot -- \"$(cat root.pem)\"");
-  }
-  if (root !== null && ca === null) p.add("acmeCaRoot", "is set without acmeCa; it only applies to your own ACME CA");
-  return { ca, root };
-}
-
-/** Image references: name[:tag][@sha256:digest]. The defaults are pinned by digest. */
-function readImage(p: Problems, raw: RawConfig, key: "nodeImage" | "caddyImage", fallback: string): string {
-  const v = raw[key]?.trim();
-  if (!v) return fallback;
-  if (!/^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/.test(v)) {
-    p.add(key, `${JSON.stringify(v)} is not an image reference; e.g. ${fallback}`);
-    return fallback;
-  }
-  return v;
+/** A text setting through its rule: null when unset or blank, or when the rule found a problem (recorded in `p`). */
+function readText<S extends z.ZodType>(p: Problems, raw: RawConfig, key: keyof typeof TEXT_RULES, rule: S): z.output<S> | null {
+  const v = raw[key];
+  if (blank(v)) return null;
+  return check(p, key, rule, v);
 }
 
 function readDataVolumeId(p: Problems, raw: RawConfig): number | null {
@@ -279,14 +221,59 @@ function readDataVolumeId(p: Problems, raw: RawConfig): number | null {
   return check(p, "dataVolumeId", rule, v);
 }
 
+/** Whether a master key is given; the key itself is a secret the program reads. */
 function checkMasterKey(p: Problems, raw: RawConfig): boolean {
-  const v = raw.masterKey?.trim();
-  if (!v) return false;
-  // Never quote the value: it is a secret.
-  if (!/^[A-Za-z0-9+/]{43}=$/.test(v) || Buffer.from(v, "base64").length !== 32) {
-    p.add("masterKey", "is not 32 bytes written as base64 (44 characters); restore the value of pulumi stack output --show-secrets masterKey");
-  }
+  if (blank(raw.masterKey)) return false;
+  readText(p, raw, "masterKey", TEXT_RULES.masterKey);
   return true;
+}
+
+function readSshPublicKey(p: Problems, raw: RawConfig, keyName: string | null): string {
+  if (blank(raw.sshPublicKey) && keyName === null) {
+    p.add(
+      "sshPublicKey",
+      'is not set; run pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)", or name a key already in your Hetzner project with pulumi config set sshKeyName <name>',
+    );
+  }
+  return readText(p, raw, "sshPublicKey", TEXT_RULES.sshPublicKey) ?? "";
+}
+
+function checkSshPrivateKey(p: Problems, raw: RawConfig): void {
+  if (blank(raw.sshPrivateKey)) p.add("sshPrivateKey", "is not set; run pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519");
+  else readText(p, raw, "sshPrivateKey", TEXT_RULES.sshPrivateKey);
+}
+
+function readAdminCidrs(p: Problems, raw: RawConfig): string[] {
+  if (blank(raw.adminCidrs)) {
+    p.add("adminCidrs", `is not set; SSH is closed to everyone else, so list where you connect from: ${CIDRS_HINT}`);
+    return [];
+  }
+  return readText(p, raw, "adminCidrs", TEXT_RULES.adminCidrs) ?? [];
+}
+
+/**
+ * Without a domain the gateway is served at <ip>.nip.io, and every nip.io user shares one Let's
+ * Encrypt rate-limit bucket. Caddy adds ZeroSSL as a second issuer only when it has an email, so
+ * the default path needs one (or an explicit acmeCa).
+ */
+function readAcmeEmail(p: Problems, raw: RawConfig, needed: boolean): string | null {
+  if (blank(raw.acmeEmail) && needed) {
+    p.add(
+      "acmeEmail",
+      "is required when domain is not set: <ip>.nip.io shares one Let's Encrypt rate limit with every nip.io user, and Caddy falls back to ZeroSSL only with an email. " +
+        "Run pulumi config set acmeEmail you@example.com, or set your own domain (pulumi config set domain ai.example.com)",
+    );
+  }
+  return readText(p, raw, "acmeEmail", TEXT_RULES.acmeEmail);
+}
+
+function readAcmeCa(p: Problems, raw: RawConfig): { ca: string | null; root: string | null } {
+  const ca = blank(raw.acmeCa) ? null : raw.acmeCa.trim();
+  const root = blank(raw.acmeCaRoot) ? null : raw.acmeCaRoot.trim();
+  readText(p, raw, "acmeCa", TEXT_RULES.acmeCa);
+  readText(p, raw, "acmeCaRoot", TEXT_RULES.acmeCaRoot);
+  if (root !== null && ca === null) p.add("acmeCaRoot", "is set without acmeCa; it only applies to your own ACME CA");
+  return { ca, root };
 }
 
 const notAnAccountName = (v: unknown) =>
@@ -335,16 +322,16 @@ function readAccounts(p: Problems, raw: RawConfig): AccountSpec[] {
     p.add("accounts", `no accounts are configured; add one ChatGPT account per entry, e.g. ${hint}`);
     return [];
   }
-  const parsed = parseJson(text);
-  if (!parsed.ok || !Array.isArray(parsed.value)) {
+  const list = jsonList(text);
+  if (!Array.isArray(list)) {
     p.add("accounts", `must be a list of accounts; set each entry with ${hint}`);
     return [];
   }
-  if (parsed.value.length === 0) {
+  if (list.length === 0) {
     p.add("accounts", `is empty; add one ChatGPT account per entry, e.g. ${hint}`);
   }
   const seen = new Set<string>();
-  return parsed.value.flatMap((entry, i) => readAccount(p, entry, i, seen) ?? []);
+  return list.flatMap((entry: unknown, i) => readAccount(p, entry, i, seen) ?? []);
 }
 
 function readRepoDir(p: Problems, raw: RawConfig, defaultRepoDir: string, files: FileProbe): string {
@@ -364,14 +351,14 @@ function readRepoDir(p: Problems, raw: RawConfig, defaultRepoDir: string, files:
 export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; files: FileProbe }): Settings {
   const p = new Problems();
   checkSshPrivateKey(p, raw);
-  const sshKeyName = readSshKeyName(p, raw);
-  const domain = readDomain(p, raw);
+  const sshKeyName = readText(p, raw, "sshKeyName", TEXT_RULES.sshKeyName);
+  const domain = readText(p, raw, "domain", TEXT_RULES.domain);
   const acme = readAcmeCa(p, raw);
   const settings: Settings = {
     sshPublicKey: readSshPublicKey(p, raw, sshKeyName),
     sshKeyName,
-    serverType: readName(p, raw, "serverType", DEFAULTS.serverType, /^[a-z0-9]+(-[a-z0-9]+)*$/, "Hetzner server type"),
-    location: readName(p, raw, "location", DEFAULTS.location, /^[a-z]+[0-9]*$/, "Hetzner location"),
+    serverType: readText(p, raw, "serverType", TEXT_RULES.serverType) ?? DEFAULTS.serverType,
+    location: readText(p, raw, "location", TEXT_RULES.location) ?? DEFAULTS.location,
     adminCidrs: readAdminCidrs(p, raw),
     domain,
     acmeEmail: readAcmeEmail(p, raw, domain === null && acme.ca === null),
@@ -383,8 +370,8 @@ export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; 
     dataVolumeId: readDataVolumeId(p, raw),
     masterKeyGiven: checkMasterKey(p, raw),
     workerMemoryMb: readInteger(p, raw, "workerMemoryMb", DEFAULTS.workerMemoryMb, 256, 65536),
-    nodeImage: readImage(p, raw, "nodeImage", DEFAULTS.nodeImage),
-    caddyImage: readImage(p, raw, "caddyImage", DEFAULTS.caddyImage),
+    nodeImage: readText(p, raw, "nodeImage", TEXT_RULES.nodeImage) ?? DEFAULTS.nodeImage,
+    caddyImage: readText(p, raw, "caddyImage", TEXT_RULES.caddyImage) ?? DEFAULTS.caddyImage,
     repoDir: readRepoDir(p, raw, env.defaultRepoDir, env.files),
   };
   if (p.list.length > 0) throw new StackConfigError(p.list);
