@@ -8,7 +8,7 @@ import { MAX_LATENCY_MS } from "./latency";
 import { createSummary } from "./summary";
 import { createTimeline } from "./timeline";
 import { checkTime, hourKey, iso, isValidTime, monthRange } from "./time";
-import type { NewRequestRow, RequestFilter, RequestPage, RequestRow, RequestsApi, RequestStatus } from "./types";
+import type { NewRequestRow, RequestFilter, RequestListQuery, RequestPage, RequestRow, RequestsApi, RequestStatus } from "./types";
 
 const STATUSES: readonly RequestStatus[] = ["ok", "error", "cancelled"];
 const DEFAULT_LIMIT = 50;
@@ -216,6 +216,56 @@ function pageLimit(limit: unknown): number {
 const INSERT_CHUNK = 50;
 const COLUMN_NAMES = COLUMNS.split(",").map((c) => c.trim()) as Array<keyof DbRow>;
 
+type Failed = Array<{ row: NewRequestRow; error: unknown }>;
+
+/** Rows in multi-row statements of INSERT_CHUNK; the rows that could not be written, with why. */
+function insertMany(rows: readonly NewRequestRow[], insertRows: (n: number) => Database.Statement, insertOne: (row: NewRequestRow) => void): Failed {
+  const failed: Failed = [];
+  const valid: Array<{ row: NewRequestRow; db: DbRow }> = [];
+  for (const row of rows) {
+    try {
+      valid.push({ row, db: toDb(row) });
+    } catch (error) {
+      failed.push({ row, error });
+    }
+  }
+  for (let i = 0; i < valid.length; i += INSERT_CHUNK) {
+    const chunk = valid.slice(i, i + INSERT_CHUNK);
+    try {
+      insertRows(chunk.length).run(chunk.flatMap(({ db }) => COLUMN_NAMES.map((c) => db[c])));
+    } catch {
+      // One bad row (a reused id) fails the whole statement, which then wrote nothing: row by row.
+      for (const { row } of chunk) {
+        try {
+          insertOne(row);
+        } catch (error) {
+          failed.push({ row, error });
+        }
+      }
+    }
+  }
+  return failed;
+}
+
+/** One page of rows, newest first, after the cursor. */
+function listPage(db: Database.Database, query: RequestListQuery): RequestPage {
+  const limit = pageLimit(query.limit);
+  const w = whereClause(query);
+  let sql = `SELECT ${COLUMNS} FROM requests WHERE ${w.sql}`;
+  const params = [...w.params];
+  if (query.before !== undefined) {
+    sql += ` AND (created_at, id) < (?, ?)`;
+    params.push(...decodeCursor(query.before));
+  }
+  sql += ` ORDER BY created_at DESC, id DESC LIMIT ?`;
+  // One extra row tells whether another page exists without a second query.
+  const rows = db.prepare(sql).all(...params, limit + 1) as DbRow[];
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page.map(fromDb), nextCursor: more && last ? encodeCursor(last.created_at, last.id) : null };
+}
+
 export function createRequestsApi(db: Database.Database): RequestsApi {
   const insert = db.prepare(`INSERT INTO requests (${COLUMNS}) VALUES (${COLUMN_NAMES.map((c) => `@${c}`).join(", ")})`);
   const multi = new Map<number, Database.Statement>();
@@ -247,50 +297,10 @@ export function createRequestsApi(db: Database.Database): RequestsApi {
     },
 
     insertMany(rows) {
-      const failed: Array<{ row: NewRequestRow; error: unknown }> = [];
-      const valid: Array<{ row: NewRequestRow; db: DbRow }> = [];
-      for (const row of rows) {
-        try {
-          valid.push({ row, db: toDb(row) });
-        } catch (error) {
-          failed.push({ row, error });
-        }
-      }
-      for (let i = 0; i < valid.length; i += INSERT_CHUNK) {
-        const chunk = valid.slice(i, i + INSERT_CHUNK);
-        try {
-          insertRows(chunk.length).run(chunk.flatMap(({ db }) => COLUMN_NAMES.map((c) => db[c])));
-        } catch {
-          // One bad row (a reused id) fails the whole statement, which then wrote nothing: row by row.
-          for (const { row } of chunk) {
-            try {
-              this.insert(row);
-            } catch (error) {
-              failed.push({ row, error });
-            }
-          }
-        }
-      }
-      return failed;
+      return insertMany(rows, insertRows, (row) => this.insert(row));
     },
 
-    list(query = {}): RequestPage {
-      const limit = pageLimit(query.limit);
-      const w = whereClause(query);
-      let sql = `SELECT ${COLUMNS} FROM requests WHERE ${w.sql}`;
-      const params = [...w.params];
-      if (query.before !== undefined) {
-        sql += ` AND (created_at, id) < (?, ?)`;
-        params.push(...decodeCursor(query.before));
-      }
-      sql += ` ORDER BY created_at DESC, id DESC LIMIT ?`;
-      // One extra row tells whether another page exists without a second query.
-      const rows = db.prepare(sql).all(...params, limit + 1) as DbRow[];
-      const more = rows.length > limit;
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return { rows: page.map(fromDb), nextCursor: more && last ? encodeCursor(last.created_at, last.id) : null };
-    },
+    list: (query = {}) => listPage(db, query),
 
     get(id) {
       const r = getOne.get(id) as DbRow | undefined;
