@@ -10,7 +10,7 @@ import type { Logger } from "../log";
 import type { NewRequestRow, Store } from "../store";
 import type { LaneAdapter } from "../chat/lane-adapter";
 import { LaneBook } from "./book";
-import { queueRow, runChat, type InProgress, type RunContext } from "./chat-run";
+import { runChat, type InProgress, type RunContext } from "./chat-run";
 import { createPass, type PassInput, type PassOutcome } from "./pass";
 import { rejectedRow } from "./row";
 import { RowWriter } from "./row-writer";
@@ -117,7 +117,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       throw end.error;
     },
     logRejected: (r) => rows.write(rejectedRow(r, now())),
-    pass: createPass({ config, book, policy, log, now, sleep, random, queueRow: (row) => queueRow(ctx, row), inProgress, closing: () => closing }),
+    pass: createPass(ctx),
     async models() {
       await catalogsRead();
       return book.listedModels();

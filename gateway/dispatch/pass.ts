@@ -4,14 +4,13 @@
 // row is written when the last byte went out (or the client left), with usage read from the tail.
 
 import { apiCostUsd } from "../config/prices";
-import type { Config, LaneConfig, OpenAILaneConfig } from "../config/types";
+import type { LaneConfig, OpenAILaneConfig } from "../config/types";
 import { CLIENT_CLOSED, outcomeToApiError, toApiError, type ApiError } from "../errors/api-error";
 import { runLanes, type AttemptResult } from "../lanes/run";
-import { cancelledOutcome, type LanePolicy, type Outcome } from "../lanes/types";
-import type { Logger } from "../log";
+import { cancelledOutcome, type Outcome } from "../lanes/types";
 import type { NewRequestRow } from "../store";
 import type { ForwardResponse, ForwardResult } from "../chat/lane-adapter";
-import type { LaneBook } from "./book";
+import { queueRow, type RunContext } from "./chat-run";
 import { LanesFailedError, NoPassLaneError, ShuttingDownError } from "./errors";
 import { oneChunk, servedBody, type PassBody } from "./pass-body";
 import { passLogFields, passModel, passRow, type PassEnd } from "./pass-row";
@@ -46,20 +45,8 @@ export type PassOutcome =
 
 export type { PassBody } from "./pass-body";
 
-export interface PassDeps {
-  config: Config;
-  book: LaneBook;
-  policy: LanePolicy;
-  log: Logger;
-  now: () => number;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random: () => number;
-  /** Resolves once the row is committed. */
-  queueRow: (row: NewRequestRow) => Promise<void>;
-  /** Requests in progress, so a shutdown waits for them (and cancels them after its grace). */
-  inProgress: Set<{ abort(): void; done: Promise<unknown> }>;
-  closing: () => boolean;
-}
+/** The dispatcher's parts and state, the same a chat run gets (chat-run.ts). */
+export type PassDeps = RunContext;
 
 /** Routes the gateway answers itself; they are never passed through. */
 export const OWN_ROUTES: readonly string[] = ["chat.completions", "responses", "models"];
@@ -196,7 +183,7 @@ function writeRow(deps: PassDeps, input: PassInput, at: Attempting, end: PassEnd
   if (costUsd > 0 && end.lane) deps.book.addSpend(end.lane, costUsd, t);
   const row = passRow(input, end, { at: t, model, costUsd, attempts: at.attempts, queueMs: at.queueMs });
   deps.log.info(input.route, passLogFields(row, input.method));
-  return deps.queueRow(row);
+  return queueRow(deps, row);
 }
 
 /**
