@@ -58,6 +58,8 @@ export interface HttpCall {
   path: string;
   accountId?: string;
   status: number;
+  /** The `thread-id` header, for WebSocket upgrades (Codex opens one per thread). */
+  threadId?: string;
 }
 
 export interface FakeChatGPTOptions {
@@ -448,7 +450,8 @@ async function sendSse(ctx: Ctx, res: ServerResponse, account: FakeAccount, repl
 function handleUpgrade(ctx: Ctx, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   const url = new URL(req.url ?? '/', ctx.origin());
   const accountId = accountIdOf(req) ?? 'unknown';
-  ctx.calls.push({ method: 'WS', path: url.pathname, accountId, status: 101 });
+  const threadId = flatHeaders(req)['thread-id'];
+  ctx.calls.push({ method: 'WS', path: url.pathname, accountId, status: 101, ...(threadId === undefined ? {} : { threadId }) });
   if (url.pathname !== '/backend-api/codex/responses' || !ctx.webSocket) return rejectUpgrade(socket, 404, { detail: 'Not Found' });
   const account = ctx.accounts.get(accountId);
   if (account.scenario.name === 'unauthorized' || account.pendingUnauthorized) {
