@@ -10,7 +10,14 @@ import type { UpstreamResponse } from "./http-client";
 import { asObj, parseJson } from "./openai";
 import { readSseBatches } from "./sse";
 
-type Fail = (cls: OutcomeClass, code: string, message: string) => TurnEvent;
+export type Fail = (cls: OutcomeClass, code: string, message: string, extra?: Partial<Extract<TurnEvent, { type: "error" }>>) => TurnEvent;
+
+/** What reading one upstream answer needs from its lane: its name for messages, the error maker that scrubs the key, the clock. */
+export interface ReadContext {
+  lane: string;
+  fail: Fail;
+  now: () => number;
+}
 
 export function upstreamResponsesBody(req: ChatRequest): Record<string, unknown> {
   const body = { ...(req.raw ?? {}) };
@@ -22,7 +29,7 @@ export function upstreamResponsesBody(req: ChatRequest): Record<string, unknown>
 export async function* readResponses(
   res: UpstreamResponse,
   stream: boolean,
-  ctx: { lane: string; fail: Fail; now: () => number },
+  ctx: ReadContext,
 ): TurnEvents {
   if (!stream) {
     const body = parseJson(await res.text());

@@ -9,10 +9,10 @@ import type { ChatRequest, ContentPart, FinishReason, ToolCall, TurnEvent, TurnE
 import type { OpenAILaneConfig } from "../config/types";
 import { classifyHttp, parseRetryAfter } from "../lanes/classify-http";
 import { safeMessage } from "../lanes/format";
-import { cancelledOutcome, type OutcomeClass } from "../lanes/types";
+import { cancelledOutcome } from "../lanes/types";
 import type { LaneAdapter, LaneStatus, TurnOptions } from "../chat/lane-adapter";
 import { describeNetError as describe, HttpClient, hostOf, UpstreamTimeoutError, type UpstreamResponse } from "./http-client";
-import { readResponses, upstreamResponsesBody } from "./openai-responses";
+import { readResponses, upstreamResponsesBody, type Fail, type ReadContext } from "./openai-responses";
 import { createPassThrough } from "./pass-through";
 import { SseDecoder } from "./sse";
 
@@ -28,13 +28,14 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
   const client = new HttpClient(new URL(`${base}/chat/completions`));
   const responsesClient = new HttpClient(new URL(`${base}/responses`));
   const scrub = (text: string) => safeMessage(lane.apiKey ? text.split(lane.apiKey).join("[redacted]") : text);
-  const fail = (cls: OutcomeClass, code: string, message: string, extra: Partial<Extract<TurnEvent, { type: "error" }>> = {}): TurnEvent => ({
+  const fail: Fail = (cls, code, message, extra = {}) => ({
     type: "error",
     class: cls,
     code,
     message: scrub(message),
     ...extra,
   });
+  const ctx: ReadContext = { lane: lane.name, fail, now };
 
   async function* turn(req: ChatRequest, opts: TurnOptions): TurnEvents {
     if (!lane.apiKey) {
@@ -50,86 +51,17 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
         lane.timeoutMs,
       );
       if (res.status < 200 || res.status >= 300) {
-        yield await httpFailure(res);
+        yield await httpFailure(res, ctx);
         return;
       }
-      if (responses) yield* readResponses(res, req.stream, { lane: lane.name, fail, now });
-      else if (req.stream) yield* readStream(res);
-      else yield* readJson(res);
+      if (responses) yield* readResponses(res, req.stream, ctx);
+      else if (req.stream) yield* readStream(res, ctx);
+      else yield* readJson(res, ctx);
     } catch (err) {
       if (opts.signal.aborted) yield { type: "error", ...cancelledOutcome() };
       else if (err instanceof UpstreamTimeoutError) yield fail("transient", "timeout", `Lane '${lane.name}' got no answer within ${lane.timeoutMs} ms.`);
       else yield fail("transient", "connection_failed", `Could not reach ${hostOf(lane.baseUrl)}: ${describe(err)}.`);
     }
-  }
-
-  async function httpFailure(res: UpstreamResponse): Promise<TurnEvent> {
-    const text = await res.text(MAX_ERROR_BODY);
-    const o = classifyHttp(res.status, text, res.headers, now());
-    const retryAfterMs = o.retryAfterMs ?? parseRetryAfter(res.headers, now());
-    const extra: Partial<Extract<TurnEvent, { type: "error" }>> = { status: res.status };
-    if (retryAfterMs !== undefined) extra.retryAfterMs = retryAfterMs;
-    if (o.resetsAt !== undefined) extra.resetsAt = o.resetsAt;
-    return fail(o.class, o.code, o.message, extra);
-  }
-
-  async function* readJson(res: UpstreamResponse): TurnEvents {
-    const bytes = await res.bytes();
-    let body: unknown;
-    try {
-      body = JSON.parse(bytes.toString("utf8"));
-    } catch {
-      yield fail("transient", "bad_upstream_response", `Lane '${lane.name}' answered with a body that is not JSON.`);
-      return;
-    }
-    const choice = firstChoice(body);
-    const msg = asObj(choice?.message);
-    if (!choice || !msg) {
-      yield fail("transient", "bad_upstream_response", `Lane '${lane.name}' answered without choices[0].message.`);
-      return;
-    }
-    const text = typeof msg.content === "string" ? msg.content : typeof msg.refusal === "string" ? msg.refusal : "";
-    for (const call of toolCallsOf(msg.tool_calls)) yield { type: "tool_call", call };
-    yield { type: "message", text, finishReason: finishReason(choice.finish_reason), body: bytes };
-    yield { type: "usage", usage: toUsage(asObj(body)?.usage) };
-  }
-
-  // The text of all the events one network read brought is passed on as one delta: the same answer
-  // in fewer, larger chunks, so one write to the client per read instead of one per event.
-  async function* readStream(res: UpstreamResponse): TurnEvents {
-    const st = new StreamState();
-    // The decoder is fed here rather than through readSseBatches: one async layer less per read.
-    const sse = new SseDecoder();
-    let text = "";
-    const reads = res.body[Symbol.asyncIterator]();
-    try {
-      for (;;) {
-        const r = await reads.next();
-        const delta = st.apply(r.done ? sse.end() : sse.push(r.value));
-        if (delta) {
-          text += delta;
-          yield { type: "delta", text: delta };
-        }
-        if (st.error !== undefined || st.done || r.done) break;
-      }
-    } finally {
-      // As a for-await would on leaving early: the reader lets go of the body, so discard() can drain it.
-      await reads.return?.();
-      res.discard();
-    }
-    if (st.error !== undefined) {
-      const o = classifyHttp(500, { error: st.error }, {}, now());
-      yield fail(o.class === "ok" ? "transient" : o.class, o.code, o.message);
-      return;
-    }
-    if (!st.done && st.finish === null) {
-      yield fail("transient", "stream_incomplete", `Lane '${lane.name}' ended the stream before the answer was complete.`);
-      return;
-    }
-    // Streamed calls arrive as fragments by index; the client gets each one whole at the end.
-    for (const call of st.calls.done()) yield { type: "tool_call", call };
-    yield { type: "message", text, finishReason: finishReason(st.finish) };
-    yield { type: "usage", usage: st.usage ?? toUsage(null) };
   }
 
   const models = () => Promise.resolve(lane.models === "*" ? [] : [...lane.models]);
@@ -141,23 +73,94 @@ export function createOpenAIAdapter(lane: OpenAILaneConfig, deps: OpenAIAdapterD
     turn,
     models,
     forward,
-    status(): Promise<LaneStatus> {
-      return Promise.resolve({
-        signedIn: lane.apiKey !== null,
-        email: null,
-        plan: "api",
-        engine: "openai",
-        cliVersion: null,
-        rateLimits: null,
-        authUpdatedAt: null,
-        error: lane.apiKey ? null : `no API key: set ${lane.apiKeyEnv} or run \`codex-lanes secrets set ${lane.name}\``,
-      });
-    },
+    status: () => Promise.resolve(statusOf(lane)),
     close() {
       client.close();
       responsesClient.close();
       return Promise.resolve();
     },
+  };
+}
+
+async function httpFailure(res: UpstreamResponse, ctx: ReadContext): Promise<TurnEvent> {
+  const text = await res.text(MAX_ERROR_BODY);
+  const found = classifyHttp(res.status, text, res.headers, ctx.now());
+  const retryAfterMs = found.retryAfterMs ?? parseRetryAfter(res.headers, ctx.now());
+  const extra: Partial<Extract<TurnEvent, { type: "error" }>> = { status: res.status };
+  if (retryAfterMs !== undefined) extra.retryAfterMs = retryAfterMs;
+  if (found.resetsAt !== undefined) extra.resetsAt = found.resetsAt;
+  return ctx.fail(found.class, found.code, found.message, extra);
+}
+
+async function* readJson(res: UpstreamResponse, ctx: ReadContext): TurnEvents {
+  const bytes = await res.bytes();
+  let body: unknown;
+  try {
+    body = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    yield ctx.fail("transient", "bad_upstream_response", `Lane '${ctx.lane}' answered with a body that is not JSON.`);
+    return;
+  }
+  const choice = firstChoice(body);
+  const msg = asObj(choice?.message);
+  if (!choice || !msg) {
+    yield ctx.fail("transient", "bad_upstream_response", `Lane '${ctx.lane}' answered without choices[0].message.`);
+    return;
+  }
+  const text = typeof msg.content === "string" ? msg.content : typeof msg.refusal === "string" ? msg.refusal : "";
+  for (const call of toolCallsOf(msg.tool_calls)) yield { type: "tool_call", call };
+  yield { type: "message", text, finishReason: finishReason(choice.finish_reason), body: bytes };
+  yield { type: "usage", usage: toUsage(asObj(body)?.usage) };
+}
+
+// The text of all the events one network read brought is passed on as one delta: the same answer
+// in fewer, larger chunks, so one write to the client per read instead of one per event.
+async function* readStream(res: UpstreamResponse, ctx: ReadContext): TurnEvents {
+  const st = new StreamState();
+  // The decoder is fed here rather than through readSseBatches: one async layer less per read.
+  const sse = new SseDecoder();
+  let text = "";
+  const reads = res.body[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const r = await reads.next();
+      const delta = st.apply(r.done ? sse.end() : sse.push(r.value));
+      if (delta) {
+        text += delta;
+        yield { type: "delta", text: delta };
+      }
+      if (st.error !== undefined || st.done || r.done) break;
+    }
+  } finally {
+    // As a for-await would on leaving early: the reader lets go of the body, so discard() can drain it.
+    await reads.return?.();
+    res.discard();
+  }
+  if (st.error !== undefined) {
+    const found = classifyHttp(500, { error: st.error }, {}, ctx.now());
+    yield ctx.fail(found.class === "ok" ? "transient" : found.class, found.code, found.message);
+    return;
+  }
+  if (!st.done && st.finish === null) {
+    yield ctx.fail("transient", "stream_incomplete", `Lane '${ctx.lane}' ended the stream before the answer was complete.`);
+    return;
+  }
+  // Streamed calls arrive as fragments by index; the client gets each one whole at the end.
+  for (const call of st.calls.done()) yield { type: "tool_call", call };
+  yield { type: "message", text, finishReason: finishReason(st.finish) };
+  yield { type: "usage", usage: st.usage ?? toUsage(null) };
+}
+
+function statusOf(lane: OpenAILaneConfig): LaneStatus {
+  return {
+    signedIn: lane.apiKey !== null,
+    email: null,
+    plan: "api",
+    engine: "openai",
+    cliVersion: null,
+    rateLimits: null,
+    authUpdatedAt: null,
+    error: lane.apiKey ? null : `no API key: set ${lane.apiKeyEnv} or run \`codex-lanes secrets set ${lane.name}\``,
   };
 }
 
