@@ -8,7 +8,7 @@ import type { ChatMessage, ChatRequest } from "../gateway/chat/types";
 import { LocalCodexLane } from "../gateway/codex/local-lane";
 import { startFakeChatGPT, type FakeChatGPT, type ModelRequest } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
-import { answerOf, runTurn } from "./helpers/turns";
+import { answerOf, failureUnder, runTurn } from "./helpers/turns";
 
 const quiet = { info() {}, warn() {} };
 
@@ -156,17 +156,8 @@ describe("threads started ahead of requests (app-server engine)", () => {
     const warm = await served(l, `acct-${name}`, chat("Be brief.", "while fine"));
     await readyThreadWarmed(warm);
     const ready = new Set(fake.warmupThreads);
-    fake.setScenario(`acct-${name}`, scenario);
-    const before = fake.requestsFor(`acct-${name}`).length;
-    try {
-      const events = await runTurn(l, chat("Be brief.", "after the change"));
-      const last = events.at(-1);
-      assert.ok(last?.type === "error", `expected an error, got ${JSON.stringify(events)}`);
-      const mine = fake.requestsFor(`acct-${name}`).slice(before);
-      return { error: last, modelRequests: mine.length, onReadyThread: mine.some((r) => ready.has(r.headers["thread-id"]!)) };
-    } finally {
-      fake.setScenario(`acct-${name}`, "ok");
-    }
+    const { error, sent } = await failureUnder(fake, `acct-${name}`, scenario, () => runTurn(l, chat("Be brief.", "after the change")));
+    return { error, modelRequests: sent.length, onReadyThread: sent.some((r) => ready.has(r.headers["thread-id"]!)) };
   }
 
   test("a sign-in that expired while a ready thread waited still ends as needs-login (unauthorized), not a transient failure", async () => {
