@@ -88,19 +88,19 @@ function clearProgress(io: LoginIO): void {
 }
 
 /** Signs a configured codex lane in from this machine (local mode: its CODEX_HOME here). */
-export async function runLoginCommand(lane: CodexLaneConfig, io: LoginIO): Promise<number> {
-  const adapter = cliAdapter(lane);
-  try {
-    return await runLoginFlow(adapter, io);
-  } finally {
-    await adapter.close();
-  }
+export function runLoginCommand(lane: CodexLaneConfig, io: LoginIO): Promise<number> {
+  return withCliAdapter(lane, (adapter) => runLoginFlow(adapter, io));
 }
 
-export async function runLogoutCommand(lane: CodexLaneConfig, io: LoginIO): Promise<number> {
+export function runLogoutCommand(lane: CodexLaneConfig, io: LoginIO): Promise<number> {
+  return withCliAdapter(lane, (adapter) => runLogoutFlow(adapter, io));
+}
+
+/** Runs one command on the lane's adapter, and closes it (its app-server) whatever the outcome. */
+async function withCliAdapter(lane: CodexLaneConfig, run: (adapter: ReturnType<typeof cliAdapter>) => Promise<number>): Promise<number> {
   const adapter = cliAdapter(lane);
   try {
-    return await runLogoutFlow(adapter, io);
+    return await run(adapter);
   } finally {
     await adapter.close();
   }
