@@ -193,6 +193,28 @@ describe("threads kept for the request that continues their conversation (app-se
     assert.deepEqual(conversation(last), ["user: first question", `assistant: ${first.output_text}`, "user: second question"]);
   });
 
+  test("one gateway key's kept thread never carries another key's request, even the exact continuation", async (t) => {
+    const home = makeHome("kept-keys-");
+    dirs.push(home);
+    const gw = await startTestGateway(t, { lanes: [signedInLane(fake, "kept-keys", home.dir)] });
+    const account = "acct-kept-keys";
+    const clientOf = (apiKey: string) => new OpenAI({ baseURL: gw.baseURL, apiKey, maxRetries: 0 });
+    const alice = clientOf(gw.key);
+    const bob = clientOf(gw.server.store.keys.create("other-team", { admin: false }).key);
+    const start = [{ role: "system" as const, content: SYSTEM }, { role: "user" as const, content: "alice asks" }];
+    const first = await alice.chat.completions.create({ model: "gpt-5.5", messages: start });
+    const thread = fake.requestsFor(account).at(-1)!.headers["thread-id"];
+    const next = (text: string) => [...start, { role: "assistant" as const, content: first.choices[0]!.message.content! }, { role: "user" as const, content: text }];
+    const theirs = await bob.chat.completions.create({ model: "gpt-5.5", messages: next("bob continues") });
+    assert.equal(theirs.choices[0]!.message.content, "echo: bob continues");
+    const bobs = fake.requestsFor(account).at(-1)!;
+    assert.notEqual(bobs.headers["thread-id"], thread, "another key's request gets a thread of its own");
+    assert.deepEqual(conversation(bobs), ["user: alice asks", `assistant: ${first.choices[0]!.message.content}`, "user: bob continues"]);
+    // The kept thread is still there for its own key's continuation.
+    await alice.chat.completions.create({ model: "gpt-5.5", messages: next("alice continues") });
+    assert.equal(fake.requestsFor(account).at(-1)!.headers["thread-id"], thread);
+  });
+
   /** The error a continuation ends with, when the account changed while its thread was kept. */
   async function failureOnKeptThread(name: string, scenario: "unauthorized" | "usage_limit") {
     const { check: l, account } = lane(name);
@@ -252,6 +274,7 @@ describe("KeptThreads", () => {
     assert.equal(kept.take({ ...next, model: "other" }), null, "another model");
     assert.equal(kept.take({ ...next, tools: [{ name: "f", description: null, parameters: {}, strict: false }] }), null, "other tools");
     assert.equal(kept.take(req([msg("user", "hi"), msg("assistant", "hello")])), null, "no new user message");
+    assert.equal(kept.take({ ...next, caller: "someone-else" }), null, "another caller");
     assert.deepEqual(kept.take(next), { client: "a", threadId: "th-a" });
     assert.equal(kept.take(next), null, "taken: one turn per thread at a time");
     kept.keep(asked, "hello", "a", "th-a2");

@@ -68,6 +68,11 @@ export interface ChatRequest {
    * never read it.
    */
   raw?: Record<string, unknown>;
+  /**
+   * Who sent it, as an opaque id (a hash of the gateway key's name; absent without keys). A thread
+   * kept or held after one caller's turn only ever continues for the same caller.
+   */
+  caller?: string;
 }
 
 export interface Usage {

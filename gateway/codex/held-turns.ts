@@ -132,10 +132,13 @@ export class HeldTurns {
   }
 }
 
-/** What a follow-up must repeat of the request whose calls were held: everything but the new messages. */
+/**
+ * What a follow-up must repeat of the request whose calls were held (or whose thread was kept):
+ * everything but the new messages, the caller included.
+ */
 export function fingerprint(req: ChatRequest): string {
-  const { model, messages, reasoningEffort, responseFormat, tools, toolChoice, parallelToolCalls } = req;
-  const json = JSON.stringify([model, messages, reasoningEffort ?? null, responseFormat ?? null, tools ?? [], toolChoice ?? null, parallelToolCalls ?? null]);
+  const { model, messages, reasoningEffort, responseFormat, tools, toolChoice, parallelToolCalls, caller } = req;
+  const json = JSON.stringify([model, messages, reasoningEffort ?? null, responseFormat ?? null, tools ?? [], toolChoice ?? null, parallelToolCalls ?? null, caller ?? null]);
   return createHash("sha256").update(json).digest("hex");
 }
 

@@ -2,6 +2,8 @@
 // from the lane core), one lane's attempt (its slot, then its turn), and exactly one request-log row
 // whatever happens. createDispatcher (dispatcher.ts) wires it; turn.ts reads a lane's turn.
 
+import { createHash } from "node:crypto";
+import type { ChatRequest } from "../chat/types";
 import { apiCostUsd } from "../config/prices";
 import type { Config } from "../config/types";
 import { outcomeToApiError, toApiError } from "../errors/api-error";
@@ -93,6 +95,12 @@ function fail(ctx: RunContext, input: DispatchInput, err: unknown): RunEnd {
   return { ok: false, error: err, api };
 }
 
+/** The request as lanes get it: with its caller, so one key's threads never continue another key's turn. */
+function withCaller(input: DispatchInput): ChatRequest {
+  if (input.keyName === null) return input.req;
+  return { ...input.req, caller: createHash("sha256").update(`codex-lanes caller\n${input.keyName}`).digest("hex").slice(0, 32) };
+}
+
 /** One lane: wait for its slot, then read its turn; the slot is free again when the turn ends. */
 async function attempt(ctx: RunContext, lane: string, input: DispatchInput, signal: AbortSignal, streaming: boolean, sink: Sink, track: Track): Promise<AttemptResult<Answer>> {
   const entry = ctx.book.get(lane);
@@ -103,7 +111,7 @@ async function attempt(ctx: RunContext, lane: string, input: DispatchInput, sign
     const res = await consumeTurn({
       adapter: entry.adapter,
       lane,
-      req: input.req,
+      req: withCaller(input),
       signal,
       streaming,
       sink,
