@@ -8,7 +8,10 @@
 // previous one's messages, its answer and a new user message, as a chat client or an agent sends
 // them, so its turn can go on the thread that answered before (gateway/codex/kept-threads.ts).
 // After each request the harness waits until nothing more crosses to the fake, so what a request
-// set going in the background (a ready thread for the next request) is counted with it.
+// set going in the background (a ready thread for the next request) is counted with it. Each
+// request's time to first token is also split three ways, by the lane adapter's own clock: the
+// gateway on the way in, the lane to its first text (Codex, a worker's hop, the network, the
+// backend), and the gateway on the way out.
 
 import { rmSync } from "node:fs";
 import { target, post, type Sample } from "./lib/http-load";
@@ -29,7 +32,15 @@ interface Measured extends Sample {
   connections: number;
   requests: number;
   warmups: number;
+  /** Request sent → the lane's turn starts: the gateway's own time on the way in. */
+  gatewayIn: number;
+  /** The turn starts → its first text: Codex (and a worker lane's hop), the network and the backend. */
+  lane: number;
+  /** The lane's first text → the client's first token: the gateway's own time on the way out. */
+  gatewayOut: number;
 }
+
+type Path = { gw: BenchGateway; lane: string; worker?: TestWorker };
 
 async function main(): Promise<void> {
   console.log(machineLine());
@@ -49,7 +60,7 @@ async function main(): Promise<void> {
           for (const p of PATHS) {
             const messages = p.endsWith("conversation") ? conversations.get(p)! : [];
             messages.push({ role: "user", content: `latency ${p} ${rtt} ${i}` });
-            const m = await measured(fake, paths.get(p)!.gw, messages, rtt);
+            const m = await measured(fake, paths.get(p)!, messages, rtt);
             messages.push({ role: "assistant", content: m.answer });
             samples.get(p)!.push(m);
           }
@@ -70,20 +81,20 @@ async function main(): Promise<void> {
   console.log();
   console.log(
     table(
-      ["RTT ms", "path", "requests", "new connections / request", "model requests / request", "warm-ups / request", "TTFT p50 ms", "TTFT p90 ms", "total p50 ms", "TTFT p50 minus RTT"],
+      ["RTT ms", "path", "requests", "new connections / request", "model requests / request", "warm-ups / request", "TTFT p50 ms", "TTFT p90 ms", "total p50 ms", "TTFT p50 minus RTT", "gateway in p50", "lane to first text p50", "gateway out p50"],
       results,
     ),
   );
   console.log(loadLine("at end"));
 }
 
-async function startPaths(fake: RemoteFake, rtt: number, homes: TestHome[]): Promise<Map<PathName, { gw: BenchGateway; worker?: TestWorker }>> {
-  const out = new Map<PathName, { gw: BenchGateway; worker?: TestWorker }>();
+async function startPaths(fake: RemoteFake, rtt: number, homes: TestHome[]): Promise<Map<PathName, Path>> {
+  const out = new Map<PathName, Path>();
   for (const p of PATHS) {
     const name = `${p.startsWith("worker") ? "w" : p === "exec" ? "x" : "a"}${p.endsWith("conversation") ? "c" : ""}${rtt}`;
     const lane = await fakeAccountLane(fake, name, p === "exec" ? "exec" : "app-server", homes);
     if (!p.startsWith("worker")) {
-      out.set(p, { gw: await startBenchGateway([lane]) });
+      out.set(p, { gw: await startBenchGateway([lane]), lane: name });
       continue;
     }
     const dataDir = tempDir("bench-worker-");
@@ -93,21 +104,24 @@ async function startPaths(fake: RemoteFake, rtt: number, homes: TestHome[]): Pro
       await close();
       rmSync(dataDir, { recursive: true, force: true });
     };
-    out.set(p, { gw: await startBenchGateway([codexLane(name, { concurrency: 2, worker: { url: worker.url, token: worker.token } })]), worker });
+    out.set(p, { gw: await startBenchGateway([codexLane(name, { concurrency: 2, worker: { url: worker.url, token: worker.token } })]), lane: name, worker });
   }
   return out;
 }
 
-async function measured(fake: RemoteFake, gw: BenchGateway, messages: Message[], rtt: number): Promise<Measured & { answer: string }> {
+async function measured(fake: RemoteFake, { gw, lane }: Path, messages: Message[], rtt: number): Promise<Measured & { answer: string }> {
   const t = target("gw", `${gw.url}/v1/chat/completions`, { authorization: `Bearer ${gw.key}` });
   const body = Buffer.from(JSON.stringify({ model: "gpt-5.5", stream: true, messages }));
   const before = await fake.counts();
+  const sent = performance.now();
   const sample = await post(t, body, true, "[DONE]", true);
+  const turn = gw.lastTurn(lane);
   const after = await settled(fake, 250 + 4 * rtt);
   t.agent.destroy();
   const d = (k: keyof FakeCounts) => after[k] - before[k];
   const { body: sse, ...timings } = sample;
-  return { ...timings, connections: d("connections"), requests: d("requests"), warmups: d("warmups"), answer: streamedText(sse) };
+  const split = { gatewayIn: turn.start - sent, lane: turn.firstDelta - turn.start, gatewayOut: sent + timings.firstToken - turn.firstDelta };
+  return { ...timings, ...split, connections: d("connections"), requests: d("requests"), warmups: d("warmups"), answer: streamedText(sse) };
 }
 
 /**
@@ -141,7 +155,8 @@ function rows(rtt: number, p: PathName, all: Measured[]): string[][] {
   const line = (label: string, s: Measured[]) => {
     const per = (k: "connections" | "requests" | "warmups") => (s.reduce((a, x) => a + x[k], 0) / s.length).toFixed(2);
     const ttft = s.map((x) => x.firstToken);
-    return [String(rtt), `${p} (${label})`, String(s.length), per("connections"), per("requests"), per("warmups"), ms(median(ttft), 1), ms(quantile(ttft, 0.9), 1), ms(median(s.map((x) => x.total)), 1), ms(median(ttft) - rtt, 1)];
+    const p50 = (k: "gatewayIn" | "lane" | "gatewayOut") => ms(median(s.map((x) => x[k])), 1);
+    return [String(rtt), `${p} (${label})`, String(s.length), per("connections"), per("requests"), per("warmups"), ms(median(ttft), 1), ms(quantile(ttft, 0.9), 1), ms(median(s.map((x) => x.total)), 1), ms(median(ttft) - rtt, 1), p50("gatewayIn"), p50("lane"), p50("gatewayOut")];
   };
   return [line("first after start", all.slice(0, 1)), line("steady", all.slice(1))];
 }

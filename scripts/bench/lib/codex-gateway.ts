@@ -14,6 +14,12 @@ import { makeHome, type TestHome } from "../../../test/fakes/codex-run";
 import { codexLane, tempDir, testConfig } from "../../../test/helpers/gateway";
 import type { RemoteFake } from "./remote-fake";
 
+export interface TurnTimes {
+  start: number;
+  firstDelta: number;
+  end: number;
+}
+
 export interface BenchGateway {
   server: RunningServer;
   url: string;
@@ -21,8 +27,11 @@ export interface BenchGateway {
   dataDir: string;
   /** The adapters the gateway made, by lane name: the very objects its dispatcher calls. */
   adapters: Map<string, LaneAdapter>;
-  /** When the last turn the dispatcher ran on this lane started and ended (performance.now() ms). */
-  lastTurn(lane: string): { start: number; end: number };
+  /**
+   * When the last turn the dispatcher ran on this lane started, gave its first text and ended
+   * (performance.now() ms; firstDelta NaN when it gave none).
+   */
+  lastTurn(lane: string): TurnTimes;
   row(id: string): RequestRow | null;
   close(): Promise<void>;
 }
@@ -30,7 +39,7 @@ export interface BenchGateway {
 export async function startBenchGateway(lanes: LaneConfig[], opts: { config?: Partial<Config>; dispatch?: ServerOptions["dispatch"] } = {}): Promise<BenchGateway> {
   const dataDir = tempDir("codex-lanes-bench-");
   const adapters = new Map<string, LaneAdapter>();
-  const turns = new Map<string, { start: number; end: number }>();
+  const turns = new Map<string, TurnTimes>();
   const server = await startServer(testConfig(dataDir, lanes, opts.config), {
     log: createLogger({ level: "warn" }),
     out: { write: () => true },
@@ -39,7 +48,7 @@ export async function startBenchGateway(lanes: LaneConfig[], opts: { config?: Pa
     makeAdapter: (lane, deps) => {
       const a = defaultAdapter(lane, deps);
       adapters.set(lane.name, a);
-      return timed(a, (start, end) => turns.set(lane.name, { start, end }));
+      return timed(a, (times) => turns.set(lane.name, times));
     },
   });
   const key = server.store.keys.create("bench").key;
@@ -49,7 +58,7 @@ export async function startBenchGateway(lanes: LaneConfig[], opts: { config?: Pa
     key,
     dataDir,
     adapters,
-    lastTurn: (lane) => turns.get(lane) ?? { start: NaN, end: NaN },
+    lastTurn: (lane) => turns.get(lane) ?? { start: NaN, firstDelta: NaN, end: NaN },
     row: (id) => {
       server.dispatcher.flush();
       return server.store.requests.get(id);
@@ -62,16 +71,20 @@ export async function startBenchGateway(lanes: LaneConfig[], opts: { config?: Pa
 }
 
 /**
- * The adapter as it is, except that each turn's start and end are reported: the gateway's own time
- * on a request is then the client's wall time minus the turn's.
+ * The adapter as it is, except that each turn's start, first text and end are reported: the
+ * gateway's own time on a request is then the client's wall time minus the turn's.
  */
-function timed(a: LaneAdapter, report: (start: number, end: number) => void): LaneAdapter {
+function timed(a: LaneAdapter, report: (times: TurnTimes) => void): LaneAdapter {
   async function* turn(req: ChatRequest, opts: TurnOptions): AsyncIterable<TurnEvent> {
     const start = performance.now();
+    let firstDelta = NaN;
     try {
-      yield* a.turn(req, opts);
+      for await (const ev of a.turn(req, opts)) {
+        if (Number.isNaN(firstDelta) && ev.type === "delta" && ev.text !== "") firstDelta = performance.now();
+        yield ev;
+      }
     } finally {
-      report(start, performance.now());
+      report({ start, firstDelta, end: performance.now() });
     }
   }
   return new Proxy(a, {
