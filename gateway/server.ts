@@ -25,6 +25,7 @@ export interface AdapterDeps {
   dataDir: string;
   turnTimeoutMs: number;
   toolHoldMs?: number;
+  keepThreadMs?: number;
   rateLimitPollMs: number;
   log: Logger;
 }
@@ -71,8 +72,15 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       else registerSecret(lane.worker?.token);
     }
     const make = opts.makeAdapter ?? defaultAdapter;
-    const hold = config.limits.toolHoldMs;
-    const adapterDeps: AdapterDeps = { dataDir: config.dataDir, turnTimeoutMs: config.limits.turnTimeoutMs, ...(hold === undefined ? {} : { toolHoldMs: hold }), rateLimitPollMs: config.rateLimitPollMs, log };
+    const { toolHoldMs: hold, keepThreadMs: keep } = config.limits;
+    const adapterDeps: AdapterDeps = {
+      dataDir: config.dataDir,
+      turnTimeoutMs: config.limits.turnTimeoutMs,
+      ...(hold === undefined ? {} : { toolHoldMs: hold }),
+      ...(keep === undefined ? {} : { keepThreadMs: keep }),
+      rateLimitPollMs: config.rateLimitPollMs,
+      log,
+    };
     for (const lane of lanes) adapters.set(lane.name, make(lane, adapterDeps));
     const cfg: Config = { ...config, lanes };
     const metrics = new RequestMetrics();

@@ -143,7 +143,7 @@ describe("a full file", () => {
       "concurrency": 4, "models": ["gpt-4o", "gpt-5.5"], "monthlySpendCapUsd": 50, "timeoutMs": 60000,
       "routes": ["embeddings", "audio"] }
   ],
-  "limits": { "maxBodyBytes": 2097152, "maxUploadBytes": 104857600, "turnTimeoutMs": 120000 },
+  "limits": { "maxBodyBytes": 2097152, "maxUploadBytes": 104857600, "turnTimeoutMs": 120000, "keepThreadMs": 300000 },
   "queue": { "maxWaiting": 10, "maxWaitMs": 5000 },
   "policy": { "defaultCooldownMs": 600000, "maxRetries": 1, "circuitThreshold": 5, "circuitOpenMs": 10000 },
   "rateLimitPollMs": 30000,
@@ -194,7 +194,7 @@ describe("a full file", () => {
           routes: ["embeddings", "audio"],
         },
       ],
-      limits: { maxBodyBytes: 2_097_152, maxUploadBytes: 104_857_600, turnTimeoutMs: 120_000 },
+      limits: { maxBodyBytes: 2_097_152, maxUploadBytes: 104_857_600, turnTimeoutMs: 120_000, keepThreadMs: 300_000 },
       queue: { maxWaiting: 10, maxWaitMs: 5000 },
       policy: { defaultCooldownMs: 600_000, maxRetries: 1, circuitThreshold: 5, circuitOpenMs: 10_000 },
       rateLimitPollMs: 30_000,
@@ -273,6 +273,7 @@ describe("bad input: a ConfigError naming the file, the field and what to do", (
           { name: "x", type: "claude" },
         ],
         log: { bodies: "yes" },
+        limits: { keepThreadMs: -1 },
       }),
       [
         "codex-lanes.json: listen.port: must be an integer from 0 to 65535 (got 70000)",
@@ -283,6 +284,7 @@ describe("bad input: a ConfigError naming the file, the field and what to do", (
         'codex-lanes.json: lanes[1].routes[1]: is served by the gateway itself, not passed through; list only other routes (got "chat.completions")',
         'codex-lanes.json: lanes[1].routes[2]: must be a route name like "embeddings", "audio.speech" or "audio" (every audio route) (got "Audio/Speech")',
         'codex-lanes.json: lanes[2].type: must be "codex" (a ChatGPT account) or "openai" (an API key) (got "claude")',
+        "codex-lanes.json: limits.keepThreadMs: must be an integer from 0 to 3600000 (got -1)",
         'codex-lanes.json: log.bodies: must be true or false (got "yes")',
       ],
     );

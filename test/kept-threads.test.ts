@@ -11,7 +11,7 @@ import { KeptThreads } from "../gateway/codex/kept-threads";
 import { LocalCodexLane } from "../gateway/codex/local-lane";
 import { startFakeChatGPT, type FakeChatGPT, type ModelRequest } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
-import { signedInLane, startTestGateway } from "./helpers/gateway";
+import { signedInLane, startTestGateway, testConfig } from "./helpers/gateway";
 import { answerOf, failureUnder, runTurn } from "./helpers/turns";
 
 const quiet = { info() {}, warn() {} };
@@ -213,6 +213,22 @@ describe("threads kept for the request that continues their conversation (app-se
     // The kept thread is still there for its own key's continuation.
     await alice.chat.completions.create({ model: "gpt-5.5", messages: next("alice continues") });
     assert.equal(fake.requestsFor(account).at(-1)!.headers["thread-id"], thread);
+  });
+
+  test("limits.keepThreadMs 0 keeps no thread: the continuation goes on a new thread, with the whole conversation", async (t) => {
+    const home = makeHome("kept-off-");
+    dirs.push(home);
+    const limits = { ...testConfig("", []).limits, keepThreadMs: 0 };
+    const gw = await startTestGateway(t, { lanes: [signedInLane(fake, "kept-off", home.dir)], config: { limits } });
+    const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
+    const start = [{ role: "user" as const, content: "asked once" }];
+    const first = await client.chat.completions.create({ model: "gpt-5.5", messages: start });
+    const thread = fake.requestsFor("acct-kept-off").at(-1)!.headers["thread-id"];
+    const answer = first.choices[0]!.message.content!;
+    await client.chat.completions.create({ model: "gpt-5.5", messages: [...start, { role: "assistant", content: answer }, { role: "user", content: "asked again" }] });
+    const next = fake.requestsFor("acct-kept-off").at(-1)!;
+    assert.notEqual(next.headers["thread-id"], thread);
+    assert.deepEqual(conversation(next), ["user: asked once", `assistant: ${answer}`, "user: asked again"]);
   });
 
   /** The error a continuation ends with, when the account changed while its thread was kept. */

@@ -151,6 +151,8 @@ export const configFileSchema = strict({
     turnTimeoutMs: int(SECOND, HOUR).default(300_000),
     // Absent: the app-server engine's default (gateway/codex/held-turns.ts). 0 never holds a turn.
     toolHoldMs: int(0, HOUR).optional(),
+    // Absent: the app-server engine's default (gateway/codex/kept-threads.ts). 0 keeps no thread.
+    keepThreadMs: int(0, HOUR).optional(),
   }).prefault({}),
   queue: strict({ maxWaiting: int(0, 100_000).default(256), maxWaitMs: int(0, HOUR).default(60_000) }).prefault({}),
   policy: strict({

@@ -73,6 +73,11 @@ export interface Config {
      * results (app-server lanes in this process); absent: the engine's default, 0: never.
      */
     toolHoldMs?: number;
+    /**
+     * How long the thread that answered a conversation is kept for the request continuing it
+     * (app-server lanes in this process); absent: the engine's default, 0: never.
+     */
+    keepThreadMs?: number;
   };
   queue: {
     /** Requests that may wait for a lane slot, per lane. */

@@ -14,7 +14,7 @@ export interface WorkerIO {
   env: NodeJS.ProcessEnv;
 }
 
-const USAGE = `usage: codex-lanes worker [--name NAME] [--home DIR] [--host HOST] [--port PORT] [--engine app-server|exec] [--turn-timeout-ms MS] [--tool-hold-ms MS] [-c key=value ...]
+const USAGE = `usage: codex-lanes worker [--name NAME] [--home DIR] [--host HOST] [--port PORT] [--engine app-server|exec] [--turn-timeout-ms MS] [--tool-hold-ms MS] [--keep-thread-ms MS] [-c key=value ...]
 The bearer token is read from CODEX_LANES_WORKER_TOKEN (never from the command line).`;
 
 export class WorkerUsageError extends Error {}
@@ -30,6 +30,7 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv) {
       engine: { type: "string", default: "app-server" },
       "turn-timeout-ms": { type: "string", default: "300000" },
       "tool-hold-ms": { type: "string" },
+      "keep-thread-ms": { type: "string" },
       "data-dir": { type: "string", default: path.join(os.tmpdir(), "codex-lanes-worker") },
       config: { type: "string", short: "c", multiple: true, default: [] },
     },
@@ -43,15 +44,24 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv) {
   if (!isEngine(engine)) throw new WorkerUsageError(`--engine must be app-server or exec (got "${engine}")`);
   const timeout = Number(values["turn-timeout-ms"]);
   if (!Number.isInteger(timeout) || timeout < 1000) throw new WorkerUsageError(`--turn-timeout-ms must be an integer of at least 1000`);
-  const hold = values["tool-hold-ms"] === undefined ? undefined : Number(values["tool-hold-ms"]);
-  if (hold !== undefined && (!Number.isInteger(hold) || hold < 0)) throw new WorkerUsageError(`--tool-hold-ms must be an integer of at least 0 (got "${values["tool-hold-ms"]}")`);
+  const hold = optionalMs(values, "tool-hold-ms");
+  const keep = optionalMs(values, "keep-thread-ms");
   const config: Record<string, string> = {};
   for (const kv of values.config) {
     const eq = kv.indexOf("=");
     if (eq < 1) throw new WorkerUsageError(`-c takes key=value (got "${kv}")`);
     config[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  return { name: values.name, home: path.resolve(values.home), host: values.host, port, engine, turnTimeoutMs: timeout, ...(hold === undefined ? {} : { toolHoldMs: hold }), dataDir: values["data-dir"], config, token };
+  return { name: values.name, home: path.resolve(values.home), host: values.host, port, engine, turnTimeoutMs: timeout, ...(hold === undefined ? {} : { toolHoldMs: hold }), ...(keep === undefined ? {} : { keepThreadMs: keep }), dataDir: values["data-dir"], config, token };
+}
+
+/** A flag of milliseconds that may be left out: 0 up to an hour. */
+function optionalMs(values: Partial<Record<string, string | boolean | string[]>>, flag: "tool-hold-ms" | "keep-thread-ms"): number | undefined {
+  const raw = values[flag];
+  if (raw === undefined) return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0 || ms > 3_600_000) throw new WorkerUsageError(`--${flag} must be an integer from 0 to 3600000 (got "${String(raw)}")`);
+  return ms;
 }
 
 function isEngine(name: string): name is Engine {
@@ -73,7 +83,14 @@ export async function runWorker(argv: string[], io: WorkerIO): Promise<number> {
   };
   const lane = new LocalCodexLane(
     { name: opts.name, type: "codex", home: opts.home, worker: null, engine: opts.engine, concurrency: 1, maxUsedPercent: null, config: opts.config, env: {}, models: null, planPriceUsd: null },
-    { dataDir: opts.dataDir, turnTimeoutMs: opts.turnTimeoutMs, ...(opts.toolHoldMs === undefined ? {} : { toolHoldMs: opts.toolHoldMs }), rateLimitPollMs: 0, log },
+    {
+      dataDir: opts.dataDir,
+      turnTimeoutMs: opts.turnTimeoutMs,
+      ...(opts.toolHoldMs === undefined ? {} : { toolHoldMs: opts.toolHoldMs }),
+      ...(opts.keepThreadMs === undefined ? {} : { keepThreadMs: opts.keepThreadMs }),
+      rateLimitPollMs: 0,
+      log,
+    },
   );
   const app = createWorkerApp({ lane, token: opts.token });
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
