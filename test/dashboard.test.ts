@@ -323,7 +323,7 @@ describe("dashboard", () => {
             model: i % 2 ? "m-odd" : "m-even",
             stream: false,
             lane,
-            attempts: ok ? [{ lane: "plus-a", outcome: "usage_limit", code: "usage_limit_reached", ms: 12 }, { lane, outcome: "ok", code: null, ms: 40 }] : [{ lane, outcome: "transient", code: "server_error", ms: 30 }],
+            attempts: ok ? [{ lane: "plus-a", outcome: "usage_limit", code: "usage_limit_reached", ms: 12, thread: "ready" }, { lane, outcome: "ok", code: null, ms: 40 }] : [{ lane, outcome: "transient", code: "server_error", ms: 30 }],
             status: ok ? "ok" : "error",
             httpStatus: ok ? 200 : 502,
             errorCode: ok ? null : "upstream_error",
@@ -367,6 +367,8 @@ describe("dashboard", () => {
         const attempts = row.slice(row.indexOf('<table class="attempts">'), row.indexOf("</table>"));
         assert.match(attempts, /<td>1<\/td><td>plus-a<\/td><td class="st-error">usage_limit<\/td><td>usage_limit_reached<\/td>/);
         assert.match(attempts, /<td>2<\/td><td>api<\/td><td class="st-ok">ok<\/td>/);
+        assert.match(attempts, /<td>usage_limit_reached<\/td><td>ready<\/td>/, "the Codex thread that carried the attempt");
+        assert.match(attempts, /<td class="st-ok">ok<\/td><td>–<\/td><td>–<\/td>/, "no thread on an API-key lane");
       });
 
       test("a stale cursor or an unknown status shows a notice and the newest rows instead of failing", async () => {

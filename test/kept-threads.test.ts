@@ -231,6 +231,26 @@ describe("threads kept for the request that continues their conversation (app-se
     assert.deepEqual(conversation(next), ["user: asked once", `assistant: ${answer}`, "user: asked again"]);
   });
 
+  test("the request log and /metrics say which thread carried each turn: new, ready (started ahead), kept", async (t) => {
+    const home = makeHome("kept-log-");
+    dirs.push(home);
+    const gw = await startTestGateway(t, { lanes: [signedInLane(fake, "kept-log", home.dir)] });
+    const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
+    const ask = async (messages: OpenAI.ChatCompletionMessageParam[]) => {
+      const { data, response } = await client.chat.completions.create({ model: "gpt-5.5", messages }).withResponse();
+      const row = gw.requests().get(response.headers.get("x-request-id")!)!;
+      return { answer: data.choices[0]!.message.content!, threads: row.attempts.map((a) => `${a.lane}:${a.thread ?? "?"}`) };
+    };
+    const first = await ask([{ role: "user", content: "one" }]);
+    assert.deepEqual(first.threads, ["kept-log:new"]);
+    const again = await ask([{ role: "user", content: "one" }, { role: "assistant", content: first.answer }, { role: "user", content: "two" }]);
+    assert.deepEqual(again.threads, ["kept-log:kept"]);
+    // Another conversation with the same settings: the thread started ahead after the first request.
+    assert.deepEqual((await ask([{ role: "user", content: "other" }])).threads, ["kept-log:ready"]);
+    const metrics = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${gw.adminKey}` } })).text();
+    for (const use of ["new", "kept", "ready"]) assert.match(metrics, new RegExp(`codex_lanes_codex_threads_total\\{lane="kept-log",thread="${use}"\\} 1\\b`));
+  });
+
   /** The error a continuation ends with, when the account changed while its thread was kept. */
   async function failureOnKeptThread(name: string, scenario: "unauthorized" | "usage_limit") {
     const { check: l, account } = lane(name);

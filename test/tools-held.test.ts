@@ -43,7 +43,7 @@ for (const mode of ["local", "worker"] as const)
 
     /** Sends the call, then the follow-up (optionally edited); returns the answer and what the follow-up cost upstream. */
     async function roundTrip(which: "held" | "stateless", text: string, edit?: (m: ChatCompletionMessageParam[]) => ChatCompletionMessageParam[]) {
-      const { client, acct } = gws.get(which)!;
+      const { gw, client, acct } = gws.get(which)!;
       const tools = [WEATHER, TIME];
       const messages: ChatCompletionMessageParam[] = [{ role: "system", content: "Use the tools." }, { role: "user", content: text }];
       const first = await client.chat.completions.create({ model: "gpt-5.5", messages, tools });
@@ -52,8 +52,9 @@ for (const mode of ["local", "worker"] as const)
       messages.push(msg, ...msg.tool_calls!.map((c, i) => ({ role: "tool" as const, tool_call_id: c.id, content: `result ${i}` })));
       const callThread = chatgpt.requestsFor(acct).at(-1)!.headers["thread-id"];
       const before = chatgpt.requestsFor(acct).length;
-      const second = await client.chat.completions.create({ model: "gpt-5.5", messages: edit ? edit(messages) : messages, tools });
+      const { data: second, response } = await client.chat.completions.create({ model: "gpt-5.5", messages: edit ? edit(messages) : messages, tools }).withResponse();
       const reqs = chatgpt.requestsFor(acct).slice(before);
+      const row = gw.requests().get(response.headers.get("x-request-id")!)!;
       return {
         calls: msg.tool_calls!,
         answer: second.choices[0]!.message.content,
@@ -62,6 +63,8 @@ for (const mode of ["local", "worker"] as const)
         sameThread: reqs.at(-1)!.headers["thread-id"] === callThread,
         modelInput: reqs.at(-1)!.fullInput as Array<Record<string, unknown>>,
         modelRequests: reqs.length,
+        /** The thread the request log says carried the follow-up. */
+        thread: row.attempts.at(-1)?.thread,
       };
     }
 
@@ -74,6 +77,8 @@ for (const mode of ["local", "worker"] as const)
       assert.equal(held.modelRequests, 1, "one model request for the follow-up");
       assert.equal(held.sameThread, true, "the held thread went on: no new thread, connection or warm-up");
       assert.equal(stateless.sameThread, false, "the stateless follow-up ran on another thread");
+      assert.equal(held.thread, "held", "the request log says the held turn went on");
+      assert.ok(stateless.thread === "new" || stateless.thread === "ready", `the stateless follow-up's thread: ${stateless.thread}`);
       const tail = held.modelInput.slice(-2);
       assert.deepEqual(tail.map((i) => i.type), ["function_call", "function_call_output"]);
       assert.equal(tail[0]!.call_id, held.calls[0]!.id);

@@ -2,7 +2,7 @@
 // These are also the wire shapes of the worker protocol (POST /turn body and its NDJSON events),
 // so changing one is a protocol change: update gateway/worker and DESIGN's contract together.
 
-import type { Outcome, RateLimitSnapshot } from "../lanes/types";
+import type { Outcome, RateLimitSnapshot, ThreadUse } from "../lanes/types";
 
 export type ChatRole = "system" | "developer" | "user" | "assistant" | "tool";
 
@@ -91,7 +91,8 @@ export type TurnError = Outcome;
 export type FinishReason = "stop" | "length" | "tool_calls";
 
 /**
- * Events of one turn, in order: any number of `delta` and `rate_limits`, then either
+ * Events of one turn, in order: on a Codex app-server lane first a `thread` (which thread carries
+ * it), then any number of `delta` and `rate_limits`, then either
  * `tool_call`s + `message` + `usage` (success; finishReason "tool_calls" when there are calls) or
  * one `error` (failure). Nothing follows `error`.
  */
@@ -102,6 +103,7 @@ export type TurnEvent =
   | { type: "message"; text: string; finishReason?: FinishReason; body?: Uint8Array }
   | { type: "usage"; usage: Usage }
   | { type: "rate_limits"; rateLimits: RateLimitSnapshot }
+  | { type: "thread"; thread: ThreadUse }
   | ({ type: "error" } & TurnError);
 
 /**

@@ -84,7 +84,7 @@ function rowCells(r: RequestRow): string[] {
     r.lane ?? "-",
     r.errorCode ? `${r.status}:${r.errorCode}` : r.status,
     String(r.httpStatus),
-    r.attempts.map((a) => `${a.lane}:${a.outcome}`).join(">") || "-",
+    r.attempts.map((a) => `${a.lane}:${a.outcome}${a.thread ? `(${a.thread})` : ""}`).join(">") || "-",
     String(r.toolCalls),
     String(r.latencyMs),
     `${r.inputTokens}/${r.outputTokens}`,

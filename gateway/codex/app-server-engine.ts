@@ -108,10 +108,12 @@ export class AppServerEngine implements CodexEngine {
       files = writeTurnImages(this.turnsDir, plan.input?.images ?? []);
       client = kept ? kept.client : await untilAborted(this.rpc(), signal);
       const c = client;
-      const t = kept ? kept.threadId : (await this.startThread(c, plan, signal)).id;
+      const thread = kept ? { id: kept.threadId, use: "kept" as const } : await this.startThread(c, plan, signal);
+      const t = thread.id;
       threadId = t;
       const sink = new Channel<ThreadSignal>();
       this.sinks.set(t, { sink, client: c });
+      yield { type: "thread", thread: thread.use };
       if (!kept && plan.history.length > 0) {
         await c.request("thread/inject_items", { threadId: t, items: responseItemsJson(historyItems(plan.history)) }, { timeoutMs: START_RPC_TIMEOUT_MS, signal });
       }
@@ -154,6 +156,7 @@ export class AppServerEngine implements CodexEngine {
     const timer = setTimeout(() => deadline.abort(), this.options.turnTimeoutMs);
     const state: TurnState = { held: false, answer: null };
     try {
+      yield { type: "thread", thread: "held" };
       this.held.answer(threadId, results);
       const bounds = { stop: AbortSignal.any([signal, deadline.signal]), client: signal, until: this.now() + this.options.turnTimeoutMs };
       yield* this.follow(t.client, t.sink, threadId, turnId, bounds, new Set(plan.tools.map((x) => x.name)), this.holdFor(plan, req, state), state);
@@ -192,7 +195,7 @@ export class AppServerEngine implements CodexEngine {
   }
 
   /** A thread started ahead for a request like this one (its handshake and warm-up already paid), or a new one. */
-  private async startThread(client: RpcClient, plan: TurnPlan, signal: AbortSignal): Promise<{ id: string; pooled: boolean }> {
+  private async startThread(client: RpcClient, plan: TurnPlan, signal: AbortSignal): Promise<{ id: string; use: "new" | "ready" }> {
     const params: ThreadStartParams = {
       model: plan.model,
       cwd: this.cwd,
@@ -208,7 +211,7 @@ export class AppServerEngine implements CodexEngine {
       const res = await client.request("thread/start", params, { timeoutMs: START_RPC_TIMEOUT_MS, signal, onLate: (r) => this.unsubscribe(client, r.thread.id) });
       return res.thread.id;
     });
-    return { id: threadId, pooled };
+    return { id: threadId, use: pooled ? "ready" : "new" };
   }
 
   private unsubscribe(client: RpcClient, threadId: string): void {

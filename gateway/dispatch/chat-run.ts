@@ -120,7 +120,7 @@ async function attempt(ctx: RunContext, lane: string, input: DispatchInput, sign
       onRateLimits: (snapshot) => ctx.book.onRateLimits(lane, snapshot),
       log: ctx.log,
     });
-    track.attempts.push({ lane, outcome: res.outcome.class, code: res.outcome.class === "ok" ? null : res.outcome.code, ms: ctx.now() - started });
+    track.attempts.push({ lane, outcome: res.outcome.class, code: res.outcome.class === "ok" ? null : res.outcome.code, ms: ctx.now() - started, ...(res.thread ? { thread: res.thread } : {}) });
     return res;
   } finally {
     release();

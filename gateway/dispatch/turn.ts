@@ -5,7 +5,7 @@
 import type { LaneAdapter } from "../chat/lane-adapter";
 import type { ChatRequest, FinishReason, ToolCall, TurnEvent, Usage } from "../chat/types";
 import type { AttemptResult } from "../lanes/run";
-import { cancelledOutcome, type Outcome, type RateLimitSnapshot } from "../lanes/types";
+import { cancelledOutcome, type Outcome, type RateLimitSnapshot, type ThreadUse } from "../lanes/types";
 import type { Logger } from "../log";
 
 export interface Answer {
@@ -54,10 +54,12 @@ export async function consumeTurn(o: TurnOptions): Promise<AttemptResult<Answer>
     if (!o.committed()) o.commit();
     sink.delta(t);
   };
-  const ended = (outcome: Outcome): AttemptResult<Answer> => ({ outcome, committed: o.committed() });
+  let thread: ThreadUse | undefined;
+  const ended = (outcome: Outcome): AttemptResult<Answer> => ({ outcome, committed: o.committed(), ...(thread ? { thread } : {}) });
   try {
     for await (const ev of o.adapter.turn(req, { signal })) {
       if (ev.type === "rate_limits") o.onRateLimits(ev.rateLimits);
+      else if (ev.type === "thread") thread = ev.thread;
       else if (ev.type === "delta") {
         text += ev.text;
         send(ev.text);
@@ -94,6 +96,7 @@ export async function consumeTurn(o: TurnOptions): Promise<AttemptResult<Answer>
       ...(message.body && toolCalls.length === seenCalls ? { body: message.body } : {}),
     },
     committed: o.committed(),
+    ...(thread ? { thread } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import { formatUtc } from "./format";
 import { lanesForModel, pick, type PickResult } from "./pick";
 import { retryDecision, type RetryDecision } from "./retry";
 import { applyOutcome, effectiveRecord, initialRecord } from "./state";
-import { cancelledOutcome, type AttemptRecord, type LanePolicy, type LaneRecord, type LaneSpec, type Outcome } from "./types";
+import { cancelledOutcome, type AttemptRecord, type LanePolicy, type LaneRecord, type LaneSpec, type Outcome, type ThreadUse } from "./types";
 
 export interface AttemptInfo {
   /** The lane is back from a pause on trust: one failure sends it straight back. */
@@ -21,6 +21,8 @@ export interface AttemptResult<R> {
   result?: R;
   /** Bytes already reached the client: a failure can no longer move to another lane. */
   committed?: boolean;
+  /** For the log: the Codex thread that carried the attempt, when the lane said. */
+  thread?: ThreadUse;
 }
 
 export interface RunArgs<R> {
@@ -78,7 +80,7 @@ async function runLane<R>(args: RunArgs<R>, lane: string, probe: boolean, attemp
     const res = await args.attempt(lane, { probe, attemptNo: attempts.length + 1 });
     // Once the client is gone, whatever the lane reported is the abort's doing, not the lane's.
     const outcome = res.outcome.class !== "ok" && args.signal?.aborted ? cancelledOutcome() : res.outcome;
-    attempts.push({ lane, outcome: outcome.class, code: outcome.class === "ok" ? null : outcome.code, ms: Math.max(0, args.now() - started) });
+    attempts.push({ lane, outcome: outcome.class, code: outcome.class === "ok" ? null : outcome.code, ms: Math.max(0, args.now() - started), ...(res.thread ? { thread: res.thread } : {}) });
     if (outcome.class === "ok") {
       record(args, lane, outcome);
       return { kind: "done", result: { ok: true, lane, result: res.result as R, attempts } };

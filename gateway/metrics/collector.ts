@@ -46,6 +46,11 @@ export class RequestMetrics {
     registers: [this.registry],
   });
   private readonly attempts = this.counter("codex_lanes_attempts_total", "Attempts on each lane, by outcome (ok, usage_limit, transient, ...); a failover adds one per lane tried.", ["lane", "outcome"]);
+  private readonly threads = this.counter(
+    "codex_lanes_codex_threads_total",
+    "Codex app-server attempts by the thread that carried them: new (a new connection and warm-up first), ready (started ahead), kept (the conversation's last answer), held (a tool turn going on).",
+    ["lane", "thread"],
+  );
   private readonly tokens = this.counter("codex_lanes_tokens_total", "Tokens of served requests, by lane and kind (input, cached_input, output, reasoning).", ["lane", "kind"]);
   private readonly cost = this.counter("codex_lanes_api_cost_usd_total", "What the served requests would have cost on the metered OpenAI API, USD.", ["lane"]);
   private readonly laneState = this.gauge("codex_lanes_lane_state", "1 for the lane's current state, 0 for the others.", ["lane", "state"]);
@@ -62,7 +67,10 @@ export class RequestMetrics {
     this.requests.inc({ lane, status: row.status });
     this.endpoints.inc({ endpoint, status: row.status });
     if (row.toolCalls) this.toolCalls.inc({ lane, endpoint }, row.toolCalls);
-    for (const a of row.attempts) this.attempts.inc({ lane: a.lane, outcome: a.outcome });
+    for (const a of row.attempts) {
+      this.attempts.inc({ lane: a.lane, outcome: a.outcome });
+      if (a.thread) this.threads.inc({ lane: a.lane, thread: a.thread });
+    }
     if (row.lane !== null) {
       this.tokens.inc({ lane, kind: "input" }, row.inputTokens ?? 0);
       this.tokens.inc({ lane, kind: "cached_input" }, row.cachedInputTokens ?? 0);

@@ -162,6 +162,7 @@ function LogRow(p: { row: RequestRow; now: number }) {
                   <th>Lane</th>
                   <th>Outcome</th>
                   <th>Code</th>
+                  <th>Thread</th>
                   <th class="num">Time</th>
                 </tr>
               </thead>
@@ -172,6 +173,7 @@ function LogRow(p: { row: RequestRow; now: number }) {
                     <td>{a.lane}</td>
                     <td class={a.outcome === "ok" ? "st-ok" : "st-error"}>{a.outcome}</td>
                     <td>{a.code ?? "–"}</td>
+                    <td>{a.thread ?? "–"}</td>
                     <td class="num">{millis(a.ms)}</td>
                   </tr>
                 ))}
