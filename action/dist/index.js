@@ -20937,7 +20937,7 @@ async function runLane(args, lane, probe, attempts) {
     const started = args.now();
     const res = await args.attempt(lane, { probe, attemptNo: attempts.length + 1 });
     const outcome2 = res.outcome.class !== "ok" && args.signal?.aborted ? cancelledOutcome() : res.outcome;
-    attempts.push({ lane, outcome: outcome2.class, code: outcome2.class === "ok" ? null : outcome2.code, ms: Math.max(0, args.now() - started) });
+    attempts.push({ lane, outcome: outcome2.class, code: outcome2.class === "ok" ? null : outcome2.code, ms: Math.max(0, args.now() - started), ...res.thread ? { thread: res.thread } : {} });
     if (outcome2.class === "ok") {
       record(args, lane, outcome2);
       return { kind: "done", result: { ok: true, lane, result: res.result, attempts } };
