@@ -3,8 +3,9 @@
 // are turns whose output is bounded by the model.
 
 export class Channel<T> implements AsyncIterable<T> {
-  private readonly items: T[] = [];
+  private items: T[] = [];
   private waiting: ((r: IteratorResult<T>) => void) | null = null;
+  private waitingBatch: (() => void) | null = null;
   private closed = false;
 
   push(item: T): void {
@@ -15,6 +16,7 @@ export class Channel<T> implements AsyncIterable<T> {
       w({ value: item, done: false });
     } else {
       this.items.push(item);
+      this.wakeBatch();
     }
   }
 
@@ -25,6 +27,25 @@ export class Channel<T> implements AsyncIterable<T> {
       this.waiting = null;
       w({ value: undefined, done: true });
     }
+    this.wakeBatch();
+  }
+
+  /**
+   * Every item queued by the time the consumer runs (at least one), after waiting for the first;
+   * null once closed and empty. Items pushed in the same tick as the first come in the same batch.
+   */
+  async nextBatch(): Promise<T[] | null> {
+    if (this.items.length === 0 && !this.closed) await new Promise<void>((resolve) => (this.waitingBatch = resolve));
+    if (this.items.length === 0) return null;
+    const batch = this.items;
+    this.items = [];
+    return batch;
+  }
+
+  private wakeBatch(): void {
+    const w = this.waitingBatch;
+    this.waitingBatch = null;
+    w?.();
   }
 
   next(): Promise<IteratorResult<T>> {

@@ -14,12 +14,13 @@ import { runChat, type InProgress, type RunContext } from "./chat-run";
 import { createPass, type PassInput, type PassOutcome } from "./pass";
 import { rejectedRow } from "./row";
 import { RowWriter } from "./row-writer";
-import { streamRun } from "./stream";
+import { streamRun, type EventStream } from "./stream";
 import type { Sink } from "./turn";
-import type { Completion, DispatchEvent, DispatchInput, RejectedInput } from "./types";
+import type { Completion, DispatchInput, RejectedInput } from "./types";
 import type { LaneView } from "./views";
 
 export type { Completion, DispatchEvent, DispatchInput, FinishReason, RejectedInput } from "./types";
+export type { EventStream } from "./stream";
 
 export interface DispatcherDeps {
   config: Config;
@@ -34,7 +35,7 @@ export interface DispatcherDeps {
 }
 
 export interface Dispatcher {
-  stream(input: DispatchInput): AsyncIterable<DispatchEvent>;
+  stream(input: DispatchInput): EventStream;
   /** Resolves with the whole answer, or throws a typed error (LanesFailedError, QueueFullError, ShuttingDownError). */
   complete(input: DispatchInput): Promise<Completion>;
   /** Resolves once the row is committed, so the client's answer can follow it. */

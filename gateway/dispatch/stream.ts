@@ -6,7 +6,15 @@ import { linkedAbort } from "../async/abort";
 import type { Sink } from "./turn";
 import type { DispatchEvent, DispatchInput, RunEnd } from "./types";
 
-export function streamRun(input: DispatchInput, run: (signal: AbortSignal, sink: Sink) => Promise<RunEnd>): AsyncIterable<DispatchEvent> {
+/** What a streamed response reads: the events of one run, in order, a batch at a time. */
+export interface EventStream {
+  /** The events ready now (at least one), after waiting for the first; null once the run ended and all were read. */
+  next(): Promise<DispatchEvent[] | null>;
+  /** The reader stops early (the client left): the run's turn is aborted; resolves once the run ended. */
+  return(): Promise<void>;
+}
+
+export function streamRun(input: DispatchInput, run: (signal: AbortSignal, sink: Sink) => Promise<RunEnd>): EventStream {
   const ch = new Channel<DispatchEvent>();
   const stop = linkedAbort(input.signal);
   const sink: Sink = {
@@ -29,12 +37,8 @@ export function streamRun(input: DispatchInput, run: (signal: AbortSignal, sink:
       await done;
       stop.dispose();
     })());
-  // A plain iterator over the channel rather than an async generator around it: one promise per
-  // event instead of the generator's own queue on top (a stream has one event per upstream read).
-  const it: AsyncIterableIterator<DispatchEvent> = {
-    next: () => ch.next().then((r) => (r.done ? finish().then(() => r) : r)),
-    return: () => finish().then(() => ({ value: undefined, done: true as const })),
-    [Symbol.asyncIterator]: () => it,
+  return {
+    next: () => ch.nextBatch().then((batch) => batch ?? finish().then(() => null)),
+    return: finish,
   };
-  return it;
 }

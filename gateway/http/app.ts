@@ -36,7 +36,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set("receivedAt", now());
     c.set("log", log.child({ requestId: id }));
     await next();
-    c.res.headers.set("x-request-id", id);
+    // A stream written to the Node response directly sent the id with its own headers.
+    if (!c.env.outgoing.headersSent) c.res.headers.set("x-request-id", id);
   });
   app.use("*", accessLog(now));
 

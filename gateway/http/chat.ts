@@ -5,13 +5,12 @@
 import type { Context } from "hono";
 import { parseChatRequest } from "../chat/schema";
 import type { Endpoint } from "../chat/types";
-import type { DispatchEvent, DispatchInput, Dispatcher } from "../dispatch/dispatcher";
+import type { DispatchEvent, DispatchInput, Dispatcher, EventStream } from "../dispatch/dispatcher";
 import { readJsonBody } from "./body";
+import { LANE_HEADER, sendEventStream, type OpenedStream } from "./event-stream";
 import type { AppEnv } from "./context";
 import { ClientClosedError, errorBody, toApiError, type ApiError } from "../errors/api-error";
 import { chatCompletion, chunkEvents, completionId, DONE_EVENT, toolCallDelta, usageEvent, type CompletionMeta } from "./shapes";
-
-export const LANE_HEADER = "x-codex-lanes-lane";
 
 export function chatHandler(dispatcher: Dispatcher, maxBodyBytes: number, now: () => number) {
   return async (c: Context<AppEnv>): Promise<Response> => {
@@ -30,7 +29,7 @@ export function chatHandler(dispatcher: Dispatcher, maxBodyBytes: number, now: (
       if (done.body) return new Response(done.body as Uint8Array<ArrayBuffer>, { status: 200, headers: { "content-type": "application/json", [LANE_HEADER]: done.lane } });
       return c.json(chatCompletion(meta, done.text, done.toolCalls, done.finishReason, done.usage), 200, { [LANE_HEADER]: done.lane });
     }
-    return streamResponse(dispatcher.stream(input), meta, req.includeUsage);
+    return streamResponse(c, dispatcher.stream(input), meta, req.includeUsage);
   };
 }
 
@@ -67,44 +66,26 @@ export async function parseOrReject<T>(
  * Waits for a lane to commit: then headers can go out. Before that, a failure is a plain error
  * response (returned here instead of the stream).
  */
-export async function openStream(events: AsyncIterable<DispatchEvent>): Promise<{ it: AsyncIterator<DispatchEvent>; lane: string } | Response> {
-  const it = events[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) throw new Error("dispatch ended without an event");
-  if (first.value.type === "error") {
-    await it.return?.();
-    return errorResponse(first.value.error);
+export async function openStream(events: EventStream): Promise<OpenedStream | Response> {
+  const batch = await events.next();
+  const first = batch?.[0];
+  if (!batch || !first) throw new Error("dispatch ended without an event");
+  if (first.type === "error") {
+    await events.return();
+    return errorResponse(first.error);
   }
-  if (first.value.type !== "start") throw new Error(`dispatch began with ${first.value.type}`);
-  return { it, lane: first.value.lane };
+  if (first.type !== "start") throw new Error(`dispatch began with ${first.type}`);
+  return { events, lane: first.lane, ready: batch.slice(1) };
 }
 
-async function streamResponse(events: AsyncIterable<DispatchEvent>, meta: CompletionMeta, includeUsage: boolean): Promise<Response> {
+async function streamResponse(c: Context<AppEnv>, events: EventStream, meta: CompletionMeta, includeUsage: boolean): Promise<Response> {
   const opened = await openStream(events);
   if (opened instanceof Response) return opened;
-  const { it, lane } = opened;
-  const enc = new TextEncoder();
   const chunks = chunkEvents(meta, includeUsage);
   // The role chunk goes out with the first event, in one write: the lane committed at its first
   // output, so that event is already waiting.
-  let head = chunks.event({ role: "assistant", content: "" }, null);
-  const body = new ReadableStream<Uint8Array>({
-    async pull(ctl) {
-      const r = await it.next();
-      if (r.done) {
-        if (head) ctl.enqueue(enc.encode(head));
-        ctl.close();
-        return;
-      }
-      const out = head + eventText(r.value, chunks, meta, includeUsage);
-      head = "";
-      if (out) ctl.enqueue(enc.encode(out));
-    },
-    async cancel() {
-      await it.return?.();
-    },
-  });
-  return sseResponse(body, lane);
+  const head = chunks.event({ role: "assistant", content: "" }, null);
+  return sendEventStream(c, opened, head, (ev) => eventText(ev, chunks, meta, includeUsage));
 }
 
 function eventText(ev: DispatchEvent, chunks: ReturnType<typeof chunkEvents>, meta: CompletionMeta, includeUsage: boolean): string {
@@ -113,20 +94,6 @@ function eventText(ev: DispatchEvent, chunks: ReturnType<typeof chunkEvents>, me
   if (ev.type === "end") return chunks.event({}, ev.finishReason) + (includeUsage ? usageEvent(meta, ev.usage) : "") + DONE_EVENT;
   if (ev.type === "error") return `data: ${JSON.stringify(errorBody(ev.error))}\n\n`;
   return "";
-}
-
-export function sseResponse(body: ReadableStream<Uint8Array>, lane: string): Response {
-  return new Response(body, {
-    status: 200,
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      "x-accel-buffering": "no",
-      // Tells @hono/node-server not to wait for more chunks before sending the headers.
-      "transfer-encoding": "chunked",
-      [LANE_HEADER]: lane,
-    },
-  });
 }
 
 export function errorResponse(e: ApiError): Response {

@@ -1,5 +1,6 @@
 // The Hono environment shared by the app's middleware and routes.
 
+import type { HttpBindings } from "@hono/node-server";
 import type { Config } from "../config/types";
 import type { Dispatcher } from "../dispatch/dispatcher";
 import type { Logger } from "../log";
@@ -21,6 +22,8 @@ export interface AppDeps {
 }
 
 export interface AppEnv {
+  /** The Node request and response under the web ones (streams are written to `outgoing` directly). */
+  Bindings: HttpBindings;
   Variables: {
     requestId: string;
     receivedAt: number;

@@ -10,7 +10,8 @@ import type { Dispatcher } from "../dispatch/dispatcher";
 import { OWN_ROUTES, type PassBody } from "../dispatch/pass";
 import { ReplayableBody } from "../dispatch/replay";
 import { readCapped } from "./body";
-import { errorResponse, LANE_HEADER } from "./chat";
+import { errorResponse } from "./chat";
+import { LANE_HEADER } from "./event-stream";
 import type { AppEnv } from "./context";
 import { BodyTooLargeError, ClientClosedError, toApiError } from "../errors/api-error";
 

@@ -10,7 +10,8 @@ import { buildResponsesRequest, parseResponsesBody, type ResponsesBody } from ".
 import type { ChatRequest, ToolCall, Usage } from "../chat/types";
 import type { DispatchInput, Dispatcher } from "../dispatch/dispatcher";
 import type { Store } from "../store";
-import { LANE_HEADER, openStream, parseOrReject, sseResponse } from "./chat";
+import { openStream, parseOrReject } from "./chat";
+import { LANE_HEADER, sendEventStream } from "./event-stream";
 import type { AppEnv } from "./context";
 import type { ApiError } from "../errors/api-error";
 import { ResponseNotFoundError } from "./errors";
@@ -59,7 +60,7 @@ export function responsesHandler(dispatcher: Dispatcher, store: Store, maxBodyBy
       keep(output, response);
       return c.json(response, 200, { [LANE_HEADER]: done.lane });
     }
-    return streamResponses(dispatcher, input, meta, keep);
+    return streamResponses(c, dispatcher, input, meta, keep);
   };
 }
 
@@ -92,6 +93,7 @@ function asConversation(item: OutputItem): ConversationItem {
  * through function_call_arguments events), then response.completed, or response.failed / error.
  */
 async function streamResponses(
+  c: Context<AppEnv>,
   dispatcher: Dispatcher,
   input: DispatchInput,
   meta: ResponseMeta,
@@ -99,33 +101,16 @@ async function streamResponses(
 ): Promise<Response> {
   const opened = await openStream(dispatcher.stream(input));
   if (opened instanceof Response) return opened;
-  const { it, lane } = opened;
   const out = new ResponseEvents(meta);
-  const enc = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    start(ctl) {
-      ctl.enqueue(enc.encode(out.start()));
-    },
-    async pull(ctl) {
-      const r = await it.next();
-      if (r.done) {
-        ctl.close();
-        return;
-      }
-      const ev = r.value;
-      if (ev.type === "delta") ctl.enqueue(enc.encode(out.delta(ev.text)));
-      else if (ev.type === "tool_call") ctl.enqueue(enc.encode(out.toolCall(ev.call)));
-      else if (ev.type === "end") {
-        const { events, response } = out.completed(ev.usage);
-        keep(out.output, response);
-        ctl.enqueue(enc.encode(events));
-      } else if (ev.type === "error") ctl.enqueue(enc.encode(out.failed(ev.error)));
-    },
-    async cancel() {
-      await it.return?.();
-    },
+  return sendEventStream(c, opened, out.start(), (ev) => {
+    if (ev.type === "delta") return out.delta(ev.text);
+    if (ev.type === "tool_call") return out.toolCall(ev.call);
+    if (ev.type === "error") return out.failed(ev.error);
+    if (ev.type !== "end") return "";
+    const { events, response } = out.completed(ev.usage);
+    keep(out.output, response);
+    return events;
   });
-  return sseResponse(body, lane);
 }
 
 /** Builds one stream's events; keeps the output items in order as they close. */

@@ -30,7 +30,7 @@ export const RULES: Readonly<Record<string, FolderRule>> = {
   metrics: { may: ["calc", "config", "dispatch", "lanes", "store"], typesOnly: ["dispatch"], packages: ["prom-client"] },
   http: {
     may: ["async", "calc", "chat", "config", "dispatch", "errors", "lanes", "metrics", "store", "log.ts", "version.ts"],
-    packages: ["hono", "node:crypto", "node:path", "node:fs", "node:stream", "node:timers"],
+    packages: ["hono", "@hono/node-server", "node:crypto", "node:path", "node:fs", "node:stream", "node:timers"],
   },
   worker: { may: ["async", "chat", "codex", "config", "errors", "lanes", "log.ts", "version.ts"], packages: ["hono", "@hono/node-server", NODE] },
   cli: {

@@ -36,6 +36,8 @@ export interface OpenAIRequest {
   lastUserText: string;
   scenario: OpenAIScenarioName;
   at: number;
+  /** The caller closed the connection before the answer's end (a gateway letting go of the upstream). */
+  cutOff: boolean;
 }
 
 export interface FakeOpenAI {
@@ -145,7 +147,9 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   const isPass = req.method === 'POST' && PASS_ROUTES.includes(url.pathname);
   const isResponses = req.method === 'POST' && url.pathname === '/v1/responses';
   const scenario = isChat ? pickScenario(state, text) : isResponses ? pickScenario(state, responsesUserText(body)) : isPass ? pickScenario(state, wordsOf(body.input).join(' ')) : { name: 'ok' as const };
-  state.requests.push({ method: req.method ?? 'GET', path: url.pathname, headers, apiKey, body, lastUserText: text, scenario: scenario.name, at: Date.now() });
+  const seen: OpenAIRequest = { method: req.method ?? 'GET', path: url.pathname, headers, apiKey, body, lastUserText: text, scenario: scenario.name, at: Date.now(), cutOff: false };
+  state.requests.push(seen);
+  res.once('close', () => (seen.cutOff = !res.writableFinished));
 
   if (!apiKey) return sendJson(res, 401, apiError('You didn\'t provide an API key.', 'invalid_request_error', null));
   if (req.method === 'GET' && url.pathname === '/v1/models') {
@@ -455,7 +459,7 @@ async function handleUpload(state: State, req: IncomingMessage, res: ServerRespo
   const apiKey = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
   const scenario = pickScenario(state, '');
   const up = await readMultipart(req, path);
-  state.requests.push({ method: 'POST', path, headers, apiKey, body: { ...up.fields }, lastUserText: '', scenario: scenario.name, at: Date.now() });
+  state.requests.push({ method: 'POST', path, headers, apiKey, body: { ...up.fields }, lastUserText: '', scenario: scenario.name, at: Date.now(), cutOff: false });
   if (!apiKey) return sendJson(res, 401, apiError("You didn't provide an API key.", 'invalid_request_error', null));
   if (errorReply(res, scenario, apiKey)) return;
   state.uploads.push(up);
