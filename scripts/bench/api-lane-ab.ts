@@ -9,7 +9,7 @@
 // gateway and round, the gateways taking turns): wrk's p50 (request written to last byte) and CPU per
 // request.
 //
-//   BEFORE_TREE=<checkout> node --import tsx scripts/bench/api-lane-ab.ts [--rounds 8] [--c1 300] [--c16 1600] [--stream 300] [--paced 100] [--paced16 400] [--embed 300] [--wrk 5] [--wrkRounds 2]
+//   BEFORE_TREE=<checkout> node --import tsx scripts/bench/api-lane-ab.ts [--rounds 8] [--c1 300] [--c16 1600] [--stream 300] [--paced 100] [--paced16 400] [--embed 300] [--wrk 5] [--wrk-rounds 2]
 
 import path from "node:path";
 import { burst, target, type Sample, type Target } from "./lib/http-load";
