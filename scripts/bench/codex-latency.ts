@@ -13,6 +13,7 @@
 // gateway on the way in, the lane to its first text (Codex, a worker's hop, the network, the
 // backend), and the gateway on the way out.
 
+import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { target, post, type Sample } from "./lib/http-load";
 import { fakeAccountLane, startBenchGateway, type BenchGateway } from "./lib/codex-gateway";
@@ -38,9 +39,21 @@ interface Measured extends Sample {
   lane: number;
   /** The lane's first text → the client's first token: the gateway's own time on the way out. */
   gatewayOut: number;
+  /** The Codex thread that carried it, as the request log says (new, ready, kept, held). */
+  thread: string;
 }
 
 type Path = { gw: BenchGateway; lane: string; worker?: TestWorker };
+
+/**
+ * Waits until the lane is up (its Codex started and its model catalog read), so that request 0 is
+ * the first request after start-up rather than one racing the start itself; returns how long that took.
+ */
+async function laneUp(gw: BenchGateway, lane: string): Promise<number> {
+  const t0 = performance.now();
+  await gw.adapters.get(lane)!.models();
+  return performance.now() - t0;
+}
 
 async function main(): Promise<void> {
   console.log(machineLine());
@@ -55,7 +68,7 @@ async function main(): Promise<void> {
       try {
         const samples = new Map<PathName, Measured[]>(PATHS.map((p) => [p, []]));
         const conversations = new Map<PathName, Message[]>(PATHS.map((p) => [p, []]));
-        // Request 0 is the first after start-up; the rest are the steady state. Paths take turns.
+        // Request 0 is the first after start-up (the lanes are up: laneUp); the rest are the steady state. Paths take turns.
         for (let i = 0; i <= flags.requests; i++) {
           for (const p of PATHS) {
             const messages = p.endsWith("conversation") ? conversations.get(p)! : [];
@@ -81,7 +94,7 @@ async function main(): Promise<void> {
   console.log();
   console.log(
     table(
-      ["RTT ms", "path", "requests", "new connections / request", "model requests / request", "warm-ups / request", "TTFT p50 ms", "TTFT p90 ms", "total p50 ms", "TTFT p50 minus RTT", "gateway in p50", "lane to first text p50", "gateway out p50"],
+      ["RTT ms", "path", "requests", "new connections / request", "model requests / request", "warm-ups / request", "TTFT p50 ms", "TTFT p90 ms", "total p50 ms", "TTFT p50 minus RTT", "gateway in p50", "lane to first text p50", "gateway out p50", "threads (request log)"],
       results,
     ),
   );
@@ -94,7 +107,9 @@ async function startPaths(fake: RemoteFake, rtt: number, homes: TestHome[]): Pro
     const name = `${p.startsWith("worker") ? "w" : p === "exec" ? "x" : "a"}${p.endsWith("conversation") ? "c" : ""}${rtt}`;
     const lane = await fakeAccountLane(fake, name, p === "exec" ? "exec" : "app-server", homes);
     if (!p.startsWith("worker")) {
-      out.set(p, { gw: await startBenchGateway([lane]), lane: name });
+      const gw = await startBenchGateway([lane]);
+      console.error(`${p} at ${rtt} ms: lane up ${ms(await laneUp(gw, name), 0)} ms after the gateway listened`);
+      out.set(p, { gw, lane: name });
       continue;
     }
     const dataDir = tempDir("bench-worker-");
@@ -104,13 +119,16 @@ async function startPaths(fake: RemoteFake, rtt: number, homes: TestHome[]): Pro
       await close();
       rmSync(dataDir, { recursive: true, force: true });
     };
-    out.set(p, { gw: await startBenchGateway([codexLane(name, { concurrency: 2, worker: { url: worker.url, token: worker.token } })]), lane: name, worker });
+    const gw = await startBenchGateway([codexLane(name, { concurrency: 2, worker: { url: worker.url, token: worker.token } })]);
+    console.error(`${p} at ${rtt} ms: lane up ${ms(await laneUp(gw, name), 0)} ms after the gateway listened`);
+    out.set(p, { gw, lane: name, worker });
   }
   return out;
 }
 
 async function measured(fake: RemoteFake, { gw, lane }: Path, messages: Message[], rtt: number): Promise<Measured & { answer: string }> {
-  const t = target("gw", `${gw.url}/v1/chat/completions`, { authorization: `Bearer ${gw.key}` });
+  const id = `bench-${randomUUID()}`;
+  const t = target("gw", `${gw.url}/v1/chat/completions`, { authorization: `Bearer ${gw.key}`, "x-request-id": id });
   const body = Buffer.from(JSON.stringify({ model: "gpt-5.5", stream: true, messages }));
   const before = await fake.counts();
   const sent = performance.now();
@@ -121,7 +139,8 @@ async function measured(fake: RemoteFake, { gw, lane }: Path, messages: Message[
   const d = (k: keyof FakeCounts) => after[k] - before[k];
   const { body: sse, ...timings } = sample;
   const split = { gatewayIn: turn.start - sent, lane: turn.firstDelta - turn.start, gatewayOut: sent + timings.firstToken - turn.firstDelta };
-  return { ...timings, ...split, connections: d("connections"), requests: d("requests"), warmups: d("warmups"), answer: streamedText(sse) };
+  const thread = gw.row(id)?.attempts.at(-1)?.thread ?? "-";
+  return { ...timings, ...split, thread, connections: d("connections"), requests: d("requests"), warmups: d("warmups"), answer: streamedText(sse) };
 }
 
 /**
@@ -156,7 +175,10 @@ function rows(rtt: number, p: PathName, all: Measured[]): string[][] {
     const per = (k: "connections" | "requests" | "warmups") => (s.reduce((a, x) => a + x[k], 0) / s.length).toFixed(2);
     const ttft = s.map((x) => x.firstToken);
     const p50 = (k: "gatewayIn" | "lane" | "gatewayOut") => ms(median(s.map((x) => x[k])), 1);
-    return [String(rtt), `${p} (${label})`, String(s.length), per("connections"), per("requests"), per("warmups"), ms(median(ttft), 1), ms(quantile(ttft, 0.9), 1), ms(median(s.map((x) => x.total)), 1), ms(median(ttft) - rtt, 1), p50("gatewayIn"), p50("lane"), p50("gatewayOut")];
+    const threads = new Map<string, number>();
+    for (const x of s) threads.set(x.thread, (threads.get(x.thread) ?? 0) + 1);
+    const carried = [...threads].map(([k, n]) => `${k} ${n}`).join(", ");
+    return [String(rtt), `${p} (${label})`, String(s.length), per("connections"), per("requests"), per("warmups"), ms(median(ttft), 1), ms(quantile(ttft, 0.9), 1), ms(median(s.map((x) => x.total)), 1), ms(median(ttft) - rtt, 1), p50("gatewayIn"), p50("lane"), p50("gatewayOut"), carried];
   };
   return [line("first after start", all.slice(0, 1)), line("steady", all.slice(1))];
 }
