@@ -231,24 +231,31 @@ describe("threads kept for the request that continues their conversation (app-se
     assert.deepEqual(conversation(next), ["user: asked once", `assistant: ${answer}`, "user: asked again"]);
   });
 
-  test("the request log and /metrics say which thread carried each turn: new, ready (started ahead), kept", async (t) => {
+  test("the request log and /metrics say which thread carried each turn: spare, kept, ready, new", async (t) => {
     const home = makeHome("kept-log-");
     dirs.push(home);
     const gw = await startTestGateway(t, { lanes: [signedInLane(fake, "kept-log", home.dir)] });
     const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
-    const ask = async (messages: OpenAI.ChatCompletionMessageParam[]) => {
-      const { data, response } = await client.chat.completions.create({ model: "gpt-5.5", messages }).withResponse();
+    const ask = async (messages: OpenAI.ChatCompletionMessageParam[], tools?: OpenAI.ChatCompletionTool[]) => {
+      const { data, response } = await client.chat.completions.create({ model: "gpt-5.5", messages, ...(tools ? { tools } : {}) }).withResponse();
       const row = gw.requests().get(response.headers.get("x-request-id")!)!;
-      return { answer: data.choices[0]!.message.content!, threads: row.attempts.map((a) => `${a.lane}:${a.thread ?? "?"}`) };
+      return { answer: data.choices[0]!.message.content ?? "", threads: row.attempts.map((a) => `${a.lane}:${a.thread ?? "?"}`) };
     };
+    // The lane started its spare once it was up and signed in (its first usage-window read), unless
+    // this request came first.
     const first = await ask([{ role: "user", content: "one" }]);
-    assert.deepEqual(first.threads, ["kept-log:new"]);
+    assert.ok(["kept-log:spare", "kept-log:new"].includes(first.threads.join()), first.threads.join());
     const again = await ask([{ role: "user", content: "one" }, { role: "assistant", content: first.answer }, { role: "user", content: "two" }]);
     assert.deepEqual(again.threads, ["kept-log:kept"]);
-    // Another conversation with the same settings: the thread started ahead after the first request.
-    assert.deepEqual((await ask([{ role: "user", content: "other" }])).threads, ["kept-log:ready"]);
+    // Another conversation: the spare started after the first request took a thread.
+    assert.deepEqual((await ask([{ role: "user", content: "other" }])).threads, ["kept-log:spare"]);
+    // Settings seen before: a thread was started with them, for the next request like these.
+    assert.deepEqual((await ask([{ role: "user", content: "third" }])).threads, ["kept-log:ready"]);
+    // Client tools are fixed when a thread starts: the first request with these gets a new one.
+    const tool: OpenAI.ChatCompletionTool = { type: "function", function: { name: "lookup", description: "Looks a word up.", parameters: { type: "object", properties: { word: { type: "string" } } } } };
+    assert.deepEqual((await ask([{ role: "user", content: "look up lanes" }], [tool])).threads, ["kept-log:new"]);
     const metrics = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${gw.adminKey}` } })).text();
-    for (const use of ["new", "kept", "ready"]) assert.match(metrics, new RegExp(`codex_lanes_codex_threads_total\\{lane="kept-log",thread="${use}"\\} 1\\b`));
+    for (const use of ["new", "kept", "spare", "ready"]) assert.match(metrics, new RegExp(`codex_lanes_codex_threads_total\\{lane="kept-log",thread="${use}"\\} [12]\\b`));
   });
 
   /** The error a continuation ends with, when the account changed while its thread was kept. */

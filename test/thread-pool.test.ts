@@ -8,6 +8,8 @@ import type { ChatMessage, ChatRequest } from "../gateway/chat/types";
 import { LocalCodexLane } from "../gateway/codex/local-lane";
 import { startFakeChatGPT, type FakeChatGPT, type ModelRequest } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
+import OpenAI from "openai";
+import { signedInLane, startTestGateway } from "./helpers/gateway";
 import { answerOf, failureUnder, runTurn } from "./helpers/turns";
 
 const quiet = { info() {}, warn() {} };
@@ -21,6 +23,16 @@ function chat(system: string, text: string): ChatRequest {
 }
 
 const PER_THREAD = new Set(["id", "turn_id", "create_time"]);
+
+/** The messages the model is shown, as [role, text]. */
+function conversationOf(r: ModelRequest): string[][] {
+  const out: string[][] = [];
+  for (const item of r.fullInput as Array<Record<string, unknown>>) {
+    if (item.type !== "message") continue;
+    out.push([String(item.role), (item.content as Array<{ text?: string }>).map((p) => p.text ?? "").join("")]);
+  }
+  return out;
+}
 
 /**
  * What the model is shown, without what differs from one thread or lane to another by nature: ids,
@@ -72,14 +84,16 @@ describe("threads started ahead of requests (app-server engine)", () => {
   }
 
   /** Runs a request and says whether the warm-up of the thread that served it was in before it was sent. */
-  async function served(l: LocalCodexLane, account: string, req: ChatRequest): Promise<{ text: string; request: ModelRequest; warmedBefore: boolean; account: string; sentAt: number }> {
+  async function served(l: LocalCodexLane, account: string, req: ChatRequest) {
     const warmedSoFar = new Set(fake.warmupThreads);
     const sentAt = fake.warmupThreadsFor(account).length;
     const seenSoFar = fake.requestsFor(account).length;
-    const text = answerOf(await runTurn(l, req));
+    const events = await runTurn(l, req);
+    const text = answerOf(events);
     const mine = fake.requestsFor(account).slice(seenSoFar);
     assert.equal(mine.length, 1, "one model request per chat request");
-    return { text, request: mine[0]!, warmedBefore: warmedSoFar.has(mine[0]!.headers["thread-id"]!), account, sentAt };
+    const thread = events.find((e) => e.type === "thread");
+    return { text, request: mine[0]!, warmedBefore: warmedSoFar.has(mine[0]!.headers["thread-id"]!), account, sentAt, thread: thread?.type === "thread" ? thread.thread : null };
   }
 
   before(async () => {
@@ -111,19 +125,70 @@ describe("threads started ahead of requests (app-server engine)", () => {
     }
   });
 
-  test("a request with other instructions never gets a thread started for different ones", async () => {
+  test("a request with other instructions never gets a thread started for different ones: it takes the spare, which carries nothing of another request", async () => {
     const l = lane("switch", 2);
     const first = await served(l, "acct-switch", chat("Rule A: answer in French.", "first"));
+    await readyThreadWarmed(first); // the spare
     const other = await served(l, "acct-switch", chat("Rule B: answer in German.", "second"));
     assert.equal(other.text, "echo: second");
     assert.match(other.request.instructionsText, /Rule B/);
     assert.doesNotMatch(other.request.instructionsText, /Rule A/);
-    assert.equal(other.warmedBefore, false);
-    // Now a thread for Rule B is ready, and the next Rule B request takes it.
-    await readyThreadWarmed(first, 2); // the one ready for Rule A, and the one for Rule B
+    assert.equal(other.thread, "spare");
+    assert.equal(other.warmedBefore, true, "the spare was warmed before the request arrived");
+    // Rule B seen twice now: a thread is started with its settings for the next request like it.
+    await readyThreadWarmed(other);
     const again = await served(l, "acct-switch", chat("Rule B: answer in German.", "third"));
     assert.equal(again.text, "echo: third");
     assert.equal(again.warmedBefore, true);
+    assert.deepEqual(conversationOf(again.request), [["developer", "Rule B: answer in German."], ["user", "third"]]);
+  });
+
+  test("a new system prompt on every request: each takes the spare, and the backend receives what a thread started for it would send", async () => {
+    const pooled = lane("varied", 2);
+    const plain = lane("varied-plain", 0);
+    let last = { account: "acct-varied", sentAt: 0 };
+    for (let i = 0; i < 4; i++) {
+      // As agents that stamp the time or retrieved context into their system prompt send them.
+      const req = chat(`It is 10:0${i}. Answer briefly.`, `question ${i}`);
+      if (i > 0) await readyThreadWarmed(last);
+      const a = await served(pooled, "acct-varied", req);
+      last = a;
+      const b = await served(plain, "acct-varied-plain", req);
+      assert.equal(a.text, b.text);
+      assert.deepEqual(seen(a.request, laneDirs.get(pooled)!), seen(b.request, laneDirs.get(plain)!));
+      if (i > 0) assert.equal(a.thread, "spare", `request ${i}`);
+      if (i > 0) assert.equal(a.warmedBefore, true, `request ${i}: the spare was warmed before it arrived`);
+    }
+  });
+
+  test("a request with client tools never takes the spare: tools are fixed when a thread starts", async () => {
+    const l = lane("tools", 2);
+    const first = await served(l, "acct-tools", chat("Be brief.", "warm"));
+    await readyThreadWarmed(first);
+    const tool = { name: "get_weather", description: "Weather for a city.", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: false };
+    const events = await runTurn(l, { ...chat("Be brief.", "weather in Paris"), tools: [tool] });
+    const thread = events.find((e) => e.type === "thread");
+    assert.deepEqual(thread, { type: "thread", thread: "new" });
+    assert.ok(events.some((e) => e.type === "tool_call" || e.type === "message"), JSON.stringify(events));
+  });
+
+  test("the first request after start-up takes the spare the lane started once it was up and signed in", async (t) => {
+    const home = makeHome("pool-boot-");
+    dirs.push(home);
+    const gw = await startTestGateway(t, { lanes: [signedInLane(fake, "pool-boot", home.dir)] });
+    // The gateway reads each lane's usage windows at start; the spare follows the first read.
+    for (let i = 0; i < 800 && fake.warmupThreadsFor("acct-pool-boot").length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    const [spare] = fake.warmupThreadsFor("acct-pool-boot");
+    assert.ok(spare, "a thread was warmed up before any request");
+    assert.equal(fake.requestsFor("acct-pool-boot").length, 0, "and nothing reached the model");
+    const client = new OpenAI({ baseURL: gw.baseURL, apiKey: gw.key, maxRetries: 0 });
+    const { data, response } = await client.chat.completions.create({ model: "gpt-5.5", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "first" }] }).withResponse();
+    assert.equal(data.choices[0]!.message.content, "echo: first");
+    const sent = fake.requestsFor("acct-pool-boot").at(-1)!;
+    assert.equal(sent.headers["thread-id"], spare, "the spare carried it");
+    assert.equal(sent.instructionsText, "Be brief.");
+    assert.equal(sent.body.model, "gpt-5.5", "the spare was started before any model was asked for; the turn sets it");
+    assert.deepEqual(gw.requests().get(response.headers.get("x-request-id")!)!.attempts.map((a) => a.thread), ["spare"]);
   });
 
   test("a ready thread whose connection the backend closed still answers", async () => {

@@ -15,11 +15,11 @@ import { childEnv, configArgs } from "./hardening";
 import { ImageError, laneDirs, writeTurnImages, type TurnFiles } from "./images";
 import { DEFAULT_TOOL_HOLD_MS, fingerprint, HeldTurns } from "./held-turns";
 import { DEFAULT_KEEP_MAX, DEFAULT_KEEP_MS, KeptThreads } from "./kept-threads";
-import { historyItems, planOrError, type TurnPlan } from "./mapping";
+import { historyItems, instructionsItem, planOrError, type TurnPlan } from "./mapping";
 import type { JsonValue } from "./protocol/serde_json/JsonValue";
 import type { CodexErrorInfo, RateLimitSnapshot as WireRateLimits, RateLimitWindow as WireWindow, ThreadStartParams, TokenUsageBreakdown, TurnError } from "./protocol/v2";
 import { NO_REPLY, RpcAbortedError, RpcClient, RpcClosedError, RpcTimeoutError } from "./rpc";
-import { ThreadPool } from "./thread-pool";
+import { ThreadPool, type Taken } from "./thread-pool";
 import { asForcedCall, dynamicTools } from "./tools";
 import type { AccountInfo, CodexEngine, EngineOptions, LoginHandle } from "./types";
 import { responseItemsJson, type Notification } from "./wire";
@@ -47,6 +47,8 @@ export class AppServerEngine implements CodexEngine {
   readonly kind = "app-server" as const;
   private client: RpcClient | null = null;
   private starting: Promise<RpcClient> | null = null;
+  /** The app-server whose spare was started when it first read its windows (warmOnce). */
+  private warmedClient: RpcClient | null = null;
   /** Turns in flight, by thread, with the app-server process they run on. */
   private readonly sinks = new Map<string, { sink: Channel<ThreadSignal>; client: RpcClient }>();
   private readonly listeners = new Set<(s: RateLimitSnapshot) => void>();
@@ -114,13 +116,14 @@ export class AppServerEngine implements CodexEngine {
       const sink = new Channel<ThreadSignal>();
       this.sinks.set(t, { sink, client: c });
       yield { type: "thread", thread: thread.use };
-      if (!kept && plan.history.length > 0) {
-        await c.request("thread/inject_items", { threadId: t, items: responseItemsJson(historyItems(plan.history)) }, { timeoutMs: START_RPC_TIMEOUT_MS, signal });
-      }
+      const items = kept ? [] : [...(thread.use === "spare" ? [instructionsItem(plan.instructions)] : []), ...historyItems(plan.history)];
+      if (items.length > 0) await c.request("thread/inject_items", { threadId: t, items: responseItemsJson(items) }, { timeoutMs: START_RPC_TIMEOUT_MS, signal });
       const started = await c.request(
         "turn/start",
         {
           threadId: t,
+          // The spare may have been started for another model.
+          ...(thread.use === "spare" ? { model: plan.model } : {}),
           // Empty input after injected tool results: the model carries on from them (reference §8.3).
           input: plan.input ? [{ type: "text", text: plan.input.text, text_elements: [] }, ...files.images.map((p) => ({ type: "localImage" as const, path: p }))] : [],
           ...(plan.effort ? { effort: plan.effort } : {}),
@@ -194,24 +197,45 @@ export class AppServerEngine implements CodexEngine {
     this.unsubscribe(client, threadId);
   }
 
-  /** A thread started ahead for a request like this one (its handshake and warm-up already paid), or a new one. */
-  private async startThread(client: RpcClient, plan: TurnPlan, signal: AbortSignal): Promise<{ id: string; use: "new" | "ready" }> {
+  /**
+   * A thread started ahead for a request like this one, or the spare, or a new one (each with its
+   * handshake and warm-up already paid but the last). Client tools are fixed when a thread starts,
+   * so only a request without them can take the spare.
+   */
+  private async startThread(client: RpcClient, plan: TurnPlan, signal: AbortSignal): Promise<{ id: string; use: Taken }> {
     const params: ThreadStartParams = {
-      model: plan.model,
-      cwd: this.cwd,
-      approvalPolicy: "never",
-      sandbox: "read-only",
-      ephemeral: true,
+      ...this.spareParams(plan.model),
       baseInstructions: plan.instructions,
       // Raw events say when the model's response ended, so its tool calls can go to the client.
       ...(plan.tools.length > 0 ? { dynamicTools: dynamicTools(plan.tools), experimentalRawEvents: true } : {}),
     };
-    const { threadId, pooled } = await this.pool.take(client, params, async () => {
+    const spare = plan.tools.length === 0 ? this.spareParams(plan.model) : undefined;
+    const startNow = async () => {
       // A thread made after the client left is let go as soon as its id is known.
       const res = await client.request("thread/start", params, { timeoutMs: START_RPC_TIMEOUT_MS, signal, onLate: (r) => this.unsubscribe(client, r.thread.id) });
       return res.thread.id;
-    });
-    return { id: threadId, use: pooled ? "ready" : "new" };
+    };
+    const { threadId, taken } = await this.pool.take(client, params, startNow, spare);
+    return { id: threadId, use: taken };
+  }
+
+  /**
+   * What the pool's spare starts with: nothing of any request. No base prompt at all (Codex then
+   * sends none, and the request's instructions go in first, injected); the model of the request
+   * that led to it (a turn can change it), or Codex's default.
+   */
+  private spareParams(model: string | null): ThreadStartParams {
+    return { ...(model ? { model } : {}), cwd: this.cwd, approvalPolicy: "never", sandbox: "read-only", ephemeral: true, baseInstructions: "" };
+  }
+
+  /**
+   * The first time an app-server reads its account's windows (so it is up and signed in), its spare
+   * is started: the first request after start-up then finds a thread with its handshake and warm-up done.
+   */
+  private warmOnce(client: RpcClient): void {
+    if (this.warmedClient === client) return;
+    this.warmedClient = client;
+    this.pool.keepSpare(client, this.spareParams(null));
   }
 
   private unsubscribe(client: RpcClient, threadId: string): void {
@@ -498,6 +522,7 @@ export class AppServerEngine implements CodexEngine {
     const client = await this.rpc();
     const res = await client.request("account/rateLimits/read", { excludeResetCreditDetails: true });
     this.mergeRateLimits(res.rateLimits);
+    this.warmOnce(client);
     return this.latest;
   }
 

@@ -142,7 +142,8 @@ export class ExecEngine implements CodexEngine {
   // --- metadata through a short-lived app-server -------------------------------------------
 
   private async withMeta<T>(fn: (meta: AppServerEngine) => Promise<T>): Promise<T> {
-    if (!this.meta) this.meta = new AppServerEngine({ ...this.options, rateLimitPollMs: 0 }, this.now);
+    // It serves no turns: no threads started ahead.
+    if (!this.meta) this.meta = new AppServerEngine({ ...this.options, rateLimitPollMs: 0, readyThreads: 0 }, this.now);
     if (this.metaIdle) clearTimeout(this.metaIdle);
     this.metaUsers++;
     try {

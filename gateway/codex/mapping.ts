@@ -7,6 +7,7 @@
 import { chatToItems, textOf, type ConversationItem } from "../chat/items";
 import type { ChatMessage, ChatRequest, ContentPart, ToolSpec, TurnEvent } from "../chat/types";
 import type { ContentItem } from "./protocol/ContentItem";
+import type { InternalChatMessageMetadataPassthrough } from "./protocol/InternalChatMessageMetadataPassthrough";
 import type { ResponseItem } from "./protocol/ResponseItem";
 import { forcedTool, type ForcedTool } from "./tools";
 
@@ -63,6 +64,17 @@ export function planTurn(req: ChatRequest): TurnPlan {
 
 export function imagesOf(parts: ContentPart[]): string[] {
   return parts.filter((p): p is Extract<ContentPart, { type: "image" }> => p.type === "image").map((p) => p.dataUrl);
+}
+
+/**
+ * The instructions as the developer message Codex makes of a base prompt, for a thread started
+ * without one (the thread pool's spare), with the label Codex gives a base prompt (its
+ * `content_item_kinds` metadata, which the generated type does not list): the backend receives the
+ * same request as from a thread started with these instructions (test/thread-pool.test.ts).
+ */
+export function instructionsItem(instructions: string): ResponseItem {
+  const metadata: InternalChatMessageMetadataPassthrough & { content_item_kinds: string[] } = { content_item_kinds: ["model.base_instructions"] };
+  return { type: "message", role: "developer", content: [{ type: "input_text", text: instructions }], internal_chat_message_metadata_passthrough: metadata };
 }
 
 /** History as Responses API items, for app-server `thread/inject_items`. */

@@ -2,15 +2,22 @@
 // sends its warm-up at `thread/start` (reference §8.3-8.4), so a request that takes a started thread
 // skips a TCP + TLS handshake, the upgrade and the warm-up: four round trips to the backend.
 //
-// A thread is only ever handed to a request whose `thread/start` parameters are exactly those it
-// was started with, and each thread serves one request, as before: the model sees exactly what it
-// would have seen on a thread started for that request. After a request takes (or misses) a thread,
-// one more is started with the same parameters, on the bet that the next request looks like this
-// one, which is how agents, batch jobs and CI send theirs. A thread that waited longer than maxIdleMs
-// is dropped, never used; an idle lane therefore keeps nothing open for long.
+// Two kinds, each serving one request, as before:
+// - A thread started with exactly a request's `thread/start` parameters (its instructions are the
+//   thread's base prompt, so the warm-up already carried them) serves only a request with exactly
+//   those parameters. One is started when a request's parameters were seen before (or when no spare
+//   can serve it), on the bet that the next request looks like this one, which is how agents, batch
+//   jobs and CI send theirs.
+// - A spare: one per client, started with parameters that carry nothing of any request (no base
+//   prompt, no tools). The engine gives it the request's instructions as an injected developer item,
+//   which is where Codex puts a base prompt anyway, so the model sees the same messages. It serves a
+//   request no exact thread matches: a new system prompt (agents that stamp the date or retrieved
+//   context into theirs), the first request of a kind. Taking it starts the next spare.
+// A thread that waited longer than maxIdleMs is dropped, never used; an idle lane therefore keeps
+// nothing open for long.
 
 export interface ThreadPoolOptions<C, P> {
-  /** Threads kept ready at most, over all parameter sets (0 turns the pool off). */
+  /** Threads kept ready with a request's parameters at most, over all sets, besides the spare (0 turns the pool off). */
   size: number;
   maxIdleMs: number;
   now: () => number;
@@ -27,56 +34,96 @@ interface Ready<C> {
   thread: Promise<string>;
 }
 
+/** How a request got its thread: one started with its parameters, the spare, or one started for it now. */
+export type Taken = "ready" | "spare" | "new";
+
+/** Parameter sets remembered, to tell a kind of request seen before from a new one. */
+const SEEN_MAX = 32;
+
 export class ThreadPool<C, P> {
   private ready: Ready<C>[] = [];
+  private spare: Ready<C> | null = null;
+  private readonly seen: string[] = [];
   private sweep: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: ThreadPoolOptions<C, P>) {}
 
   /**
-   * A thread for these parameters on this client: a ready one when there is one, else startNow()'s.
-   * Either way, one more is started for the next request like this one.
+   * A thread for these parameters on this client: a ready one started with them, else the spare
+   * (when `spareParams` says what a spare starts with: the request can take one), else startNow()'s.
    */
-  async take(client: C, params: P, startNow: () => Promise<string>): Promise<{ threadId: string; pooled: boolean }> {
+  async take(client: C, params: P, startNow: () => Promise<string>, spareParams?: P): Promise<{ threadId: string; taken: Taken }> {
     this.dropExpired();
     const key = JSON.stringify(params);
     const i = this.ready.findIndex((r) => r.key === key && r.client === client);
     const hit = i >= 0 ? this.ready.splice(i, 1)[0]! : null;
-    this.refill(client, key, params);
-    if (hit) {
+    // A kind of request met for the first time is likely a one-off when a spare can serve it.
+    if (hit || this.remember(key) || !spareParams) this.refill(client, key, params);
+    const spare = hit || !spareParams ? null : this.takeSpare(client);
+    if (spareParams) this.keepSpare(client, spareParams);
+    for (const [r, taken] of [[hit, "ready"], [spare, "spare"]] as const) {
       // A ready thread whose start failed (the app-server was restarting, say) is no loss: start one now.
-      const threadId = await hit.thread.catch(() => null);
-      if (threadId !== null) return { threadId, pooled: true };
+      const threadId = r ? await r.thread.catch(() => null) : null;
+      if (threadId !== null) return { threadId, taken };
     }
-    return { threadId: await startNow(), pooled: false };
+    return { threadId: await startNow(), taken: "new" };
+  }
+
+  /** Starts the spare on this client, if it has none: a lane that is up answers its next request sooner. */
+  keepSpare(client: C, spareParams: P): void {
+    if (this.options.size <= 0 || (this.spare && this.spare.client === client)) return;
+    if (this.spare) this.release(this.spare);
+    this.spare = this.started(client, "", spareParams);
+    this.scheduleSweep();
   }
 
   /** Drops every ready thread: after a sign-in, sign-out or restart, none of them may serve. */
   clear(): void {
     if (this.sweep) clearTimeout(this.sweep);
     this.sweep = null;
-    const all = this.ready;
+    const all = this.spare ? [...this.ready, this.spare] : this.ready;
     this.ready = [];
+    this.spare = null;
     for (const r of all) this.release(r);
   }
 
-  /** Threads ready now (for tests and status). */
+  /** Threads ready now, the spare included (for tests and status). */
   get size(): number {
-    return this.ready.length;
+    return this.ready.length + (this.spare ? 1 : 0);
+  }
+
+  /** Notes a parameter set; says whether it was seen before. */
+  private remember(key: string): boolean {
+    const i = this.seen.indexOf(key);
+    if (i >= 0) this.seen.splice(i, 1);
+    this.seen.push(key);
+    if (this.seen.length > SEEN_MAX) this.seen.shift();
+    return i >= 0;
+  }
+
+  private takeSpare(client: C): Ready<C> | null {
+    const s = this.spare;
+    if (!s || s.client !== client) return null;
+    this.spare = null;
+    return s;
+  }
+
+  private started(client: C, key: string, params: P): Ready<C> {
+    const thread = this.options.start(client, params);
+    thread.catch(() => {}); // a failed start is found out, and replaced, when a request takes it
+    return { key, client, at: this.options.now(), thread };
   }
 
   private refill(client: C, key: string, params: P): void {
     if (this.options.size <= 0) return;
-    const thread = this.options.start(client, params);
-    thread.catch(() => {}); // a failed start is found out, and replaced, when a request takes it
-    this.ready.push({ key, client, at: this.options.now(), thread });
+    this.ready.push(this.started(client, key, params));
     while (this.ready.length > this.options.size) this.release(this.ready.shift()!);
     this.scheduleSweep();
   }
 
   /** One timer per pool, so that a lane that went quiet closes its ready threads' connections. */
   private scheduleSweep(): void {
-    if (this.sweep || this.ready.length === 0) return;
+    if (this.sweep || this.size === 0) return;
     this.sweep = setTimeout(() => {
       this.sweep = null;
       this.dropExpired();
@@ -89,6 +136,10 @@ export class ThreadPool<C, P> {
     const cutoff = this.options.now() - this.options.maxIdleMs;
     const [old, fresh] = partition(this.ready, (r) => r.at < cutoff);
     this.ready = fresh;
+    if (this.spare && this.spare.at < cutoff) {
+      old.push(this.spare);
+      this.spare = null;
+    }
     for (const r of old) this.release(r);
   }
 

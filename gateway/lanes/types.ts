@@ -86,10 +86,11 @@ export const DEFAULT_POLICY: LanePolicy = {
 /** One attempt, as recorded in the request log's `attempts` column. */
 /**
  * Which Codex thread carried a turn (app-server lanes): one started for it, one started ahead of it
- * (`ready`), the thread that gave the conversation's last answer (`kept`), or a turn held for its
- * tool results going on (`held`). Only `new` pays the new connection and warm-up before the model.
+ * with its settings (`ready`) or for any request (`spare`), the thread that gave the conversation's
+ * last answer (`kept`), or a turn held for its tool results going on (`held`). Only `new` pays the
+ * new connection and warm-up before the model.
  */
-export type ThreadUse = "new" | "ready" | "kept" | "held";
+export type ThreadUse = "new" | "ready" | "spare" | "kept" | "held";
 
 export interface AttemptRecord {
   lane: string;

@@ -6,7 +6,10 @@
 // the time to first token and to the end, as the client saw them. Two more paths (app-server and
 // worker, each on a lane of its own) get one conversation instead: each request carries the
 // previous one's messages, its answer and a new user message, as a chat client or an agent sends
-// them, so its turn can go on the thread that answered before (gateway/codex/kept-threads.ts).
+// them, so its turn can go on the thread that answered before (gateway/codex/kept-threads.ts). One
+// more (app-server) gets independent requests whose system prompt changes every time, as agents
+// that stamp the time into theirs send them: no thread started with a request's settings fits, the
+// spare does (gateway/codex/thread-pool.ts).
 // After each request the harness waits until nothing more crosses to the fake, so what a request
 // set going in the background (a ready thread for the next request) is counted with it. Each
 // request's time to first token is also split three ways, by the lane adapter's own clock: the
@@ -25,9 +28,9 @@ import { startTestWorker, type TestWorker } from "../../test/helpers/worker";
 
 const flags = intFlags({ requests: 20, rtts: 3 });
 const RTTS = [0, 25, 100].slice(0, flags.rtts);
-const PATHS = ["app-server", "exec", "worker", "app-server, one conversation", "worker, one conversation"] as const;
+const PATHS = ["app-server", "exec", "worker", "app-server, one conversation", "worker, one conversation", "app-server, a new system prompt each"] as const;
 type PathName = (typeof PATHS)[number];
-type Message = { role: "user" | "assistant"; content: string };
+type Message = { role: "system" | "user" | "assistant"; content: string };
 
 interface Measured extends Sample {
   connections: number;
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
         // Request 0 is the first after start-up (the lanes are up: laneUp); the rest are the steady state. Paths take turns.
         for (let i = 0; i <= flags.requests; i++) {
           for (const p of PATHS) {
-            const messages = p.endsWith("conversation") ? conversations.get(p)! : [];
+            const messages: Message[] = p.endsWith("conversation") ? conversations.get(p)! : p.endsWith("each") ? [{ role: "system", content: `It is 10:${String(i).padStart(2, "0")}. Answer briefly.` }] : [];
             messages.push({ role: "user", content: `latency ${p} ${rtt} ${i}` });
             const m = await measured(fake, paths.get(p)!, messages, rtt);
             messages.push({ role: "assistant", content: m.answer });
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
 async function startPaths(fake: RemoteFake, rtt: number, homes: TestHome[]): Promise<Map<PathName, Path>> {
   const out = new Map<PathName, Path>();
   for (const p of PATHS) {
-    const name = `${p.startsWith("worker") ? "w" : p === "exec" ? "x" : "a"}${p.endsWith("conversation") ? "c" : ""}${rtt}`;
+    const name = `${p.startsWith("worker") ? "w" : p === "exec" ? "x" : "a"}${p.endsWith("conversation") ? "c" : p.endsWith("each") ? "p" : ""}${rtt}`;
     const lane = await fakeAccountLane(fake, name, p === "exec" ? "exec" : "app-server", homes);
     if (!p.startsWith("worker")) {
       const gw = await startBenchGateway([lane]);
