@@ -5,8 +5,10 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { serve } from "@hono/node-server";
+import type { ChatRequest } from "../gateway/chat/types";
+import { RemoteCodexLane } from "../gateway/upstreams/codex-remote";
 import { createWorkerApp } from "../gateway/worker/app";
-import { ScriptedAdapter } from "./helpers/scripted-adapter";
+import { ScriptedAdapter, aborted, answer } from "./helpers/scripted-adapter";
 
 const TOKEN = "worker-token-plus-a-0123456789abcdef";
 
@@ -98,4 +100,44 @@ test("with the right token the worker serves turns and status", async (t) => {
   assert.equal((await call("POST", "/login", auth)).status, 200);
   assert.equal((await call("POST", "/logout", auth)).status, 200);
   assert.deepEqual(lane.touched, ["status", "models", "login", "logout"]);
+});
+
+test("through the gateway's remote lane: the events stream as the worker's lane gives them, a cut-short turn stops the worker's, and turns share one connection", async (t) => {
+  // The first turn answers in two parts with a pause between; the second never ends until aborted.
+  const lane = new ScriptedAdapter("plus-a", {
+    script: async function* (_req, { call, signal }) {
+      yield { type: "delta", text: "part one, " };
+      if (call === 2) return void (await aborted(signal));
+      await new Promise((r) => setTimeout(r, 50));
+      yield* answer("part one, part two");
+    },
+  });
+  const server = serve({ fetch: createWorkerApp({ lane, token: TOKEN }).fetch, hostname: "127.0.0.1", port: 0 });
+  await new Promise((r) => server.once("listening", r));
+  const sockets = new Set<unknown>();
+  server.on("connection", (s) => sockets.add(s));
+  const remote = new RemoteCodexLane("plus-a", { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: TOKEN }, { rateLimitPollMs: 0, turnTimeoutMs: 10_000, models: null });
+  t.after(async () => {
+    await remote.close();
+    await new Promise((r) => server.close(r));
+  });
+  const req: ChatRequest = { model: "gpt-test", messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }], stream: true, includeUsage: true };
+
+  const arrivals: Array<{ type: string; at: number }> = [];
+  for await (const ev of remote.turn(req, { signal: new AbortController().signal })) arrivals.push({ type: ev.type, at: performance.now() });
+  assert.deepEqual(arrivals.map((a) => a.type), ["delta", "delta", "delta", "delta", "delta", "message", "usage"]);
+  assert.ok(arrivals[1]!.at - arrivals[0]!.at >= 40, "the first part arrived before the worker's lane had the rest");
+
+  const ac = new AbortController();
+  const events: string[] = [];
+  for await (const ev of remote.turn(req, { signal: ac.signal })) {
+    events.push(ev.type === "error" ? `error:${ev.class}` : ev.type);
+    if (ev.type === "delta") ac.abort();
+  }
+  assert.deepEqual(events, ["delta", "error:cancelled"]);
+  await aborted(lane.signals[1]!);
+  assert.equal(lane.signals[1]!.aborted, true, "the worker stopped its lane's turn");
+
+  for await (const ev of remote.turn(req, { signal: new AbortController().signal })) assert.notEqual(ev.type, "error");
+  assert.equal(sockets.size, 2, "the first and third turns shared a connection; the cut-short one's was closed");
 });

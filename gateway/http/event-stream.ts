@@ -8,6 +8,7 @@
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
+import { drained } from "../async/drain";
 import type { DispatchEvent, EventStream } from "../dispatch/dispatcher";
 import type { AppEnv } from "./context";
 
@@ -79,18 +80,4 @@ async function writeAll(out: ServerResponse, { events, ready }: OpenedStream, he
     batch = await events.next();
   }
   if (!out.destroyed) out.end(text);
-}
-
-/** Resolves once the socket took what was buffered, or the client is gone. */
-function drained(out: ServerResponse): Promise<void> {
-  if (out.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      out.off("drain", done);
-      out.off("close", done);
-      resolve();
-    };
-    out.on("drain", done);
-    out.on("close", done);
-  });
 }

@@ -1,10 +1,13 @@
 // The account worker's HTTP surface (worker protocol, DESIGN.md). One account, one token. Nothing
 // from auth.json is ever returned: only what `account/read` reports (email, plan) and file times.
 
+import type { HttpBindings } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { HTTPException } from "hono/http-exception";
 import type { LaneAdapter } from "../chat/lane-adapter";
+import { drained } from "../async/drain";
 import type { ChatRequest } from "../chat/types";
 
 export interface WorkerDeps {
@@ -17,8 +20,8 @@ function workerError(message: string, code: string) {
   return { error: { message, type: "worker_error", param: null, code } };
 }
 
-export function createWorkerApp({ lane, token }: WorkerDeps): Hono {
-  const app = new Hono();
+export function createWorkerApp({ lane, token }: WorkerDeps): Hono<{ Bindings: HttpBindings }> {
+  const app = new Hono<{ Bindings: HttpBindings }>();
 
   // Hono compares hashes of the tokens, so the check takes the same time whatever the lengths.
   // Every way of failing it (no header, another scheme, a wrong token) is the same 401.
@@ -35,19 +38,7 @@ export function createWorkerApp({ lane, token }: WorkerDeps): Hono {
     if (!req || typeof req.model !== "string" || !Array.isArray(req.messages)) {
       return c.json(workerError("the turn body is not a chat request", "bad_request"), 400);
     }
-    const signal = c.req.raw.signal;
-    const events = lane.turn(req, { signal });
-    const encoder = new TextEncoder();
-    const body = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        try {
-          for await (const ev of events) controller.enqueue(encoder.encode(JSON.stringify(ev) + "\n"));
-        } finally {
-          controller.close();
-        }
-      },
-    });
-    return new Response(body, { headers: { "content-type": "application/x-ndjson", "cache-control": "no-store" } });
+    return streamTurn(c.env.outgoing, lane, req, c.req.raw.signal);
   });
 
   app.get("/health", async (c) => {
@@ -83,4 +74,31 @@ export function createWorkerApp({ lane, token }: WorkerDeps): Hono {
     return c.json(workerError("internal worker error", "internal_error"), 500);
   });
   return app;
+}
+
+/**
+ * The turn's events as NDJSON, one line each as the lane gives it, written straight to Node's
+ * response (@hono/node-server's direct response) rather than through a web ReadableStream that
+ * @hono/node-server would read back. A full socket buffer is waited out; a gateway that hangs up
+ * stops the turn.
+ */
+function streamTurn(out: HttpBindings["outgoing"], lane: LaneAdapter, req: ChatRequest, requestSignal: AbortSignal): Response {
+  const left = new AbortController();
+  const onClose = () => left.abort();
+  out.once("close", onClose);
+  const events = lane.turn(req, { signal: AbortSignal.any([requestSignal, left.signal]) });
+  out.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store" });
+  const pump = async () => {
+    try {
+      for await (const ev of events) {
+        if (out.destroyed) break;
+        if (!out.write(JSON.stringify(ev) + "\n")) await drained(out);
+      }
+    } finally {
+      out.off("close", onClose);
+      if (!out.destroyed) out.end();
+    }
+  };
+  pump().catch(() => out.destroy());
+  return RESPONSE_ALREADY_SENT;
 }
