@@ -22,6 +22,9 @@ export const DOCKERFILE = "Dockerfile";
 export const GATEWAY_TARGET = "gateway";
 export const WORKER_TARGET = "worker";
 
+/** The worker image's CMD (Dockerfile, target worker); the program appends flags to it. */
+export const WORKER_COMMAND = ["node", "gateway/bin/codex-lanes.cjs", "worker"] as const;
+
 export function workerContainerName(account: string): string {
   return `codex-lanes-worker-${account}`;
 }

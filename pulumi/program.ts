@@ -9,7 +9,7 @@ import { CodexAccount } from "./components/codex-account";
 import { Gateway } from "./components/gateway";
 import { Host } from "./components/host";
 import { GATEWAY_TARGET, NETWORK_NAME, WORKER_TARGET } from "./contracts";
-import { gatewayConfig } from "./gateway-config";
+import { gatewayConfig, workerCommand } from "./gateway-config";
 import { ServerImage, uploadContext } from "./images";
 import type { Adopted } from "./preflight";
 import type { Settings } from "./settings";
@@ -78,6 +78,7 @@ export function deployCodexLanes(s: Settings, secrets: DeploySecrets, opts: Depl
   // One build at a time: they share the build stage's cache, and a 4 GB server has no memory for two.
   const gatewayImage = image("gateway-image", "codex-lanes-gateway", GATEWAY_TARGET, [workerImage.build]);
 
+  const command = workerCommand(s.gateway.limits);
   const accounts = s.accounts.map(
     (a) =>
       new CodexAccount(`account-${a.name}`, {
@@ -85,6 +86,7 @@ export function deployCodexLanes(s: Settings, secrets: DeploySecrets, opts: Depl
         image: workerImage.imageId,
         network: network.name,
         memoryMb: s.workerMemoryMb,
+        command,
         provider,
         connection,
       }),
@@ -96,7 +98,7 @@ export function deployCodexLanes(s: Settings, secrets: DeploySecrets, opts: Depl
     network: network.name,
     image: gatewayImage.imageId,
     caddyImage: s.caddyImage,
-    config: gatewayConfig(s.accounts, { openaiLane: secrets.openaiApiKey !== null }),
+    config: gatewayConfig(s.accounts, { openaiLane: secrets.openaiApiKey !== null, settings: s.gateway }),
     workers: accounts.map((a) => ({ tokenEnv: a.tokenEnv, token: a.token })),
     openaiApiKey: secrets.openaiApiKey,
     masterKey: secrets.masterKey,

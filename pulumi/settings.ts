@@ -9,10 +9,13 @@ import * as path from "node:path";
 import { z } from "zod";
 // The gateway's own rules (pure data, no imports): lane names and codex-lane concurrency.
 import { CODEX_CONCURRENCY, LANE_NAME } from "../gateway/config/rules";
+// The gateway's config file rules and their messages, for the `gateway` setting: one home for each.
+import { crossCheck, tuningSchema, type TuningInput } from "../gateway/config/schema";
+import { formatPath, issueProblems } from "../gateway/config/issues";
 import { cidrProblem } from "./cidr";
-import { DOCKERFILE, PROJECT } from "./contracts";
+import { DOCKERFILE, GATEWAY_DATA_DIR, GATEWAY_PORT, PROJECT } from "./contracts";
 // The gateway's plan table (pure data, no imports): the one list of plan names.
-import { PLAN_NAMES, resolvePlanName } from "../gateway/calc/plans";
+import { knownPlanNames, resolvePlanName } from "../gateway/calc/plans";
 import { API_LANE_NAME, type AccountSpec } from "./gateway-config";
 import { CADDY_IMAGE, NODE_IMAGE } from "./images";
 
@@ -43,6 +46,8 @@ export interface Settings {
   nodeImage: string;
   caddyImage: string;
   repoDir: string;
+  /** The gateway's own settings (limits, queue, ...) as the stack sets them, numbers as numbers; {} when unset. */
+  gateway: TuningInput;
   /** Deprecated values the stack uses (`plan: team`), one sentence each; present only when there are some. */
   deprecations?: string[];
 }
@@ -154,8 +159,8 @@ const image = (fallback: string) =>
 
 const CIDRS_HINT = "pulumi config set --path 'adminCidrs[0]' 203.0.113.7/32 (your own address; see https://ifconfig.me)";
 
-/** A JSON list as Pulumi hands it over (`--path` sets write JSON text); anything else stays as given, for the list's own error. */
-function jsonList(text: unknown): unknown {
+/** A list or an object as Pulumi hands it over (as JSON text); anything else stays as given, for the value's own error. */
+function jsonValue(text: unknown): unknown {
   if (typeof text !== "string") return text;
   try {
     return JSON.parse(text) as unknown;
@@ -175,7 +180,7 @@ const TEXT_RULES = {
   serverType: hetznerName("serverType", DEFAULTS.serverType, /^[a-z0-9]+(-[a-z0-9]+)*$/, "Hetzner server type"),
   location: hetznerName("location", DEFAULTS.location, /^[a-z]+[0-9]*$/, "Hetzner location"),
   adminCidrs: z.preprocess(
-    jsonList,
+    jsonValue,
     z
       .array(
         z
@@ -278,32 +283,31 @@ function readAcmeCa(p: Problems, raw: RawConfig): { ca: string | null; root: str
 
 const notAnAccountName = (v: unknown) =>
   `${JSON.stringify(v)} is not a valid account name; use lowercase letters, digits and dashes (1 to 32, starting with a letter or digit)`;
-const notAPlan = (v: unknown) => `${JSON.stringify(v)} is not a known plan; use one of ${PLAN_NAMES.join(", ")} (or leave it out and set planPriceUsd)`;
-const knownPlan = (v: string) => {
-  const key = resolvePlanName(v);
-  return key !== null && (PLAN_NAMES as readonly string[]).includes(key.plan);
-};
 
-/** One entry of `accounts`: an object, or just its name. The name and concurrency rules are the gateway's. */
-const accountSchema = z.preprocess(
-  (v) => (typeof v === "string" ? { name: v } : v),
-  z.strictObject(
-    {
-      name: z
-        .string({ error: (iss) => notAnAccountName(iss.input) })
-        .regex(LANE_NAME, { error: (iss) => notAnAccountName(iss.input) })
-        .refine((n) => n !== API_LANE_NAME, { error: `"${API_LANE_NAME}" is reserved for the OpenAI API-key lane; choose another name` }),
-      plan: z.string({ error: (iss) => notAPlan(iss.input) }).refine(knownPlan, { error: (iss) => notAPlan(iss.input) }).nullish(),
-      concurrency: wholeNumber(CODEX_CONCURRENCY.min, CODEX_CONCURRENCY.max, (v) => `${JSON.stringify(v)} is not a whole number from ${CODEX_CONCURRENCY.min} to ${CODEX_CONCURRENCY.max}`).nullish(),
-      planPriceUsd: z.preprocess(numeric, z.number({ error: (iss) => `${JSON.stringify(iss.input)} is not a price in USD per month` }).min(0, { error: (iss) => `${JSON.stringify(iss.input)} is not a price in USD per month` })).nullish(),
-    },
-    { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "must be an object like { name: plus-a, plan: plus }; set it with pulumi config set --path 'accounts[0].name' plus-a") },
-  ),
-);
+/** One entry of `accounts`: an object, or just its name. The name, concurrency and plan rules are the gateway's. */
+function accountSchema(plans: readonly string[]) {
+  const notAPlan = (v: unknown) => `${JSON.stringify(v)} is not a known plan; use one of ${plans.join(", ")} (or leave it out and set planPriceUsd)`;
+  const knownPlan = (v: string) => plans.includes(resolvePlanName(v).plan);
+  return z.preprocess(
+    (v) => (typeof v === "string" ? { name: v } : v),
+    z.strictObject(
+      {
+        name: z
+          .string({ error: (iss) => notAnAccountName(iss.input) })
+          .regex(LANE_NAME, { error: (iss) => notAnAccountName(iss.input) })
+          .refine((n) => n !== API_LANE_NAME, { error: `"${API_LANE_NAME}" is reserved for the OpenAI API-key lane; choose another name` }),
+        plan: z.string({ error: (iss) => notAPlan(iss.input) }).refine(knownPlan, { error: (iss) => notAPlan(iss.input) }).nullish(),
+        concurrency: wholeNumber(CODEX_CONCURRENCY.min, CODEX_CONCURRENCY.max, (v) => `${JSON.stringify(v)} is not a whole number from ${CODEX_CONCURRENCY.min} to ${CODEX_CONCURRENCY.max}`).nullish(),
+        planPriceUsd: z.preprocess(numeric, z.number({ error: (iss) => `${JSON.stringify(iss.input)} is not a price in USD per month` }).min(0, { error: (iss) => `${JSON.stringify(iss.input)} is not a price in USD per month` })).nullish(),
+      },
+      { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "must be an object like { name: plus-a, plan: plus }; set it with pulumi config set --path 'accounts[0].name' plus-a") },
+    ),
+  );
+}
 
-function readAccount(p: Problems, entry: unknown, i: number, seen: Set<string>): AccountSpec | null {
+function readAccount(p: Problems, entry: unknown, i: number, seen: Set<string>, schema: ReturnType<typeof accountSchema>): AccountSpec | null {
   const key = `accounts[${i}]`;
-  const a = check(p, key, accountSchema, entry, "is not a known account setting; use name, plan, concurrency or planPriceUsd");
+  const a = check(p, key, schema, entry, "is not a known account setting; use name, plan, concurrency or planPriceUsd");
   if (!a) return null;
   if (seen.has(a.name)) {
     p.add(`${key}.name`, `"${a.name}" is used by an earlier account; account names must be unique`);
@@ -315,14 +319,15 @@ function readAccount(p: Problems, entry: unknown, i: number, seen: Set<string>):
   return { name: a.name, plan: plan?.plan ?? null, concurrency: a.concurrency ?? null, planPriceUsd: a.planPriceUsd ?? null };
 }
 
-function readAccounts(p: Problems, raw: RawConfig): AccountSpec[] {
+/** `plans`: the plan table's names and the plans the stack adds under gateway.calc.plans. */
+function readAccounts(p: Problems, raw: RawConfig, plans: readonly string[]): AccountSpec[] {
   const hint = "pulumi config set --path 'accounts[0].name' plus-a";
   const text = raw.accounts;
   if (blank(text)) {
     p.add("accounts", `no accounts are configured; add one ChatGPT account per entry, e.g. ${hint}`);
     return [];
   }
-  const list = jsonList(text);
+  const list = jsonValue(text);
   if (!Array.isArray(list)) {
     p.add("accounts", `must be a list of accounts; set each entry with ${hint}`);
     return [];
@@ -331,7 +336,72 @@ function readAccounts(p: Problems, raw: RawConfig): AccountSpec[] {
     p.add("accounts", `is empty; add one ChatGPT account per entry, e.g. ${hint}`);
   }
   const seen = new Set<string>();
-  return list.flatMap((entry: unknown, i) => readAccount(p, entry, i, seen) ?? []);
+  const schema = accountSchema(plans);
+  return list.flatMap((entry: unknown, i) => readAccount(p, entry, i, seen, schema) ?? []);
+}
+
+const GATEWAY_HINT = "e.g. pulumi config set --path gateway.limits.turnTimeoutMs 900000";
+
+/** Sections of the gateway's config file that the program writes itself, and why. */
+const PROGRAM_OWNED: Readonly<Record<string, string>> = {
+  listen: `is set by the program (the gateway listens on port ${GATEWAY_PORT} of its container, behind Caddy); remove it`,
+  dataDir: `is set by the program (gateway.db lives on the gateway's data volume, ${GATEWAY_DATA_DIR}); remove it`,
+  lanes: "is set by the program: the lanes are your accounts, in order, then the API-key lane when openaiApiKey is set; remove it and use accounts",
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * `pulumi config set --path` stores whole numbers as numbers and true/false as booleans, but any
+ * other number (1.25) as text, and YAML in the stack file may quote either. So text becomes a
+ * number or a boolean wherever the gateway's schema expects one; the schema's rule then decides.
+ */
+function typedLike(schema: z.core.$ZodType, v: unknown): unknown {
+  const def = schema._zod.def as z.core.$ZodTypeDef & { innerType?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType>; valueType?: z.core.$ZodType };
+  switch (def.type) {
+    case "default":
+    case "prefault":
+    case "optional":
+      return typedLike(def.innerType!, v);
+    case "object":
+      return isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, def.shape![k] ? typedLike(def.shape![k], x) : x])) : v;
+    case "record":
+      return isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typedLike(def.valueType!, x)])) : v;
+    case "number":
+      return numeric(v);
+    case "boolean":
+      return v === "true" ? true : v === "false" ? false : v;
+    default:
+      return v;
+  }
+}
+
+/**
+ * The gateway's own settings, checked by the gateway's own schema with its own messages, each under
+ * its full key (`gateway.limits.turnTimeoutMs`). Returned as set (numbers typed), not with the
+ * gateway's defaults filled in: the generated file carries only what the stack chose.
+ */
+function readGateway(p: Problems, raw: RawConfig): TuningInput {
+  if (blank(raw.gateway)) return {};
+  const value = jsonValue(raw.gateway);
+  if (!isObject(value)) {
+    p.add("gateway", `must be an object of the gateway's settings (limits, queue, policy, rateLimitPollMs, log, prices, calc); ${GATEWAY_HINT}`);
+    return {};
+  }
+  const owned = Object.keys(value).filter((k) => Object.hasOwn(PROGRAM_OWNED, k));
+  for (const k of owned) p.add(`gateway.${k}`, PROGRAM_OWNED[k]!);
+  const typed = typedLike(tuningSchema, Object.fromEntries(Object.entries(value).filter(([k]) => !owned.includes(k))));
+  const r = tuningSchema.safeParse(typed);
+  // zod skips the cross-field check (calc.plans) when a field failed; run it anyway, as the gateway does.
+  const problems = [...(r.success ? [] : issueProblems(r.error.issues, typed)), ...crossCheck(typed)];
+  // formatPath writes gateway.prices["gpt-5.5"].input, the path `pulumi config set --path` takes.
+  for (const problem of problems) p.add(formatPath(["gateway", ...problem.path]), problem.message);
+  return problems.length === 0 && owned.length === 0 ? (typed as TuningInput) : {};
+}
+
+/** Plan names an account may use: the plan table's, and the new plans of gateway.calc.plans. */
+function planNames(gateway: TuningInput): string[] {
+  return knownPlanNames(Object.keys(gateway.calc?.plans ?? {}).map((name) => resolvePlanName(name).plan));
 }
 
 function readRepoDir(p: Problems, raw: RawConfig, defaultRepoDir: string, files: FileProbe): string {
@@ -354,6 +424,7 @@ export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; 
   const sshKeyName = readText(p, raw, "sshKeyName", TEXT_RULES.sshKeyName);
   const domain = readText(p, raw, "domain", TEXT_RULES.domain);
   const acme = readAcmeCa(p, raw);
+  const gateway = readGateway(p, raw);
   const settings: Settings = {
     sshPublicKey: readSshPublicKey(p, raw, sshKeyName),
     sshKeyName,
@@ -364,7 +435,7 @@ export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; 
     acmeEmail: readAcmeEmail(p, raw, domain === null && acme.ca === null),
     acmeCa: acme.ca,
     acmeCaRoot: acme.root,
-    accounts: readAccounts(p, raw),
+    accounts: readAccounts(p, raw, planNames(gateway)),
     openaiLane: !blank(raw.openaiApiKey),
     volumeSizeGb: readInteger(p, raw, "volumeSizeGb", DEFAULTS.volumeSizeGb, 10, 10240),
     dataVolumeId: readDataVolumeId(p, raw),
@@ -373,6 +444,7 @@ export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; 
     nodeImage: readText(p, raw, "nodeImage", TEXT_RULES.nodeImage) ?? DEFAULTS.nodeImage,
     caddyImage: readText(p, raw, "caddyImage", TEXT_RULES.caddyImage) ?? DEFAULTS.caddyImage,
     repoDir: readRepoDir(p, raw, env.defaultRepoDir, env.files),
+    gateway,
   };
   if (p.list.length > 0) throw new StackConfigError(p.list);
   if (p.deprecations.length > 0) settings.deprecations = p.deprecations;
@@ -400,4 +472,5 @@ export const CONFIG_KEYS = [
   "nodeImage",
   "caddyImage",
   "repoDir",
+  "gateway",
 ] as const;

@@ -11,9 +11,10 @@ import { codexLaneSchema } from "../gateway/config/schema";
 import { cidrProblem } from "../pulumi/cidr";
 import { caddyfile, publicHost } from "../pulumi/caddyfile";
 import { cloudInit, WAIT_FOR_DOCKER } from "../pulumi/cloud-init";
-import { workerTokenEnv } from "../pulumi/contracts";
+import { WORKER_COMMAND, workerTokenEnv } from "../pulumi/contracts";
 import { firewallRules } from "../pulumi/firewall";
-import { gatewayConfig, renderGatewayConfig, type AccountSpec } from "../pulumi/gateway-config";
+import { gatewayConfig, renderGatewayConfig, workerCommand, type AccountSpec } from "../pulumi/gateway-config";
+import { parseWorkerArgs } from "../gateway/worker/index";
 import { CONFIG_KEYS, StackConfigError, DEFAULTS, realFiles, validateSettings, type RawConfig } from "../pulumi/settings";
 import { contextFiles, sourceHash, writeContextArchive } from "../pulumi/source-hash";
 import { sshDir, writeKnownHosts, writeSshKeyFile } from "../pulumi/ssh-key-file";
@@ -310,6 +311,131 @@ describe("gateway config generator", () => {
   test("token variable names are upper snake case of the account name", () => {
     assert.equal(workerTokenEnv("plus-a"), "WORKER_TOKEN_PLUS_A");
     assert.equal(workerTokenEnv("a1-b2-c3"), "WORKER_TOKEN_A1_B2_C3");
+  });
+});
+
+describe("the gateway setting", () => {
+  /** The gateway's own loader on the generated file, with the environment the deployment sets. */
+  function deployedGateway(file: string, accounts: AccountSpec[]) {
+    const env: NodeJS.ProcessEnv = { CODEX_LANES_ADMIN_KEY: "a".repeat(48), CODEX_LANES_MASTER_KEY: Buffer.alloc(32, 1).toString("base64") };
+    for (const a of accounts) env[workerTokenEnv(a.name)] = `token-for-${a.name}-0123456789`;
+    const at = path.join(tmp, "gateway-setting.json");
+    fs.writeFileSync(at, file);
+    return loadConfig({ path: at, env, cwd: tmp });
+  }
+
+  test("absent (or the Pulumi.yaml default {}), the generated file and the workers' command are today's", () => {
+    for (const gateway of [undefined, {}, "{}"]) {
+      const s = validate({ gateway });
+      assert.deepEqual(s.gateway, {});
+      const file = renderGatewayConfig(gatewayConfig(s.accounts, { openaiLane: false, settings: s.gateway }));
+      assert.equal(file, renderGatewayConfig(gatewayConfig(s.accounts, { openaiLane: false })));
+      assert.deepEqual(Object.keys(JSON.parse(file)), ["listen", "dataDir", "lanes"]);
+      assert.equal(workerCommand(s.gateway.limits), null);
+    }
+  });
+
+  test("values arrive as pulumi config set --path stores them (whole numbers and true as such, 1.25 as text) and reach the deployed gateway", () => {
+    const s = validate({
+      gateway: {
+        limits: { turnTimeoutMs: 900000, toolHoldMs: 0, keepThreadMs: "120000", maxBodyBytes: 20971520 },
+        queue: { maxWaiting: 512, maxWaitMs: "90000" },
+        policy: { defaultCooldownMs: 600000, maxRetries: 1 },
+        rateLimitPollMs: 30000,
+        log: { bodies: true, retentionDays: "30" },
+        prices: { "my-model": { input: "1.25", cachedInput: "0.125", output: 10 } },
+        calc: { plans: { "pro-5x": { capacityUsd: "3000" } } },
+      },
+    });
+    assert.deepEqual(s.gateway, {
+      limits: { turnTimeoutMs: 900000, toolHoldMs: 0, keepThreadMs: 120000, maxBodyBytes: 20971520 },
+      queue: { maxWaiting: 512, maxWaitMs: 90000 },
+      policy: { defaultCooldownMs: 600000, maxRetries: 1 },
+      rateLimitPollMs: 30000,
+      log: { bodies: true, retentionDays: 30 },
+      prices: { "my-model": { input: 1.25, cachedInput: 0.125, output: 10 } },
+      calc: { plans: { "pro-5x": { capacityUsd: 3000 } } },
+    });
+    const file = renderGatewayConfig(gatewayConfig(s.accounts, { openaiLane: false, settings: s.gateway }));
+    // Only what the stack set: the gateway fills in its own defaults.
+    assert.deepEqual(JSON.parse(file), { ...gatewayConfig(s.accounts, { openaiLane: false }), ...s.gateway });
+    const loaded = deployedGateway(file, s.accounts);
+    assert.deepEqual(loaded.limits, { maxBodyBytes: 20971520, maxUploadBytes: 512 * 1024 * 1024, turnTimeoutMs: 900000, toolHoldMs: 0, keepThreadMs: 120000 });
+    assert.deepEqual(loaded.queue, { maxWaiting: 512, maxWaitMs: 90000 });
+    assert.deepEqual(loaded.policy, { defaultCooldownMs: 600000, maxRetries: 1, circuitThreshold: 3, circuitOpenMs: 30000 });
+    assert.equal(loaded.rateLimitPollMs, 30000);
+    assert.deepEqual(loaded.log, { bodies: true, retentionDays: 30 });
+    assert.deepEqual(loaded.prices["my-model"], { input: 1.25, cachedInput: 0.125, output: 10 });
+    assert.deepEqual(loaded.calc, { plans: { "pro-5x": { capacityUsd: 3000 } } });
+  });
+
+  test("an account may use a plan the stack adds under gateway.calc.plans, and the gateway takes it", () => {
+    const gateway = { calc: { plans: { "team-seat": { priceUsd: 30, capacityUsd: 800, label: "Team seat" } } } };
+    const s = validate({ gateway, accounts: [{ name: "a", plan: "team-seat" }] });
+    assert.deepEqual(s.accounts, [{ name: "a", plan: "team-seat", concurrency: null, planPriceUsd: null }]);
+    const loaded = deployedGateway(renderGatewayConfig(gatewayConfig(s.accounts, { openaiLane: false, settings: s.gateway })), s.accounts);
+    const lane = loaded.lanes[0]!;
+    assert.ok(lane.type === "codex");
+    assert.equal(lane.plan, "team-seat");
+    assert.match(problemsOf({ accounts: [{ name: "a", plan: "team-seat" }] })[0]!, /^codex-lanes:accounts\[0\]\.plan: "team-seat" is not a known plan; use one of free, go, plus/);
+  });
+
+  test("bad settings: every problem at once, each under its full key with the gateway's own message", () => {
+    const problems = problemsOf({
+      gateway: {
+        listen: { port: 80 },
+        dataDir: "/srv",
+        lanes: [],
+        limit: {},
+        limits: { turnTimeoutMs: 5, turnTimeout: 900000, toolHoldMs: -1 },
+        log: { bodies: "yes" },
+        prices: { "my-model": { input: "cheap", output: 1 } },
+        calc: { plans: { "my-plan": { priceUsd: 20 } } },
+      },
+    });
+    assert.deepEqual(problems, [
+      "codex-lanes:gateway.listen: is set by the program (the gateway listens on port 8787 of its container, behind Caddy); remove it",
+      "codex-lanes:gateway.dataDir: is set by the program (gateway.db lives on the gateway's data volume, /data); remove it",
+      "codex-lanes:gateway.lanes: is set by the program: the lanes are your accounts, in order, then the API-key lane when openaiApiKey is set; remove it and use accounts",
+      "codex-lanes:gateway.limits.turnTimeoutMs: must be an integer from 1000 to 3600000 (got 5)",
+      "codex-lanes:gateway.limits.toolHoldMs: must be an integer from 0 to 3600000 (got -1)",
+      'codex-lanes:gateway.limits.turnTimeout: unknown key (did you mean "turnTimeoutMs"?); allowed here: maxBodyBytes, maxUploadBytes, turnTimeoutMs, toolHoldMs, keepThreadMs',
+      'codex-lanes:gateway.log.bodies: must be true or false (got "yes")',
+      'codex-lanes:gateway.prices["my-model"].input: must be a number, at least 0 (got "cheap")',
+      'codex-lanes:gateway.prices["my-model"].cachedInput: missing; must be a number, at least 0',
+      'codex-lanes:gateway.limit: unknown key (did you mean "limits"?); allowed here: limits, queue, policy, rateLimitPollMs, log, prices, calc',
+      'codex-lanes:gateway.calc.plans["my-plan"]: is not a built-in plan (free, go, plus, pro-5x, pro-20x, business, edu, enterprise), so it needs both "priceUsd" and "capacityUsd"',
+    ]);
+  });
+
+  test("a value that is not an object is refused with how to set one; a secret pasted in is never quoted", () => {
+    assert.deepEqual(problemsOf({ gateway: "900000" }), [
+      "codex-lanes:gateway: must be an object of the gateway's settings (limits, queue, policy, rateLimitPollMs, log, prices, calc); e.g. pulumi config set --path gateway.limits.turnTimeoutMs 900000",
+    ]);
+    const secret = "sk-proj-abcdefghijklmnopqrstuvwxyz012345";
+    const problems = problemsOf({ gateway: { limits: { turnTimeoutMs: secret }, apiKey: secret } });
+    assert.deepEqual(problems, [
+      `codex-lanes:gateway.limits.turnTimeoutMs: must be an integer from 1000 to 3600000 (got a string of ${secret.length} characters)`,
+      "codex-lanes:gateway.apiKey: unknown key; allowed here: limits, queue, policy, rateLimitPollMs, log, prices, calc",
+    ]);
+  });
+
+  test("the turn limits reach each worker as its flags, which the worker reads as the gateway does", () => {
+    assert.equal(workerCommand({ maxBodyBytes: 20971520 }), null);
+    const command = workerCommand({ turnTimeoutMs: 900000, toolHoldMs: 0, keepThreadMs: 120000, maxBodyBytes: 20971520 })!;
+    assert.deepEqual(command, [...WORKER_COMMAND, "--turn-timeout-ms", "900000", "--tool-hold-ms", "0", "--keep-thread-ms", "120000"]);
+    const worker = parseWorkerArgs(command.slice(WORKER_COMMAND.length), { CODEX_LANES_WORKER_TOKEN: "t".repeat(32) });
+    assert.deepEqual([worker.turnTimeoutMs, worker.toolHoldMs, worker.keepThreadMs], [900000, 0, 120000]);
+    // Only what is set: the worker's own defaults are the gateway's.
+    const one = parseWorkerArgs(workerCommand({ keepThreadMs: 0 })!.slice(WORKER_COMMAND.length), { CODEX_LANES_WORKER_TOKEN: "t".repeat(32) });
+    assert.deepEqual([one.turnTimeoutMs, one.toolHoldMs, one.keepThreadMs], [300000, undefined, 0]);
+    assert.equal(one.turnTimeoutMs, deployedGateway(renderGatewayConfig(gatewayConfig([], { openaiLane: true })), []).limits.turnTimeoutMs);
+  });
+
+  test("the command the flags extend is the worker image's own CMD", () => {
+    const dockerfile = fs.readFileSync(path.join(__dirname, "..", "Dockerfile"), "utf8");
+    const worker = dockerfile.slice(dockerfile.indexOf("FROM runtime AS worker"), dockerfile.indexOf("FROM runtime AS gateway"));
+    assert.deepEqual(JSON.parse(/^CMD (\[.*\])$/m.exec(worker)?.[1] ?? "null"), [...WORKER_COMMAND]);
   });
 });
 

@@ -41,6 +41,20 @@ describe("config errors stop the program before any resource", () => {
     for (const key of ["location", "adminCidrs[0]", "accounts[0].name"]) assert.ok(message.includes(`codex-lanes:${key}: `), key);
   });
 
+  test("bad gateway settings, every one named under its full key", async () => {
+    const gateway = { lanes: [{ name: "x" }], limits: { turnTimeoutMs: 5 }, queue: { maxWaiting: "many" }, rateLimitPoll: 1000 };
+    const { message, registered, isRunError } = await programConfigError({ ...baseConfig(repo), gateway });
+    assert.equal(message, [
+      "Invalid stack configuration (4 problems):",
+      "  - codex-lanes:gateway.lanes: is set by the program: the lanes are your accounts, in order, then the API-key lane when openaiApiKey is set; remove it and use accounts",
+      "  - codex-lanes:gateway.limits.turnTimeoutMs: must be an integer from 1000 to 3600000 (got 5)",
+      '  - codex-lanes:gateway.queue.maxWaiting: must be an integer from 0 to 100000 (got "many")',
+      '  - codex-lanes:gateway.rateLimitPoll: unknown key (did you mean "rateLimitPollMs"?); allowed here: limits, queue, policy, rateLimitPollMs, log, prices, calc',
+    ].join("\n"));
+    assert.equal(registered, 0);
+    assert.equal(isRunError, true);
+  });
+
   test("no acmeEmail on the nip.io path", async () => {
     const { acmeEmail: _unused, ...config } = baseConfig(repo);
     const { message, registered } = await programConfigError(config);

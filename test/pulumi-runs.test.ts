@@ -1,5 +1,5 @@
 // Compares separate mocked runs of the Pulumi program (each in its own process, since Pulumi's
-// runtime is global): adding an account, a stack without an OpenAI key, a custom domain.
+// runtime is global): adding an account, gateway settings, a stack without an OpenAI key, a custom domain.
 
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -83,6 +83,37 @@ describe("adding a third account", () => {
     const lanes = JSON.parse(gw.inputs.uploads[0].content).lanes.map((l: { name: string }) => l.name);
     assert.deepEqual(lanes, ["plus-a", "pro-b", "team-c"]);
     assert.ok((gw.inputs.envs as string[]).some((e) => e.startsWith("WORKER_TOKEN_TEAM_C=")));
+  });
+});
+
+/** Names of the resources whose inputs differ between two runs (the same resources in both). */
+function changedBetween(before: Registration[], after: Registration[]): string[] {
+  const afterByUrn = new Map(after.map((r) => [r.urn, r]));
+  assert.deepEqual([...afterByUrn.keys()].sort(), before.map((r) => r.urn).sort());
+  return before.filter((r) => JSON.stringify(afterByUrn.get(r.urn)!.inputs) !== JSON.stringify(r.inputs)).map((r) => r.name).sort();
+}
+
+describe("gateway settings", () => {
+  test("reach the gateway's config file and, for the turn limits, every worker's command; only those containers change", async () => {
+    const shared = fs.mkdtempSync(path.join(tmp, "settings-"));
+    const plain = await registrations(baseConfig(repo), shared);
+    // As `pulumi config set --path` stores them: whole numbers as numbers, 1.25 as text.
+    const gateway = { limits: { turnTimeoutMs: 900000, keepThreadMs: 0 }, log: { retentionDays: 30 }, prices: { "my-model": { input: "1.25", cachedInput: "0.125", output: 10 } } };
+    const tuned = await registrations({ ...baseConfig(repo), gateway }, shared);
+    const logOnly = await registrations({ ...baseConfig(repo), gateway: { log: { retentionDays: 30 } } }, shared);
+
+    for (const name of ["account-plus-a-worker", "account-pro-b-worker"]) {
+      assert.equal(byName(plain, name).inputs.command, undefined, "no settings: the image's own CMD");
+      assert.deepEqual(byName(tuned, name).inputs.command, ["node", "gateway/bin/codex-lanes.cjs", "worker", "--turn-timeout-ms", "900000", "--keep-thread-ms", "0"]);
+      assert.equal(byName(logOnly, name).inputs.command, undefined, "no turn limit set: the image's own CMD");
+    }
+    const file = (regs: Registration[]) => JSON.parse(byName(regs, "gateway-container").inputs.uploads[0].content);
+    const { listen, dataDir, lanes, ...settings } = file(tuned);
+    assert.deepEqual({ listen, dataDir, lanes }, file(plain));
+    assert.deepEqual(settings, { limits: { turnTimeoutMs: 900000, keepThreadMs: 0 }, log: { retentionDays: 30 }, prices: { "my-model": { input: 1.25, cachedInput: 0.125, output: 10 } } });
+    // The config file is an upload and the command an input of the container: a change replaces it, as adding an account does.
+    assert.deepEqual(changedBetween(plain, tuned), ["account-plus-a-worker", "account-pro-b-worker", "gateway-container"]);
+    assert.deepEqual(changedBetween(plain, logOnly), ["gateway-container"]);
   });
 });
 

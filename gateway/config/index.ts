@@ -4,4 +4,4 @@ export type { CodexLaneConfig, Config, Engine, LaneConfig, ModelPrice, OpenAILan
 export { ConfigError } from "./errors";
 export { DEFAULT_FILE, EMBEDDED_DEFAULT, loadConfig, parseMasterKey, type LoadOptions } from "./load";
 export { apiCostUsd, BUILTIN_PRICES, DEFAULT_PRICE_MODEL, mergePrices, priceFor } from "./prices";
-export { configFileSchema, type ConfigFile, type ConfigFileInput } from "./schema";
+export { configFileSchema, tuningSchema, type ConfigFile, type ConfigFileInput } from "./schema";

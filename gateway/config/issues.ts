@@ -74,14 +74,21 @@ function suggestion(key: string, allowed: string[]): string {
 const where = (label: string, path: Path): string => (path.length ? `${label}: ${formatPath(path)}` : label);
 
 export function issueLines(issues: readonly z.core.$ZodIssue[], raw: unknown, label: string): string[] {
-  const lines: string[] = [];
+  return problemLines(issueProblems(issues, raw), label);
+}
+
+/**
+ * The same problems with their paths, for a caller that names fields its own way (the Pulumi program:
+ * `codex-lanes:gateway.limits.turnTimeoutMs`). Unknown keys come one each, with the nearest allowed key.
+ */
+export function issueProblems(issues: readonly z.core.$ZodIssue[], raw: unknown): Problem[] {
+  const problems: Problem[] = [];
   const seen = new Set<string>();
+  const add = (path: Path, message: string) => problems.push({ path: path.map((seg) => (typeof seg === "number" ? seg : String(seg))), message });
   for (const iss of issues) {
     if (iss.code === "unrecognized_keys") {
       const allowed = iss.message.startsWith(ALLOWED_PREFIX) ? iss.message.slice(ALLOWED_PREFIX.length).split(", ") : [];
-      for (const key of iss.keys) {
-        lines.push(`${where(label, [...iss.path, key])}: unknown key${suggestion(key, allowed)}; ${iss.message}`);
-      }
+      for (const key of iss.keys) add([...iss.path, key], `unknown key${suggestion(key, allowed)}; ${iss.message}`);
       continue;
     }
     // Cross-field problems describe several fields; a value would not explain them.
@@ -91,15 +98,9 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], raw: unknown, la
     if (!crossField && seen.has(key)) continue;
     if (!crossField) seen.add(key);
     const value = valueAt(raw, iss.path);
-    lines.push(
-      crossField
-        ? `${where(label, iss.path)}: ${iss.message}`
-        : value === undefined
-        ? `${where(label, iss.path)}: missing; ${iss.message}`
-        : `${where(label, iss.path)}: ${iss.message} (got ${describeValue(value)})`,
-    );
+    add(iss.path, crossField ? iss.message : value === undefined ? `missing; ${iss.message}` : `${iss.message} (got ${describeValue(value)})`);
   }
-  return lines;
+  return problems;
 }
 
 export function problemLines(problems: readonly Problem[], label: string): string[] {

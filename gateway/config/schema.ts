@@ -138,12 +138,11 @@ const calcSchema = strict({
 
 // ---------- the file ----------
 
-export const configFileSchema = strict({
-  listen: strict({ host: nonEmpty("a host name or IP address").default("127.0.0.1"), port: int(0, 65535).default(8787) }).prefault({}),
-  dataDir: nonEmpty("a directory path").default("./data"),
-  lanes: z
-    .array(laneSchema, { error: "must be a list of lanes" })
-    .min(1, { error: "must list at least one lane" }),
+/**
+ * The file's own settings: every section but listen, dataDir and lanes. A Pulumi stack sets exactly
+ * these through its `gateway` setting, checked with `tuningSchema` (pulumi/settings.ts).
+ */
+export const tuningShape = {
   limits: strict({
     maxBodyBytes: int(1024, 512 * MB).default(10 * MB),
     // Multipart and binary bodies passed through to an API-key lane (files, audio, image edits). Streamed, never held in memory.
@@ -167,6 +166,17 @@ export const configFileSchema = strict({
     .record(nonEmpty("a model name"), modelPriceSchema, { error: 'must be an object of model prices, e.g. { "gpt-5.5": { "input": 1.25, "cachedInput": 0.125, "output": 10 } }' })
     .default({}),
   calc: calcSchema.optional(),
+};
+export const tuningSchema = strict(tuningShape);
+export type TuningInput = z.input<typeof tuningSchema>;
+
+export const configFileSchema = strict({
+  listen: strict({ host: nonEmpty("a host name or IP address").default("127.0.0.1"), port: int(0, 65535).default(8787) }).prefault({}),
+  dataDir: nonEmpty("a directory path").default("./data"),
+  lanes: z
+    .array(laneSchema, { error: "must be a list of lanes" })
+    .min(1, { error: "must list at least one lane" }),
+  ...tuningShape,
 }).superRefine((file, ctx) => {
   for (const p of crossCheck(file)) ctx.addIssue({ code: "custom", path: p.path, message: p.message, params: { crossField: true } });
 });

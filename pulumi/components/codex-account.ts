@@ -24,6 +24,8 @@ export interface CodexAccountArgs {
   image: pulumi.Input<string>;
   network: pulumi.Input<string>;
   memoryMb: number;
+  /** The worker's command with its turn limits (gateway-config.ts workerCommand); null keeps the image's CMD. */
+  command: string[] | null;
   provider: docker.Provider;
   connection: pulumi.Input<Connection>;
 }
@@ -66,6 +68,7 @@ export class CodexAccount extends pulumi.ComponentResource {
       {
         name: workerContainerName(args.account),
         image: args.image,
+        ...(args.command ? { command: args.command } : {}),
         restart: "unless-stopped",
         // No `init`: the image's entrypoint is tini already.
         ...hardened({ memoryMb: args.memoryMb }),

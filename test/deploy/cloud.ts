@@ -349,7 +349,7 @@ export class Cloud {
     const spec = {
       Image: i.image,
       Env: [...(i.envs ?? []), ...(isWorker ? Object.entries({ ...this.options.fake.env, CODEX_CA_CERTIFICATE: fakeCa }).map(([k, v]) => `${k}=${v}`) : [])],
-      Cmd: isWorker ? [...image.Config.Cmd, ...Object.entries(this.options.fake.config).flatMap(([k, v]) => ["-c", `${k}=${v}`])] : undefined,
+      Cmd: isWorker ? [...(i.command ?? image.Config.Cmd), ...Object.entries(this.options.fake.config).flatMap(([k, v]) => ["-c", `${k}=${v}`])] : i.command,
       Labels: Object.fromEntries(((i.labels ?? []) as Array<{ label: string; value: string }>).map((l) => [l.label, l.value])),
       Healthcheck: hc ? { Test: hc.tests, Interval: duration(hc.interval), Timeout: duration(hc.timeout), Retries: hc.retries, StartPeriod: duration(hc.startPeriod) } : undefined,
       ExposedPorts: Object.fromEntries(ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, {}])),

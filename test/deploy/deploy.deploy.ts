@@ -38,6 +38,8 @@ const timings: Record<string, number> = {};
 const benchmark: Record<string, unknown> = {};
 
 let fake: FakeChatGPT;
+/** The stack's `gateway` setting, from the step that sets it on. */
+let gatewaySettings: Record<string, unknown> | undefined;
 let acmeRoot = "";
 let sshPrivateKey = "";
 let sshPublicKey = "";
@@ -93,6 +95,7 @@ function stackConfig(accounts: string[], repoDir = REPO): Record<string, unknown
     nodeImage: IMAGES.node,
     caddyImage: IMAGES.caddy,
     repoDir,
+    ...(gatewaySettings ? { gateway: gatewaySettings } : {}),
   };
 }
 
@@ -140,6 +143,11 @@ async function onServer(command: string): Promise<string> {
   const r = await remoteRun(connection(), path.join(work, "ssh-test"), command);
   if (r.code !== 0) throw new Error(`${command}: exit ${r.code}: ${r.stderr}`);
   return r.stdout.trim();
+}
+
+/** Container name -> id on the server: a new id is a replaced container. */
+async function containerIds(): Promise<Record<string, string>> {
+  return Object.fromEntries((await onServer("docker ps --format '{{.Names}} {{.ID}}'")).split("\n").map((l) => l.split(" ")));
 }
 
 /** The official openai client through Caddy, in a process that trusts the local CA and resolves the domain. */
@@ -314,11 +322,9 @@ describe("lifecycle", { concurrency: false }, () => {
   });
 
   test("adding a third account changes only its worker and the gateway's config", async () => {
-    const ids = async () =>
-      Object.fromEntries((await onServer("docker ps --format '{{.Names}} {{.ID}}'")).split("\n").map((l) => l.split(" ")));
-    const before = await ids();
+    const before = await containerIds();
     outputs = await pulumiUp(["plus-a", "plus-b", "plus-c"]);
-    const afterIds = await ids();
+    const afterIds = await containerIds();
     assert.equal(afterIds["codex-lanes-worker-plus-a"], before["codex-lanes-worker-plus-a"]);
     assert.equal(afterIds["codex-lanes-worker-plus-b"], before["codex-lanes-worker-plus-b"]);
     assert.equal(afterIds["codex-lanes-caddy"], before["codex-lanes-caddy"]);
@@ -328,15 +334,33 @@ describe("lifecycle", { concurrency: false }, () => {
     assert.deepEqual(config.lanes.map((l: { name: string }) => l.name), ["plus-a", "plus-b", "plus-c"]);
   });
 
+  test("gateway settings reach the gateway's config and every worker's command; those containers are replaced", async () => {
+    const workers = ["plus-a", "plus-b", "plus-c"].map((a) => `codex-lanes-worker-${a}`);
+    const before = await containerIds();
+    gatewaySettings = { limits: { turnTimeoutMs: 900000, keepThreadMs: 0 }, log: { retentionDays: 30 } };
+    outputs = await pulumiUp(["plus-a", "plus-b", "plus-c"]);
+    const afterIds = await containerIds();
+    assert.equal(afterIds["codex-lanes-caddy"], before["codex-lanes-caddy"]);
+    for (const c of ["codex-lanes-gateway", ...workers]) assert.ok(afterIds[c] && afterIds[c] !== before[c], `${c} was replaced`);
+    const config = JSON.parse(await onServer("docker exec codex-lanes-gateway cat /etc/codex-lanes/config.json"));
+    assert.deepEqual([config.limits, config.log], [{ turnTimeoutMs: 900000, keepThreadMs: 0 }, { retentionDays: 30 }]);
+    for (const w of workers) {
+      const cmd = JSON.parse(await onServer(`docker inspect -f '{{json .Config.Cmd}}' ${w}`)) as string[];
+      assert.deepEqual(cmd.slice(0, 7), ["node", "gateway/bin/codex-lanes.cjs", "worker", "--turn-timeout-ms", "900000", "--keep-thread-ms", "0"], w);
+    }
+    // The gateway took its config (it is healthy, or pulumi up would have failed) and still answers through a worker.
+    const r = await client(clientKey);
+    assert.equal(r.error, undefined);
+    assert.ok(r.content.length > 0);
+  });
+
   test("upgrading the Codex CLI pin rebuilds the workers, and sign-ins survive", async () => {
     const workers = ["plus-a", "plus-b", "plus-c"].map((a) => `codex-lanes-worker-${a}`);
-    const ids = async () =>
-      Object.fromEntries((await onServer("docker ps --format '{{.Names}} {{.ID}}'")).split("\n").map((l) => l.split(" ")));
-    const before = await ids();
+    const before = await containerIds();
     const pinned = await onServer(`docker exec ${workers[0]} codex --version`);
     assert.ok(!pinned.endsWith(UPGRADED_CODEX), `the workers already run ${pinned}`);
     outputs = await pulumiUp(["plus-a", "plus-b", "plus-c"], [], await checkoutWithCodexPin(UPGRADED_CODEX));
-    const afterIds = await ids();
+    const afterIds = await containerIds();
     for (const w of workers) {
       assert.ok(afterIds[w] && afterIds[w] !== before[w], `${w} was replaced`);
       assert.match(await onServer(`docker exec ${w} codex --version`), new RegExp(`${UPGRADED_CODEX.replace(/\./g, "\\.")}$`), w);
