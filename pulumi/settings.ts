@@ -378,15 +378,17 @@ function typedLike(schema: z.core.$ZodType, v: unknown): unknown {
 
 /**
  * The gateway's own settings, checked by the gateway's own schema with its own messages, each under
- * its full key (`gateway.limits.turnTimeoutMs`). Returned as set (numbers typed), not with the
- * gateway's defaults filled in: the generated file carries only what the stack chose.
+ * its full key (`gateway.limits.turnTimeoutMs`). `settings` is what the stack set (numbers typed), not
+ * with the gateway's defaults filled in: the generated file carries only what the stack chose.
+ * `plans` are the plan names an account may use: the plan table's and those gateway.calc.plans adds
+ * (read even when another part of `gateway` is wrong, so an account naming one is not refused too).
  */
-function readGateway(p: Problems, raw: RawConfig): TuningInput {
-  if (blank(raw.gateway)) return {};
+function readGateway(p: Problems, raw: RawConfig): { settings: TuningInput; plans: string[] } {
+  if (blank(raw.gateway)) return { settings: {}, plans: knownPlanNames() };
   const value = jsonValue(raw.gateway);
   if (!isObject(value)) {
     p.add("gateway", `must be an object of the gateway's settings (limits, queue, policy, rateLimitPollMs, log, prices, calc); ${GATEWAY_HINT}`);
-    return {};
+    return { settings: {}, plans: knownPlanNames() };
   }
   const owned = Object.keys(value).filter((k) => Object.hasOwn(PROGRAM_OWNED, k));
   for (const k of owned) p.add(`gateway.${k}`, PROGRAM_OWNED[k]!);
@@ -396,12 +398,9 @@ function readGateway(p: Problems, raw: RawConfig): TuningInput {
   const problems = [...(r.success ? [] : issueProblems(r.error.issues, typed)), ...crossCheck(typed)];
   // formatPath writes gateway.prices["gpt-5.5"].input, the path `pulumi config set --path` takes.
   for (const problem of problems) p.add(formatPath(["gateway", ...problem.path]), problem.message);
-  return problems.length === 0 && owned.length === 0 ? (typed as TuningInput) : {};
-}
-
-/** Plan names an account may use: the plan table's, and the new plans of gateway.calc.plans. */
-function planNames(gateway: TuningInput): string[] {
-  return knownPlanNames(Object.keys(gateway.calc?.plans ?? {}).map((name) => resolvePlanName(name).plan));
+  const calc = isObject(typed) && isObject(typed.calc) ? typed.calc : {};
+  const added = isObject(calc.plans) ? Object.keys(calc.plans).map((name) => resolvePlanName(name).plan) : [];
+  return { settings: problems.length === 0 && owned.length === 0 ? (typed as TuningInput) : {}, plans: knownPlanNames(added) };
 }
 
 function readRepoDir(p: Problems, raw: RawConfig, defaultRepoDir: string, files: FileProbe): string {
@@ -435,7 +434,7 @@ export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; 
     acmeEmail: readAcmeEmail(p, raw, domain === null && acme.ca === null),
     acmeCa: acme.ca,
     acmeCaRoot: acme.root,
-    accounts: readAccounts(p, raw, planNames(gateway)),
+    accounts: readAccounts(p, raw, gateway.plans),
     openaiLane: !blank(raw.openaiApiKey),
     volumeSizeGb: readInteger(p, raw, "volumeSizeGb", DEFAULTS.volumeSizeGb, 10, 10240),
     dataVolumeId: readDataVolumeId(p, raw),
@@ -444,7 +443,7 @@ export function validateSettings(raw: RawConfig, env: { defaultRepoDir: string; 
     nodeImage: readText(p, raw, "nodeImage", TEXT_RULES.nodeImage) ?? DEFAULTS.nodeImage,
     caddyImage: readText(p, raw, "caddyImage", TEXT_RULES.caddyImage) ?? DEFAULTS.caddyImage,
     repoDir: readRepoDir(p, raw, env.defaultRepoDir, env.files),
-    gateway,
+    gateway: gateway.settings,
   };
   if (p.list.length > 0) throw new StackConfigError(p.list);
   if (p.deprecations.length > 0) settings.deprecations = p.deprecations;

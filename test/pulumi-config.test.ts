@@ -378,6 +378,10 @@ describe("the gateway setting", () => {
     assert.ok(lane.type === "codex");
     assert.equal(lane.plan, "team-seat");
     assert.match(problemsOf({ accounts: [{ name: "a", plan: "team-seat" }] })[0]!, /^codex-lanes:accounts\[0\]\.plan: "team-seat" is not a known plan; use one of free, go, plus/);
+    // Another problem in gateway does not make the account's plan unknown as well.
+    assert.deepEqual(problemsOf({ gateway: { ...gateway, rateLimitPollMs: 5 }, accounts: [{ name: "a", plan: "team-seat" }] }), [
+      "codex-lanes:gateway.rateLimitPollMs: must be an integer from 1000 to 86400000 (got 5)",
+    ]);
   });
 
   test("bad settings: every problem at once, each under its full key with the gateway's own message", () => {

@@ -129,7 +129,7 @@ async function pulumiUp(accounts: string[], replace: string[] = [], repoDir = RE
       return { error: `no result (exit ${code})` };
     }
   })();
-  timings[`up ${accounts.length} accounts${replace.length ? ` replace ${replace.join(",")}` : ""}${repoDir === REPO ? "" : " new CLI pin"}`] = Date.now() - started;
+  timings[`up ${accounts.length} accounts${replace.length ? ` replace ${replace.join(",")}` : ""}${gatewaySettings ? " with gateway settings" : ""}${repoDir === REPO ? "" : " new CLI pin"}`] = Date.now() - started;
   if (!parsed.outputs) assert.fail(`pulumi up failed: ${parsed.error}\n--- last log lines ---\n${stderr.split("\n").slice(-40).join("\n")}`);
   return parsed.outputs;
 }
