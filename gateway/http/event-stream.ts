@@ -4,6 +4,10 @@
 // @hono/node-server's read of it back. Here the events a run has ready go out as one string write; a
 // full socket buffer is waited out ('drain'), and a client that leaves stops the run, which aborts
 // its lane's turn, as before.
+// The marker must reach @hono/node-server as it is: after a middleware has read `c.res` before the
+// handler returned, Hono copies the marker into a new Response, which @hono/node-server then tries
+// to send as well (ERR_HTTP_HEADERS_SENT, its error text appended to the stream). No middleware
+// here does; the request-id middleware sets its header only when nothing was sent yet.
 
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
