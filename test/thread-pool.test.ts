@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { ChatMessage, ChatRequest } from "../gateway/chat/types";
 import { LocalCodexLane } from "../gateway/codex/local-lane";
+import { ThreadPool } from "../gateway/codex/thread-pool";
 import { startFakeChatGPT, type FakeChatGPT, type ModelRequest } from "./fakes/chatgpt";
 import { makeHome, type TestHome } from "./fakes/codex-run";
 import OpenAI from "openai";
@@ -237,5 +238,57 @@ describe("threads started ahead of requests (app-server engine)", () => {
     assert.equal(r.error.class, "usage_limit", JSON.stringify(r.error));
     assert.equal(r.modelRequests, 1);
     assert.equal(r.onReadyThread, true, "the ready thread carried the request");
+  });
+});
+
+describe("ThreadPool", () => {
+  /** A pool over fake threads: `started` lists each start's parameters, `discarded` each thread let go. */
+  function pool(now = () => 0) {
+    const started: string[] = [];
+    const discarded: string[] = [];
+    const p = new ThreadPool<string, string>({
+      size: 2,
+      maxIdleMs: 60_000,
+      now,
+      start: (_client, params) => {
+        started.push(params);
+        return Promise.resolve(`t${started.length}:${params}`);
+      },
+      discard: (_client, id) => void discarded.push(id),
+    });
+    return { p, started, discarded };
+  }
+  const fresh = () => Promise.resolve("fresh");
+
+  test("a request with new settings takes the spare and starts the next one; settings seen twice get a thread of their own", async () => {
+    const { p, started } = pool();
+    p.keepSpare("c", "spare");
+    assert.deepEqual(await p.take("c", "A", fresh, "spare"), { threadId: "t1:spare", taken: "spare" });
+    assert.deepEqual(started, ["spare", "spare"], "A was new: no thread started for it, the next spare");
+    assert.deepEqual(await p.take("c", "A", fresh, "spare"), { threadId: "t2:spare", taken: "spare" });
+    assert.deepEqual(started.slice(2), ["A", "spare"], "A seen twice: a thread for the next A");
+    assert.deepEqual(await p.take("c", "A", fresh, "spare"), { threadId: "t3:A", taken: "ready" });
+    assert.equal(p.size, 2, "the spare is still there, and another A was started");
+  });
+
+  test("a request the spare cannot serve (client tools) starts a thread like it every time, and waits for none", async () => {
+    const { p, started } = pool();
+    p.keepSpare("c", "spare");
+    assert.deepEqual(await p.take("c", "T", fresh), { threadId: "fresh", taken: "new" });
+    assert.deepEqual(await p.take("c", "T", fresh), { threadId: "t2:T", taken: "ready" });
+    assert.deepEqual(started, ["spare", "T", "T"]);
+  });
+
+  test("threads of another client (a restarted app-server) never serve, and an idle spare is dropped, not used", async () => {
+    let t = 0;
+    const { p, discarded } = pool(() => t);
+    p.keepSpare("old", "spare");
+    assert.deepEqual(await p.take("new", "A", fresh, "spare"), { threadId: "fresh", taken: "new" });
+    assert.deepEqual(discarded, ["t1:spare"], "the old client's spare was let go for the new client's");
+    t = 60_001;
+    assert.deepEqual(await p.take("new", "B", fresh, "spare"), { threadId: "fresh", taken: "new" });
+    assert.ok(discarded.includes("t2:spare"), "the spare that waited too long was let go");
+    p.clear();
+    assert.equal(p.size, 0);
   });
 });
