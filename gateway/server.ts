@@ -2,9 +2,11 @@
 // and a graceful stop. The only module that listens on a socket.
 
 import { mkdirSync } from "node:fs";
+import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { createAdaptorServer } from "@hono/node-server";
+import { GATEWAY_KEEP_ALIVE_MS } from "./config/rules";
 import type { Config, LaneConfig } from "./config/types";
 import { createDispatcher, type Dispatcher, type DispatcherDeps } from "./dispatch/dispatcher";
 import { createApp } from "./http/app";
@@ -89,6 +91,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     const app = createApp({ config: cfg, store, dispatcher, log, version: VERSION, now: opts.dispatch?.now, adapters, metrics });
     stopTimers = startHousekeeping(cfg, store, dispatcher, log);
     const server = createAdaptorServer({ fetch: app.fetch, hostname: config.listen.host });
+    if (server instanceof http.Server) {
+      server.keepAliveTimeout = GATEWAY_KEEP_ALIVE_MS;
+      // Above the keep-alive time, so an idle connection is closed by the latter, not taken for a slow request.
+      server.headersTimeout = GATEWAY_KEEP_ALIVE_MS + 1_000;
+    }
     const port = await listen(server, config.listen.host, config.listen.port);
     const host = config.listen.host.includes(":") ? `[${config.listen.host}]` : config.listen.host;
     const url = `http://${host}:${port}`;

@@ -1,5 +1,6 @@
 // Caddy in front of the gateway: automatic HTTPS for the user's domain, or for <ip-dashed>.nip.io.
 
+import { GATEWAY_KEEP_ALIVE_MS } from "../gateway/config/rules";
 import { GATEWAY_CONTAINER, GATEWAY_PORT } from "./contracts";
 
 /**
@@ -11,6 +12,9 @@ import { GATEWAY_CONTAINER, GATEWAY_PORT } from "./contracts";
 export function publicHost(domain: string | null, ipv4: string): string {
   return domain ?? `${ipv4.replace(/\./g, "-")}.nip.io`;
 }
+
+/** How long Caddy keeps an idle connection to the gateway: well under the gateway's own keep-alive. */
+export const UPSTREAM_KEEP_ALIVE_S = Math.floor(GATEWAY_KEEP_ALIVE_MS / 1000) - 15;
 
 /** Where the root of a private ACME CA (acmeCaRoot) is uploaded in the Caddy container. */
 export const ACME_CA_ROOT_FILE = "/etc/caddy/acme-ca-root.pem";
@@ -53,6 +57,10 @@ export function caddyfile(opts: CaddyOptions): string {
     `\treverse_proxy ${GATEWAY_CONTAINER}:${GATEWAY_PORT} {`,
     // Stream chat completions (SSE) to the client as they are produced.
     "\t\tflush_interval -1",
+    // Idle connections to the gateway go before the gateway closes them itself, so none is reused as it closes.
+    "\t\ttransport http {",
+    `\t\t\tkeepalive ${UPSTREAM_KEEP_ALIVE_S}s`,
+    "\t\t}",
     "\t}",
     "}",
   ];

@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import OpenAI from "openai";
 import { rmSync } from "node:fs";
+import http from "node:http";
 import { connect } from "node:net";
+import { GATEWAY_KEEP_ALIVE_MS } from "../gateway/config/rules";
 import { startTestGateway, tempDir, type TestGateway } from "./helpers/gateway";
 import { answer, ScriptedAdapter } from "./helpers/scripted-adapter";
 import { gate, waitFor } from "./helpers/wait";
@@ -369,6 +371,19 @@ test("/healthz needs no key and shows no secret; unknown routes get 404 in OpenA
     assert.equal(e.error.type, "invalid_request_error");
     assert.ok(r.headers.get("x-request-id"));
   }
+});
+
+test("idle client connections are kept 75 s, and the gateway says so, so a proxy in front can let its own go sooner", async (t) => {
+  const gw = await startTestGateway(t, { adapters: { a: new ScriptedAdapter("a") } });
+  const agent = new http.Agent({ keepAlive: true });
+  t.after(() => agent.destroy());
+  const hint = await new Promise<string | undefined>((resolve, reject) => {
+    http.get(`${gw.url}/healthz`, { agent }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(String(res.headers["keep-alive"])));
+    }).on("error", reject);
+  });
+  assert.equal(hint, `timeout=${GATEWAY_KEEP_ALIVE_MS / 1000}`);
 });
 
 test("an adapter that throws becomes an upstream error, never a 500 with a stack", async (t) => {

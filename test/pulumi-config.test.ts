@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadConfig } from "../gateway/config/load";
+import { GATEWAY_KEEP_ALIVE_MS } from "../gateway/config/rules";
 import { codexLaneSchema } from "../gateway/config/schema";
 import { cidrProblem } from "../pulumi/cidr";
 import { caddyfile, publicHost } from "../pulumi/caddyfile";
@@ -457,6 +458,13 @@ describe("Caddy and host name", () => {
     assert.match(text, /protocols h1 h2/);
     assert.ok(!caddyfile({ host: "ai.example.com", acmeEmail: null }).includes("email"));
     assert.ok(!text.includes("acme_ca"));
+  });
+
+  test("Caddy lets idle connections to the gateway go before the gateway closes them (no 502 from a reused closing connection)", () => {
+    const text = caddyfile({ host: "ai.example.com", acmeEmail: null });
+    const keep = /\n\t\ttransport http \{\n\t\t\tkeepalive (\d+)s\n\t\t\}\n/.exec(text);
+    assert.ok(keep, text);
+    assert.ok(Number(keep[1]) * 1000 + 10_000 <= GATEWAY_KEEP_ALIVE_MS, `Caddy ${keep[1]} s against the gateway's ${GATEWAY_KEEP_ALIVE_MS} ms`);
   });
 
   test("the Caddyfile caps request bodies and sends HSTS", () => {

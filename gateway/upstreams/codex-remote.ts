@@ -18,6 +18,8 @@ export interface RemoteLaneOptions {
 const DEADLINE_SLACK_MS = 60_000;
 const CALL_TIMEOUT_MS = 15_000;
 const MODELS_TTL_MS = 5 * 60_000;
+/** An idle turn connection's life (the agent's timeout applies to idle sockets only). */
+const WORKER_IDLE_MS = 2_000;
 
 export class WorkerError extends Error {}
 
@@ -27,8 +29,11 @@ export class RemoteCodexLane implements LaneAdapter {
   private readonly listeners = new Set<(s: RateLimitSnapshot) => void>();
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly base: string;
-  /** Turns go over kept-alive connections, one pool per lane. */
-  private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  /**
+   * Turns go over kept-alive connections, one pool per lane. An idle one is let go after 2 s, well
+   * before the worker's server closes it (Node's default, 5 s), so none is reused just as it closes.
+   */
+  private readonly agents = { http: new http.Agent({ keepAlive: true, timeout: WORKER_IDLE_MS }), https: new https.Agent({ keepAlive: true, timeout: WORKER_IDLE_MS }) };
 
   constructor(
     readonly name: string,
