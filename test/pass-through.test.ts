@@ -345,8 +345,10 @@ test("a 100 MB upload goes through with bounded gateway memory (peak RSS of the 
   assert.equal(file.bytes, size);
   assert.equal(up.uploads.at(-1)!.sha256, createHash("sha256").update(big).digest("hex"), "the upstream got every byte");
   const grew = (await rss()) - before;
-  // Holding the file would add at least its 100 MiB; streaming adds buffers of a few hundred KiB.
-  assert.ok(grew < 40 * 1024 * 1024, `the gateway's peak RSS grew by ${(grew / 1048576).toFixed(1)} MiB for a 100 MiB upload`);
+  // Holding the file would add at least its 100 MiB. Streaming adds buffers of a few hundred KiB,
+  // plus chunks already passed on that the garbage collector has not freed yet: 26-41 MiB seen,
+  // more on a busy machine. Half the file tells the two apart whatever the load.
+  assert.ok(grew < size / 2, `the gateway's peak RSS grew by ${(grew / 1048576).toFixed(1)} MiB for a 100 MiB upload`);
 });
 
 test("the key is scrubbed from a streamed text answer wherever the chunks split it, and nothing else changes", () => {
