@@ -66,6 +66,7 @@ async function failover(ctx: RunContext, input: DispatchInput, streaming: boolea
   const { book, now } = ctx;
   if (ctx.closing()) return fail(ctx, input, new ShuttingDownError());
   await ctx.catalogsRead(signal);
+  const req = withCaller(input);
   const res = await runLanes<Answer>({
     specs: book.specs(now()),
     model: input.req.model,
@@ -76,7 +77,7 @@ async function failover(ctx: RunContext, input: DispatchInput, streaming: boolea
     signal,
     getRecord: (n) => book.record(n),
     setRecord: (r) => book.setRecord(r),
-    attempt: (lane) => attempt(ctx, lane, input, signal, streaming, sink, track),
+    attempt: (lane) => attempt(ctx, lane, req, signal, streaming, sink, track),
   });
   track.attempts = res.attempts;
   if (res.ok) {
@@ -102,7 +103,7 @@ function withCaller(input: DispatchInput): ChatRequest {
 }
 
 /** One lane: wait for its slot, then read its turn; the slot is free again when the turn ends. */
-async function attempt(ctx: RunContext, lane: string, input: DispatchInput, signal: AbortSignal, streaming: boolean, sink: Sink, track: Track): Promise<AttemptResult<Answer>> {
+async function attempt(ctx: RunContext, lane: string, req: ChatRequest, signal: AbortSignal, streaming: boolean, sink: Sink, track: Track): Promise<AttemptResult<Answer>> {
   const entry = ctx.book.get(lane);
   const release = await takeSlot(entry.slots, signal, ctx.now, track);
   if (!release) return { outcome: cancelledOutcome() };
@@ -111,7 +112,7 @@ async function attempt(ctx: RunContext, lane: string, input: DispatchInput, sign
     const res = await consumeTurn({
       adapter: entry.adapter,
       lane,
-      req: withCaller(input),
+      req,
       signal,
       streaming,
       sink,
