@@ -203,13 +203,14 @@ export class AppServerEngine implements CodexEngine {
    * so only a request without them can take the spare.
    */
   private async startThread(client: RpcClient, plan: TurnPlan, signal: AbortSignal): Promise<{ id: string; use: Taken }> {
+    const bare = this.spareParams(plan.model);
     const params: ThreadStartParams = {
-      ...this.spareParams(plan.model),
+      ...bare,
       baseInstructions: plan.instructions,
       // Raw events say when the model's response ended, so its tool calls can go to the client.
       ...(plan.tools.length > 0 ? { dynamicTools: dynamicTools(plan.tools), experimentalRawEvents: true } : {}),
     };
-    const spare = plan.tools.length === 0 ? this.spareParams(plan.model) : undefined;
+    const spare = plan.tools.length === 0 ? bare : undefined;
     const startNow = async () => {
       // A thread made after the client left is let go as soon as its id is known.
       const res = await client.request("thread/start", params, { timeoutMs: START_RPC_TIMEOUT_MS, signal, onLate: (r) => this.unsubscribe(client, r.thread.id) });
