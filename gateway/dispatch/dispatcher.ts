@@ -106,7 +106,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       for (const h of inProgress) h.abort();
       await all();
     }
-    rows.flush();
+    rows.close();
     book.close();
   }
 

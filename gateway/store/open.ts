@@ -38,11 +38,14 @@ export function openStore(dataDir: string): Store {
     db.pragma("synchronous = NORMAL"); // safe with WAL: a crash loses at most the last commits, never corrupts
     db.pragma("foreign_keys = ON");
     migrate(db);
+    const store = wrap(db, file);
+    // Rows a crash left in the inbox join the log before anything reads it.
+    store.requests.moveInbox();
+    return store;
   } catch (err) {
     db.close();
     throw err;
   }
-  return wrap(db, file);
 }
 
 function wrap(db: Database.Database, file: string): Store {
@@ -64,6 +67,7 @@ function wrap(db: Database.Database, file: string): Store {
     transaction: (fn) => inTransaction.immediate(fn) as ReturnType<typeof fn>,
     async backup(target) {
       if (!db.open) throw new StoreClosedError();
+      requests.moveInbox(); // the copy's log is whole to anyone reading it with sqlite3
       const dest = path.resolve(target);
       fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o700 });
       // The backup holds the same key hashes and ciphertexts as the db: same mode.
@@ -76,7 +80,14 @@ function wrap(db: Database.Database, file: string): Store {
       await db.backup(dest, { progress: () => (rate = Math.min(rate * 2, 0x7fffffff)) });
     },
     close() {
-      if (db.open) db.close();
+      if (!db.open) return;
+      try {
+        requests.moveInbox();
+      } catch {
+        // The rows stay durable in the inbox (e.g. another process held the write lock past the
+        // busy timeout); the next open moves them.
+      }
+      db.close();
     },
   };
 }

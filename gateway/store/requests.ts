@@ -1,9 +1,11 @@
 // The request log: one row per request the gateway answered. Rows are written once; rollup
-// tables (see migrations.ts) are kept by triggers, summary.ts and timeline.ts read them.
+// tables (see migrations.ts) are kept by triggers, summary.ts and timeline.ts read them. Rows may
+// first wait in the inbox (inbox.ts): every reader here moves it first.
 
 import type Database from "better-sqlite3";
 import type { AttemptRecord } from "../lanes/types";
 import { DuplicateRequestIdError, InvalidCursorError, InvalidQueryError, InvalidRequestRowError } from "./errors";
+import { createInbox } from "./inbox";
 import { MAX_LATENCY_MS } from "./latency";
 import { createSummary } from "./summary";
 import { createTimeline } from "./timeline";
@@ -267,6 +269,14 @@ function listPage(db: Database.Database, query: RequestListQuery): RequestPage {
 }
 
 export function createRequestsApi(db: Database.Database): RequestsApi {
+  const inbox = createInbox(db, COLUMN_NAMES);
+  // Every reader moves the inbox first: a row committed there is seen by all of them at once.
+  const settled = <A extends unknown[], R>(read: (...args: A) => R) => (...args: A): R => {
+    inbox.move();
+    return read(...args);
+  };
+  const summary = createSummary(db);
+  const timeline = createTimeline(db);
   const insert = db.prepare(`INSERT INTO requests (${COLUMNS}) VALUES (${COLUMN_NAMES.map((c) => `@${c}`).join(", ")})`);
   const multi = new Map<number, Database.Statement>();
   const insertRows = (n: number): Database.Statement => {
@@ -288,8 +298,10 @@ export function createRequestsApi(db: Database.Database): RequestsApi {
 
   return {
     insert(row) {
+      const values = toDb(row);
+      if (inbox.has(values.id)) throw new DuplicateRequestIdError(row.id);
       try {
-        insert.run(toDb(row));
+        insert.run(values);
       } catch (err) {
         if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") throw new DuplicateRequestIdError(row.id);
         throw err;
@@ -300,31 +312,46 @@ export function createRequestsApi(db: Database.Database): RequestsApi {
       return insertMany(rows, insertRows, (row) => this.insert(row));
     },
 
-    list: (query = {}) => listPage(db, query),
+    enqueue(rows) {
+      const failed: Failed = [];
+      for (const row of rows) {
+        try {
+          if (!inbox.add(row.id, toDb(row))) failed.push({ row, error: new DuplicateRequestIdError(row.id) });
+        } catch (error) {
+          failed.push({ row, error });
+        }
+      }
+      return failed;
+    },
 
-    get(id) {
+    moveInbox: () => inbox.move(),
+
+    list: settled((query: RequestListQuery = {}) => listPage(db, query)),
+
+    get: settled((id: string) => {
       const r = getOne.get(id) as DbRow | undefined;
       return r ? fromDb(r) : null;
-    },
+    }),
 
-    count(filter = {}) {
+    count: settled((filter: RequestFilter = {}) => {
       const w = whereClause(filter);
       return (db.prepare(`SELECT count(*) AS total FROM requests WHERE ${w.sql}`).get(...w.params) as { total: number }).total;
-    },
+    }),
 
-    summary: createSummary(db),
-    timeline: createTimeline(db),
+    summary: settled(summary),
+    timeline: settled(timeline),
 
-    monthSpend(lane, now) {
+    monthSpend: settled((lane: string, now: number) => {
       const [start, end] = monthRange(checkTime("now", now));
       return (spend.get(lane, hourKey(start), hourKey(end)) as { usd: number }).usd;
-    },
+    }),
 
     prune(olderThanMs, now) {
       if (typeof olderThanMs !== "number" || !Number.isFinite(olderThanMs) || olderThanMs < 0) {
         throw new InvalidQueryError("olderThanMs", "must be a non-negative number of milliseconds");
       }
       const cutoff = iso(Math.max(0, checkTime("now", now) - olderThanMs));
+      inbox.move();
       // Small batches, each its own transaction: the gateway's inserts never wait behind one huge delete.
       let deleted = 0;
       for (;;) {

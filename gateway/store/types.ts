@@ -176,6 +176,15 @@ export interface RequestsApi {
    * the rows it could not write, each with the error insert() would have thrown for it.
    */
   insertMany(rows: NewRequestRow[]): Array<{ row: NewRequestRow; error: unknown }>;
+  /**
+   * The cheap durable write (one narrow row each in the inbox; run it in a transaction): the rows
+   * are seen by every reader below at once, and moved into the indexed log by moveInbox(), by the
+   * first reader, or on the next open. Returns the rows it could not take, each with the error
+   * insert() would have thrown for it (DuplicateRequestIdError for an id in the log or the inbox).
+   */
+  enqueue(rows: NewRequestRow[]): Array<{ row: NewRequestRow; error: unknown }>;
+  /** Moves every enqueued row into the indexed log (its filter indexes and rollups) in one transaction; returns how many. */
+  moveInbox(): number;
   list(query?: RequestListQuery): RequestPage;
   get(id: string): RequestRow | null;
   count(filter?: RequestFilter): number;
