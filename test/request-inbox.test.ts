@@ -57,7 +57,7 @@ function enqueue(s: Store, ...rows: NewRequestRow[]): void {
 function waiting(file: string): number {
   const raw = new Database(file, { readonly: true });
   try {
-    return (raw.prepare(`SELECT count(*) AS n FROM request_inbox`).get() as { n: number }).n;
+    return (raw.prepare(`SELECT count(*) AS rows FROM request_inbox`).get() as { rows: number }).rows;
   } finally {
     raw.close();
   }
