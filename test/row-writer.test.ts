@@ -7,8 +7,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-import { RowWriter } from "../gateway/dispatch/row-writer";
+import Database from "better-sqlite3";
+import { MOVE_BATCH, RowWriter } from "../gateway/dispatch/row-writer";
 import { openStore, type NewRequestRow, type Store } from "../gateway/store";
+import { waitFor } from "./helpers/wait";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "codex-lanes-row-writer-"));
 const opened: Store[] = [];
@@ -147,4 +149,21 @@ test("every row passes the onRow hook, and a hook that throws stops no row", asy
   assert.deepEqual(seen, rows.map((r) => r.id));
   for (const r of rows) assert.ok(store.requests.get(r.id));
   assert.deepEqual(errors, ["request-log row hook failed"]);
+});
+
+test("rows reach the indexed log with no reader asking: a full batch, then the rest; close() leaves none in the inbox", async () => {
+  const { store, writer, errors } = setup();
+  // Read around the store, as sqlite3 would: a reader through the store would move the inbox itself.
+  const raw = new Database(store.path, { readonly: true });
+  after(() => raw.close());
+  const count = (table: string) => (raw.prepare(`SELECT count(*) AS rows FROM ${table}`).get() as { rows: number }).rows;
+  await Promise.all(Array.from({ length: MOVE_BATCH }, () => writer.write(row())));
+  await waitFor("a full batch in the indexed log", () => count("requests") === MOVE_BATCH);
+  await Promise.all([writer.write(row()), writer.write(row())]);
+  await waitFor("the rest in the indexed log", () => count("requests") === MOVE_BATCH + 2);
+  void writer.write(row());
+  writer.close();
+  assert.equal(count("requests"), MOVE_BATCH + 3);
+  assert.equal(count("request_inbox"), 0);
+  assert.deepEqual(errors, []);
 });
