@@ -19,8 +19,15 @@ export interface Sample {
   firstToken: number;
 }
 
+/**
+ * How long the load's idle connections are kept. Below every server's keep-alive time (Node's
+ * default, 5 s, for the floor and the fakes): a connection left idle between rounds is let go by
+ * the client first, never reused just as its server closes it ("socket hang up").
+ */
+const CLIENT_IDLE_MS = 2_000;
+
 export function target(name: string, url: string, headers: Record<string, string>): Target {
-  return { name, url: new URL(url), headers, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) };
+  return { name, url: new URL(url), headers, agent: new http.Agent({ keepAlive: true, maxSockets: 64, timeout: CLIENT_IDLE_MS }) };
 }
 
 /** The first SSE chunk whose delta has non-empty content (the role chunk has content ""). */
