@@ -35,9 +35,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set("requestId", id);
     c.set("receivedAt", now());
     c.set("log", log.child({ requestId: id }));
+    // Set on the Node response, which every answer goes out through (a web Response's headers are
+    // merged into it, a stream written directly keeps it): setting it on c.res afterwards built a
+    // web Headers object per response that @hono/node-server then turned back into Node's.
+    c.env.outgoing.setHeader("x-request-id", id);
     await next();
-    // A stream written to the Node response directly sent the id with its own headers.
-    if (!c.env.outgoing.headersSent) c.res.headers.set("x-request-id", id);
   });
   app.use("*", accessLog(now));
 

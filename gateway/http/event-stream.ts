@@ -34,7 +34,7 @@ export interface OpenedStream {
 /**
  * Sends the headers with `head` and the ready events in one write, then each later batch as it
  * comes; returns at once, the writes go on here. The headers are those the web Response carried
- * before, in the order @hono/node-server wrote them.
+ * before; x-request-id is already on the Node response (app.ts).
  */
 export function sendEventStream(c: Context<AppEnv>, opened: OpenedStream, head: string, render: RenderEvent): Response {
   const out = c.env.outgoing;
@@ -44,7 +44,6 @@ export function sendEventStream(c: Context<AppEnv>, opened: OpenedStream, head: 
     "transfer-encoding": "chunked",
     "x-accel-buffering": "no",
     [LANE_HEADER]: opened.lane,
-    "x-request-id": c.get("requestId"),
   });
   void pump(out, opened, head, render).catch((err: unknown) => {
     c.get("log").error("streaming the answer failed inside the gateway", { requestId: c.get("requestId"), err });
