@@ -99,7 +99,21 @@ function fail(ctx: RunContext, input: DispatchInput, err: unknown): RunEnd {
 /** The request as lanes get it: with its caller, so one key's threads never continue another key's turn. */
 function withCaller(input: DispatchInput): ChatRequest {
   if (input.keyName === null) return input.req;
-  return { ...input.req, caller: createHash("sha256").update(`codex-lanes caller\n${input.keyName}`).digest("hex").slice(0, 32) };
+  return { ...input.req, caller: callerOf(input.keyName) };
+}
+
+/** Gateway keys are few and each sends many requests: a key's caller is hashed once, not per request. */
+const callers = new Map<string, string>();
+const CALLERS_MAX = 1_000;
+
+function callerOf(keyName: string): string {
+  let caller = callers.get(keyName);
+  if (caller === undefined) {
+    caller = createHash("sha256").update(`codex-lanes caller\n${keyName}`).digest("hex").slice(0, 32);
+    if (callers.size >= CALLERS_MAX) callers.clear();
+    callers.set(keyName, caller);
+  }
+  return caller;
 }
 
 /** One lane: wait for its slot, then read its turn; the slot is free again when the turn ends. */
