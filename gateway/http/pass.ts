@@ -77,7 +77,7 @@ export function passHandler(dispatcher: Dispatcher, config: Config, now: () => n
       stream,
     });
     if (out.kind === "error") return errorResponse(out.error);
-    const resHeaders: Record<string, string> = { ...out.headers, [LANE_HEADER]: out.lane };
+    const resHeaders: Record<string, string> = Object.assign({}, out.headers, { [LANE_HEADER]: out.lane });
     if (out.status === 204 || out.status === 205 || out.status === 304) {
       await out.body.read().catch(() => null);
       return new Response(null, { status: out.status, headers: resHeaders });

@@ -45,12 +45,13 @@ export class HttpClient {
    * fail with an UpstreamTimeoutError.
    */
   post(headers: Record<string, string>, body: string, signal: AbortSignal, idleMs: number): Promise<UpstreamResponse> {
+    // Object.assign, not a spread: on Node 20 a property added after a spread is slow (dispatch/row.ts).
     const payload = Buffer.from(body);
     return new Promise((resolve, reject) => {
       let response: IncomingMessage | null = null;
       const req = this.lib.request(
         this.url,
-        { method: "POST", agent: this.agent, signal, timeout: idleMs, headers: { ...headers, "content-length": String(payload.length) } },
+        { method: "POST", agent: this.agent, signal, timeout: idleMs, headers: Object.assign({}, headers, { "content-length": String(payload.length) }) },
         (res) => {
           response = res;
           resolve(wrap(res));

@@ -166,13 +166,15 @@ function statusOf(lane: OpenAILaneConfig): LaneStatus {
 
 /** The client's body as sent (so fields Codex ignores are honoured here), with our model and stream. */
 export function upstreamBody(req: ChatRequest): Record<string, unknown> {
-  const base = req.raw ? { ...req.raw } : fromMessages(req);
+  // A copy by Object.assign, not a spread: on Node 20 properties added to a spread's copy (stream,
+  // stream_options) take a slow path, ~0.7 µs a request (see dispatch/row.ts).
+  const base = req.raw ? Object.assign({}, req.raw) : fromMessages(req);
   base.model = req.model;
   base.stream = req.stream;
   if (req.stream) {
     const so = base.stream_options && typeof base.stream_options === "object" ? (base.stream_options as Record<string, unknown>) : {};
     // Usage is needed for the request log and the spend cap, whatever the client asked for.
-    base.stream_options = { ...so, include_usage: true };
+    base.stream_options = Object.assign({}, so, { include_usage: true });
   } else {
     delete base.stream_options;
   }
