@@ -1,7 +1,7 @@
 // The request log's inbox (gateway/store/inbox.ts): a row committed there is seen by every reader at
 // once, in this connection and in another one; a process killed with rows in the inbox loses none and
-// shows each once after a restart; a database of the previous schema (version 3) migrates with its
-// rows. Real SQLite files, a real child process killed with SIGKILL, the gateway over real HTTP.
+// shows each once after a restart; databases of the schemas before (version 3, no inbox; version 4,
+// the first inbox, with a row in it) migrate with their rows. Real SQLite files, a real child process killed with SIGKILL, the gateway over real HTTP.
 
 import assert from "node:assert/strict";
 import { fork } from "node:child_process";
@@ -136,6 +136,25 @@ describe("rows in the inbox", () => {
     assert.equal(s.requests.get(good.id)?.id, good.id);
   });
 
+  test("a row written around the store under an id waiting in the inbox wedges nothing: both are kept", () => {
+    const s = open();
+    const r = row();
+    enqueue(s, r);
+    const raw = new Database(s.path);
+    raw
+      .prepare(
+        `INSERT INTO requests (id, created_at, key_name, model, stream, lane, attempts, status, http_status, queue_ms, latency_ms)
+         VALUES (?, ?, 'app', 'by-hand', 0, 'api', '[]', 'ok', 200, 0, 5)`,
+      )
+      .run(r.id, new Date(T0).toISOString());
+    raw.close();
+    const ids = s.requests.list().rows.map((x) => `${x.id} ${x.model}`).sort();
+    assert.equal(ids.length, 2);
+    assert.equal(ids[0], `${r.id} by-hand`);
+    assert.match(ids[1]!, new RegExp(`^${r.id}\\.[0-9a-f]{6} gpt-5\\.5$`));
+    assert.equal(waiting(s.path), 0);
+  });
+
   test("close moves the inbox into the log", () => {
     const s = open();
     const r = row();
@@ -185,13 +204,14 @@ test("kill -9 with rows in the inbox: after a restart every row is in the log, o
   assert.equal(again.requests.summary(day).total.requests, rows);
 });
 
-test("a database of the previous schema (version 3) migrates to the inbox and keeps its rows", () => {
-  const dir = path.join(root, `v3-${++dirs}`);
+/** A database as a codex-lanes of schema `version` left it (migrations are never edited, only added). */
+function databaseAt(version: number, fill: (raw: Database.Database) => void): string {
+  const dir = path.join(root, `v${version}-${++dirs}`);
   fs.mkdirSync(dir, { recursive: true });
   const raw = new Database(path.join(dir, "gateway.db"));
   raw.pragma("journal_mode = WAL");
   raw.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  for (const m of migrations.filter((m) => m.version <= 3)) {
+  for (const m of migrations.filter((m) => m.version <= version)) {
     m.up(raw);
     raw.prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`).run(m.version, m.name, "2026-12-01T00:00:00.000Z");
   }
@@ -200,13 +220,21 @@ test("a database of the previous schema (version 3) migrates to the inbox and ke
       `INSERT INTO requests (id, created_at, key_name, model, stream, lane, attempts, status, http_status, queue_ms, latency_ms, api_cost_usd, endpoint, tool_calls)
        VALUES (?, ?, 'app', 'gpt-5.5', 0, 'api', '[]', 'ok', 200, 0, 30, 0.75, 'chat.completions', 2)`,
     )
-    .run("from-v3", new Date(T0).toISOString());
+    .run(`from-v${version}`, new Date(T0).toISOString());
+  fill(raw);
   raw.close();
+  return dir;
+}
 
-  const s = open(dir);
-  const versions = new Database(s.path, { readonly: true });
-  after(() => versions.close());
-  assert.deepEqual(versions.prepare(`SELECT version FROM schema_migrations ORDER BY version`).pluck().all(), [1, 2, 3, 4]);
+const versionsOf = (s: Store) => {
+  const raw = new Database(s.path, { readonly: true });
+  after(() => raw.close());
+  return raw.prepare(`SELECT version FROM schema_migrations ORDER BY version`).pluck().all();
+};
+
+test("a database of schema version 3 (before the inbox) migrates and keeps its rows", () => {
+  const s = open(databaseAt(3, () => {}));
+  assert.deepEqual(versionsOf(s), [1, 2, 3, 4, 5]);
   const old = s.requests.get("from-v3");
   assert.equal(old?.toolCalls, 2);
   assert.equal(old?.apiCostUsd, 0.75);
@@ -215,6 +243,24 @@ test("a database of the previous schema (version 3) migrates to the inbox and ke
   assert.equal(s.requests.get(r.id)?.id, r.id);
   assert.equal(s.requests.summary({ since: T0, until: T0 + 1 }).total.requests, 2);
   assert.equal(s.requests.monthSpend("api", T0), 0.75 + 0.5);
+});
+
+test("a database of schema version 4 with a row left in its inbox migrates, and the row reaches the log once", () => {
+  const dir = databaseAt(4, (raw) => {
+    // The row exactly as version 4's store enqueued it: its columns as a JSON object.
+    const columns = { id: "left-in-v4-inbox", created_at: new Date(T0).toISOString(), key_name: "app", model: "gpt-5.5", stream: 1, lane: "api", attempts: "[]", status: "ok", http_status: 200, error_code: null, queue_ms: 0, latency_ms: 45, first_byte_ms: 12, input_tokens: 7, cached_input_tokens: 0, output_tokens: 3, reasoning_tokens: 0, api_cost_usd: 0.25, request_body: null, response_body: null, endpoint: "chat.completions", tool_calls: 0 };
+    raw.prepare(`INSERT INTO request_inbox (id, row) VALUES (?, ?)`).run(columns.id, JSON.stringify(columns));
+  });
+  const s = open(dir);
+  assert.deepEqual(versionsOf(s), [1, 2, 3, 4, 5]);
+  assert.equal(waiting(s.path), 0, "opening moved it");
+  const left = s.requests.get("left-in-v4-inbox");
+  assert.equal(left?.stream, true);
+  assert.equal(left?.firstByteMs, 12);
+  assert.equal(s.requests.summary({ since: T0, until: T0 + 1 }).total.requests, 2);
+  const r = row();
+  enqueue(s, r);
+  assert.equal(s.requests.count(), 3);
 });
 
 test("through the gateway: a request's row is in the log for every reader once its response has ended", async (t) => {

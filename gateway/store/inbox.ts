@@ -25,15 +25,24 @@ export function createInbox(db: Database.Database, columns: readonly string[]): 
   );
   const has = db.prepare(`SELECT 1 FROM request_inbox WHERE id = ?`).pluck();
   const any = db.prepare(`SELECT EXISTS (SELECT 1 FROM request_inbox)`).pluck();
-  // add() keeps an id out of the inbox while the log has it, and insert() the other way round, so a
-  // clash here would take a row written around the store; it gets a suffix rather than wedge the
-  // inbox (every reader moves it first).
-  const id = `CASE WHEN EXISTS (SELECT 1 FROM requests r WHERE r.id = i.id) THEN i.id || '.' || lower(hex(randomblob(3))) ELSE i.id END`;
-  const values = columns.map((c) => (c === "id" ? id : `i.row ->> '${c}'`)).join(", ");
-  const copy = db.prepare(`INSERT INTO requests (${columns.join(", ")}) SELECT ${values} FROM request_inbox i`);
+  const copyAs = (id: string) => {
+    const values = columns.map((c) => (c === "id" ? id : `i.row ->> '${c}'`)).join(", ");
+    return db.prepare(`INSERT INTO requests (${columns.join(", ")}) SELECT ${values} FROM request_inbox i ORDER BY i.seq`);
+  };
+  const copy = copyAs("i.id");
+  // add() keeps an id out of the inbox while the log has it, and insert() the other way round, so
+  // only a row written around the store can clash. It gets a suffix rather than wedge the inbox
+  // (every reader moves it first). Apart: a SELECT that reads `requests` is first copied whole.
+  const copyClashing = copyAs(`CASE WHEN EXISTS (SELECT 1 FROM requests r WHERE r.id = i.id) THEN i.id || '.' || lower(hex(randomblob(3))) ELSE i.id END`);
   const clear = db.prepare(`DELETE FROM request_inbox`);
   const move = db.transaction((): number => {
-    const moved = copy.run().changes;
+    let moved: number;
+    try {
+      moved = copy.run().changes;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "SQLITE_CONSTRAINT_PRIMARYKEY") throw err;
+      moved = copyClashing.run().changes;
+    }
     clear.run();
     return moved;
   });
@@ -43,7 +52,7 @@ export function createInbox(db: Database.Database, columns: readonly string[]): 
       try {
         return add.run({ id: rowId, row: JSON.stringify(row) }).changes === 1;
       } catch (err) {
-        if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") return false;
+        if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") return false;
         throw err;
       }
     },
