@@ -11,7 +11,7 @@
 // gateway and round, the gateways taking turns): wrk's p50 (request written to last byte) and CPU per
 // request.
 //
-//   BEFORE_TREE=<checkout> node --import tsx scripts/bench/api-lane-ab.ts [--rounds 8] [--c1 300] [--c16 1600] [--stream 300] [--paced 100] [--paced16 400] [--paced80 200] [--embed 300] [--wrk 5] [--wrk-rounds 2]
+//   BEFORE_TREE=<checkout> node --import tsx scripts/bench/api-lane-ab.ts [--rounds 8] [--c1 300] [--c16 1600] [--stream 300] [--paced 100] [--paced16 400] [--paced80 200] [--embed 300] [--speech 200] [--wrk 5] [--wrk-rounds 2]
 
 import path from "node:path";
 import { burst, target, type Sample } from "./lib/http-load";
@@ -19,12 +19,14 @@ import { cpuMs, forkTs, stop } from "./lib/procs";
 import { intFlags, loadLine, machineLine, median, ms, table } from "./lib/stats";
 import { wrk, wrkAvailable } from "./lib/wrk";
 
-const flags = intFlags({ rounds: 8, c1: 300, c16: 1600, stream: 300, paced: 100, paced16: 400, paced80: 200, embed: 300, wrk: 5, wrkRounds: 2 });
+const flags = intFlags({ rounds: 8, c1: 300, c16: 1600, stream: 300, paced: 100, paced16: 400, paced80: 200, embed: 300, speech: 200, wrk: 5, wrkRounds: 2 });
 
 const chat = (stream: boolean, prompt = "Say hello in one short sentence.") =>
   Buffer.from(JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "system", content: "You are terse." }, { role: "user", content: prompt }], ...(stream ? { stream: true } : {}) }));
 const PACED = chat(true, "SCENARIO=slow CHUNKS=20 DELAY_MS=2");
 const PACED_80 = chat(true, "SCENARIO=slow CHUNKS=80 DELAY_MS=2");
+/** The fake answers 4 chunks of 16 KiB of binary audio, the last one filled with the byte 4. */
+const SPEECH = Buffer.from(JSON.stringify({ model: "gpt-4o-mini-tts", voice: "alloy", input: "Say hello." }));
 const EMBED = Buffer.from(JSON.stringify({ model: "text-embedding-3-small", input: ["The quick brown fox jumps over the lazy dog.", "Pack my box with five dozen liquor jugs."], encoding_format: "float" }));
 
 interface Scenario {
@@ -48,6 +50,7 @@ const scenarios: Scenario[] = [
   { label: PACED_16, route: "chat/completions", body: PACED, stream: true, concurrency: 16, count: flags.paced16, expect: "[DONE]" },
   { label: PACED_80_16, route: "chat/completions", body: PACED_80, stream: true, concurrency: 16, count: flags.paced80, expect: "[DONE]" },
   { label: "embeddings passed through, concurrency 1", route: "embeddings", body: EMBED, stream: false, concurrency: 1, count: flags.embed, expect: '"embedding"' },
+  { label: "speech passed through (64 KiB of audio), concurrency 1", route: "audio/speech", body: SPEECH, stream: false, concurrency: 1, count: flags.speech, expect: "\u0004" },
 ];
 
 interface Path {
