@@ -50,9 +50,12 @@ export function servedBody(response: ForwardResponse, signal: AbortSignal, onEnd
     },
     async cancel() {
       if (done) return;
+      // Ended as cancelled before the upstream is let go: a read waiting on it then sees an end,
+      // which must not make the row of an answer the client never got "ok".
+      const closed = close("cancelled", "cancelled");
       response.cancel();
       await it.return?.().catch(() => undefined);
-      await close("cancelled", "cancelled");
+      await closed;
     },
   };
 }

@@ -15,7 +15,10 @@ export function accessLog(now: () => number = Date.now): MiddlewareHandler<AppEn
     await next();
     const log = c.get("log");
     if (!log) return;
-    const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms: now() - started, key: c.get("keyName") ?? null };
+    // An answer written to the Node response directly (streams) has its status there, not on c.res.
+    const out = c.env.outgoing;
+    const status = out.headersSent ? out.statusCode : c.res.status;
+    const fields = { method: c.req.method, path: c.req.path, status, ms: now() - started, key: c.get("keyName") ?? null };
     (QUIET_PATHS.has(c.req.path) ? log.debug : log.info)("http", fields);
   };
 }

@@ -4,7 +4,10 @@
 // under limits.maxUploadBytes and are never held in memory. The answer streams back as it comes.
 
 import * as path from "node:path";
+import type { HttpBindings } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context, Next } from "hono";
+import { drained } from "../async/drain";
 import type { Config } from "../config/types";
 import type { Dispatcher } from "../dispatch/dispatcher";
 import { OWN_ROUTES, type PassBody } from "../dispatch/pass";
@@ -14,6 +17,8 @@ import { errorResponse } from "./chat";
 import { LANE_HEADER } from "./event-stream";
 import type { AppEnv } from "./context";
 import { BodyTooLargeError, ClientClosedError, toApiError } from "../errors/api-error";
+
+type ServerResponse = HttpBindings["outgoing"];
 
 /** Uploads up to this size are kept in memory for a retry; larger ones spill to <dataDir>/tmp. */
 const MEMORY_BODY_BYTES = 1024 * 1024;
@@ -90,9 +95,7 @@ export function passHandler(dispatcher: Dispatcher, config: Config, now: () => n
       const whole = held.chunks.length === 1 ? held.chunks[0]! : Buffer.concat(held.chunks);
       return new Response(whole as Uint8Array<ArrayBuffer>, { status: out.status, headers: resHeaders });
     }
-    // Without a length, tells @hono/node-server to send the headers now instead of waiting for the body.
-    if (resHeaders["content-length"] === undefined) resHeaders["transfer-encoding"] = "chunked";
-    return new Response(toStream(out.body, held), { status: out.status, headers: resHeaders });
+    return sendPassed(c.env.outgoing, out.status, resHeaders, out.body, held);
   };
 }
 
@@ -125,26 +128,45 @@ async function holdSmall(body: PassBody): Promise<Held> {
   return { chunks, ended: false };
 }
 
-function toStream(body: PassBody, held: Held): ReadableStream<Uint8Array> {
-  const first = held.chunks;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(ctl) {
-        const next = first.shift();
-        if (next) return ctl.enqueue(next);
-        if (held.error !== undefined) return ctl.error(held.error);
-        try {
-          const chunk = await body.read();
-          if (chunk === null) ctl.close();
-          else ctl.enqueue(chunk);
-        } catch (err) {
-          ctl.error(err);
-        }
-      },
-      cancel: () => body.cancel(),
-    },
-    { highWaterMark: 0 },
-  );
+/**
+ * A passed-through answer that streams (audio, SSE, JSON past WHOLE_MAX_BYTES), written straight to
+ * Node's response as streamed chat answers are (event-stream.ts), not through a web ReadableStream
+ * that @hono/node-server reads back: each upstream chunk is one write, a full socket buffer is
+ * waited out, and a client that leaves cancels the upstream body (its row says cancelled). An
+ * upstream that breaks off breaks the client's connection: the answer never looks complete.
+ */
+function sendPassed(out: ServerResponse, status: number, headers: Record<string, string>, body: PassBody, held: Held): Response {
+  out.writeHead(status, headers);
+  // Headers go out now, with what is held or alone: a client waiting on a slow first chunk knows it was answered.
+  if (held.chunks.length === 0) out.flushHeaders();
+  void pipe(out, body, held).catch(() => breakOff(out));
+  return RESPONSE_ALREADY_SENT;
+}
+
+/**
+ * The upstream broke off: what was written still goes out (a first write is corked until the next
+ * tick, so destroying at once could lose the headers too), then the connection is closed without
+ * the body's end, so the client sees a broken answer, never a complete one.
+ */
+function breakOff(out: ServerResponse): void {
+  const socket = out.socket;
+  if (!socket || socket.destroyed) return void out.destroy();
+  socket.end(() => socket.destroy());
+}
+
+async function pipe(out: ServerResponse, body: PassBody, held: Held): Promise<void> {
+  const leave = () => void body.cancel();
+  out.once("close", leave);
+  try {
+    for (const chunk of held.chunks) if (!out.write(chunk)) await drained(out);
+    if (held.error !== undefined) return breakOff(out);
+    for (let chunk = await body.read(); chunk !== null && !out.destroyed; chunk = await body.read()) {
+      if (!out.write(chunk)) await drained(out);
+    }
+  } finally {
+    out.off("close", leave);
+  }
+  if (!out.destroyed) out.end();
 }
 
 /** model and stream of a JSON body, for the request log; anything else is the upstream's to judge. */
