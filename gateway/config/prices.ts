@@ -69,12 +69,11 @@ export function mergePrices(overrides: Readonly<Record<string, ModelPrice>> = {}
  * (gpt-4o-2024-08-06), else the longest entry it extends at a "-" (gpt-5.5-codex -> gpt-5.5),
  * else the default model's price.
  */
-export function priceFor(model: string, prices: Readonly<Record<string, ModelPrice>> = {}): ModelPrice {
-  const table: Record<string, ModelPrice> = { ...BUILTIN_PRICES, ...prices };
-  const has = (m: string) => Object.prototype.hasOwnProperty.call(table, m);
-  if (has(model)) return table[model]!;
+export function priceFor(model: string, prices: Readonly<Record<string, ModelPrice>> = NO_PRICES): ModelPrice {
+  const table = tableOf(prices);
+  if (Object.hasOwn(table, model)) return table[model]!;
   const undated = model.replace(/-\d{4}-\d{2}-\d{2}$/, "");
-  if (has(undated)) return table[undated]!;
+  if (Object.hasOwn(table, undated)) return table[undated]!;
   let best: string | null = null;
   for (const m of Object.keys(table)) {
     if (undated.startsWith(`${m}-`) && (best === null || m.length > best.length)) best = m;
@@ -82,11 +81,25 @@ export function priceFor(model: string, prices: Readonly<Record<string, ModelPri
   return table[best ?? DEFAULT_PRICE_MODEL]!;
 }
 
+const NO_PRICES: Readonly<Record<string, ModelPrice>> = Object.freeze({});
+/** The built-in table with each config's prices laid over it, made once per prices object (a config's is fixed). */
+const tables = new WeakMap<object, Readonly<Record<string, ModelPrice>>>();
+
+function tableOf(prices: Readonly<Record<string, ModelPrice>>): Readonly<Record<string, ModelPrice>> {
+  let table = tables.get(prices);
+  if (!table) {
+    // Merging the two tables took ~8 µs, on every request that was priced.
+    table = Object.freeze({ ...BUILTIN_PRICES, ...prices });
+    tables.set(prices, table);
+  }
+  return table;
+}
+
 /**
  * USD the usage would cost on the API. Cached input tokens are billed at the cached rate (they are
  * a part of input_tokens); reasoning tokens are a part of output_tokens and are not added again.
  */
-export function apiCostUsd(model: string, usage: Usage, prices: Readonly<Record<string, ModelPrice>> = {}): number {
+export function apiCostUsd(model: string, usage: Usage, prices: Readonly<Record<string, ModelPrice>> = NO_PRICES): number {
   const price = priceFor(model, prices);
   const cached = Math.min(usage.cached_input_tokens, usage.input_tokens);
   const usd = ((usage.input_tokens - cached) * price.input + cached * price.cachedInput + usage.output_tokens * price.output) / 1e6;
