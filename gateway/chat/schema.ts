@@ -144,17 +144,20 @@ function toToolSpec(t: { type: string }, at: string): ToolSpec {
 
 /** Fields whose meaning the gateway cannot honour: a clear 400 beats a silently different answer. */
 function refuseUnsupported(obj: Record<string, unknown>): void {
-  const present = (k: string) => obj[k] !== undefined && obj[k] !== null;
   // The legacy function-calling fields were replaced by tools years ago; name the replacement.
-  if (present("functions")) throw unsupported("functions", "'functions' is deprecated and not supported: send the same definitions as 'tools' ([{type:'function', function:{...}}]).");
-  if (present("function_call")) throw unsupported("function_call", "'function_call' is deprecated and not supported: use 'tool_choice' ('auto', 'none', 'required' or {type:'function', function:{name}}).");
+  if (present(obj, "functions")) throw unsupported("functions", "'functions' is deprecated and not supported: send the same definitions as 'tools' ([{type:'function', function:{...}}]).");
+  if (present(obj, "function_call")) throw unsupported("function_call", "'function_call' is deprecated and not supported: use 'tool_choice' ('auto', 'none', 'required' or {type:'function', function:{name}}).");
   if (typeof obj.n === "number" && obj.n > 1) throw unsupported("n", "Only n = 1 is supported.");
   if (obj.logprobs === true) throw unsupported("logprobs", "logprobs are not available from Codex lanes.");
-  if (present("top_logprobs")) throw unsupported("top_logprobs", "logprobs are not available from Codex lanes.");
-  if (present("audio")) throw unsupported("audio", "Audio output is not supported.");
+  if (present(obj, "top_logprobs")) throw unsupported("top_logprobs", "logprobs are not available from Codex lanes.");
+  if (present(obj, "audio")) throw unsupported("audio", "Audio output is not supported.");
   if (Array.isArray(obj.modalities) && obj.modalities.includes("audio")) {
     throw unsupported("modalities", "Audio output is not supported; use modalities ['text'].");
   }
+}
+
+function present(obj: Record<string, unknown>, k: string): boolean {
+  return obj[k] !== undefined && obj[k] !== null;
 }
 
 function toMessage(m: Body["messages"][number], i: number): ChatMessage {

@@ -59,6 +59,9 @@ export interface Dispatcher {
 }
 
 const STATUS_MAX_AGE_MS = 15_000;
+
+/** A buffered answer's run streams nowhere (one object for all, not three closures per request). */
+const NO_SINK: Sink = { start() {}, delta() {}, toolCall() {} };
 /** How long /v1/models, and a request right after start-up, wait for the first catalog read. */
 const FIRST_CATALOG_WAIT_MS = 5_000;
 
@@ -113,7 +116,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   return {
     stream: (input) => streamRun(input, (signal, sink) => run({ ...input, signal }, true, sink)),
     async complete(input) {
-      const end = await run(input, false, { start: () => {}, delta: () => {}, toolCall: () => {} });
+      const end = await run(input, false, NO_SINK);
       if (end.ok) return end.completion;
       throw end.error;
     },

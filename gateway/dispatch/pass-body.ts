@@ -25,24 +25,24 @@ export function servedBody(response: ForwardResponse, signal: AbortSignal, onEnd
   const it = response.body[Symbol.asyncIterator]();
   const tail = /json|text|event-stream/i.test(response.headers["content-type"] ?? "") ? new Tail() : null;
   let done = false;
-  const close = (status: BodyEnd["status"], code: string | null): Promise<void> => {
-    if (done) return Promise.resolve();
-    done = true;
-    const seen = tail ? usageFromTail(tail.text()) : { usage: null, model: null };
-    return onEnd({ status, code, usage: seen.usage, model: seen.model });
-  };
-  return {
-    async read() {
+  const body = {
+    close(status: BodyEnd["status"], code: string | null): Promise<void> {
+      if (done) return Promise.resolve();
+      done = true;
+      const seen = tail ? usageFromTail(tail.text()) : { usage: null, model: null };
+      return onEnd({ status, code, usage: seen.usage, model: seen.model });
+    },
+    async read(): Promise<Uint8Array | null> {
       if (done) return null;
       let r: IteratorResult<Buffer>;
       try {
         r = await it.next();
       } catch (err) {
-        await close(signal.aborted ? "cancelled" : "error", signal.aborted ? "cancelled" : ((err as { event?: { code?: string } }).event?.code ?? "stream_incomplete"));
+        await body.close(signal.aborted ? "cancelled" : "error", signal.aborted ? "cancelled" : ((err as { event?: { code?: string } }).event?.code ?? "stream_incomplete"));
         throw err;
       }
       if (r.done) {
-        await close("ok", null);
+        await body.close("ok", null);
         return null;
       }
       tail?.push(r.value);
@@ -52,12 +52,13 @@ export function servedBody(response: ForwardResponse, signal: AbortSignal, onEnd
       if (done) return;
       // Ended as cancelled before the upstream is let go: a read waiting on it then sees an end,
       // which must not make the row of an answer the client never got "ok".
-      const closed = close("cancelled", "cancelled");
+      const closed = body.close("cancelled", "cancelled");
       response.cancel();
       await it.return?.().catch(() => undefined);
       await closed;
     },
   };
+  return body;
 }
 
 /** An upstream's error answer, kept whole, passed back as the final word. */

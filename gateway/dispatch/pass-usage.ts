@@ -47,15 +47,21 @@ function lastUsage(text: string): Usage | null {
   } catch {
     return null;
   }
-  const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0);
-  const details = (k: string) => (u[k] && typeof u[k] === "object" ? (u[k] as Record<string, unknown>) : {});
   return {
     // Embeddings and chat say prompt/completion; Responses, audio and images say input/output.
-    input_tokens: n(u.input_tokens ?? u.prompt_tokens),
-    cached_input_tokens: n(details("input_tokens_details").cached_tokens ?? details("prompt_tokens_details").cached_tokens),
-    output_tokens: n(u.output_tokens ?? u.completion_tokens),
-    reasoning_tokens: n(details("output_tokens_details").reasoning_tokens ?? details("completion_tokens_details").reasoning_tokens),
+    input_tokens: count(u.input_tokens ?? u.prompt_tokens),
+    cached_input_tokens: count(details(u, "input_tokens_details").cached_tokens ?? details(u, "prompt_tokens_details").cached_tokens),
+    output_tokens: count(u.output_tokens ?? u.completion_tokens),
+    reasoning_tokens: count(details(u, "output_tokens_details").reasoning_tokens ?? details(u, "completion_tokens_details").reasoning_tokens),
   };
+}
+
+function count(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
+}
+
+function details(u: Record<string, unknown>, k: string): Record<string, unknown> {
+  return u[k] && typeof u[k] === "object" ? (u[k] as Record<string, unknown>) : {};
 }
 
 function matchingBrace(text: string, open: number): number {

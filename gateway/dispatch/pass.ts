@@ -86,7 +86,12 @@ async function pass(deps: PassDeps, input: PassInput): Promise<PassOutcome> {
 /** Registers the request so a shutdown waits for it (and cancels it after its grace); the returned end() lets go. */
 function inProgress(deps: PassDeps, input: PassInput, ctl: LinkedAbort): () => void {
   let finish!: () => void;
-  const handle = { abort: () => ctl.abort(new ShuttingDownError()), done: new Promise<void>((r) => (finish = r)) };
+  const handle = {
+    abort() {
+      ctl.abort(new ShuttingDownError());
+    },
+    done: new Promise<void>((r) => (finish = r)),
+  };
   deps.inProgress.add(handle);
   return () => {
     deps.inProgress.delete(handle);
@@ -109,9 +114,15 @@ async function run(deps: PassDeps, input: PassInput, ctl: LinkedAbort, at: Attem
     sleep: deps.sleep,
     random: deps.random,
     signal: ctl.signal,
-    getRecord: (n) => book.record(n),
-    setRecord: (r) => book.setRecord(r),
-    attempt: (lane) => attempt(deps, lane, input, ctl.signal, at),
+    getRecord(n) {
+      return book.record(n);
+    },
+    setRecord(r) {
+      book.setRecord(r);
+    },
+    attempt(lane) {
+      return attempt(deps, lane, input, ctl.signal, at);
+    },
   });
   at.attempts = res.attempts;
   if (res.ok && at.served) return "served";

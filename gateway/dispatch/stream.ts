@@ -18,9 +18,15 @@ export function streamRun(input: DispatchInput, run: (signal: AbortSignal, sink:
   const ch = new Channel<DispatchEvent>();
   const stop = linkedAbort(input.signal);
   const sink: Sink = {
-    start: (lane) => ch.push({ type: "start", lane }),
-    delta: (text) => ch.push({ type: "delta", text }),
-    toolCall: (call, index) => ch.push({ type: "tool_call", call, index }),
+    start(lane) {
+      ch.push({ type: "start", lane });
+    },
+    delta(text) {
+      ch.push({ type: "delta", text });
+    },
+    toolCall(call, index) {
+      ch.push({ type: "tool_call", call, index });
+    },
   };
   let ended = false;
   const done = run(stop.signal, sink).then((end) => {
@@ -31,14 +37,17 @@ export function streamRun(input: DispatchInput, run: (signal: AbortSignal, sink:
   // Only a consumer that stopped early (the client went away) has a turn to end; aborting a
   // finished one would build an AbortError and run its listeners for nothing.
   let finished: Promise<void> | null = null;
-  const finish = (): Promise<void> =>
-    (finished ??= (async () => {
-      if (!ended) stop.abort();
-      await done;
-      stop.dispose();
-    })());
-  return {
-    next: () => ch.nextBatch().then((batch) => batch ?? finish().then(() => null)),
-    return: finish,
+  const stream: EventStream = {
+    next() {
+      return ch.nextBatch().then((batch) => batch ?? stream.return().then(() => null));
+    },
+    return() {
+      return (finished ??= (async () => {
+        if (!ended) stop.abort();
+        await done;
+        stop.dispose();
+      })());
+    },
   };
+  return stream;
 }

@@ -49,24 +49,18 @@ export async function consumeTurn(o: TurnOptions): Promise<AttemptResult<Answer>
   let seenCalls = 0;
   let message: Extract<TurnEvent, { type: "message" }> | null = null;
   let usage: Usage | null = null;
-  const send = (t: string) => {
-    if (!streaming || t === "") return;
-    if (!o.committed()) o.commit();
-    sink.delta(t);
-  };
   let thread: ThreadUse | undefined;
-  const ended = (outcome: Outcome): AttemptResult<Answer> => ({ outcome, committed: o.committed(), ...(thread ? { thread } : {}) });
   try {
     for await (const ev of o.adapter.turn(req, { signal })) {
       if (ev.type === "rate_limits") o.onRateLimits(ev.rateLimits);
       else if (ev.type === "thread") thread = ev.thread;
       else if (ev.type === "delta") {
         text += ev.text;
-        send(ev.text);
+        send(o, ev.text);
       } else if (ev.type === "message") {
         message = ev;
         // Lanes that do not stream deltas give the whole text here; send what the client lacks.
-        send(ev.text.startsWith(text) ? ev.text.slice(text.length) : text === "" ? ev.text : "");
+        send(o, ev.text.startsWith(text) ? ev.text.slice(text.length) : text === "" ? ev.text : "");
       } else if (ev.type === "tool_call") {
         seenCalls++;
         if (toolCalls.length >= maxCalls) continue;
@@ -76,15 +70,15 @@ export async function consumeTurn(o: TurnOptions): Promise<AttemptResult<Answer>
           sink.toolCall(ev.call, toolCalls.length - 1);
         }
       } else if (ev.type === "usage") usage = ev.usage;
-      else if (ev.type === "error") return ended(signal.aborted ? cancelledOutcome() : toOutcome(ev));
+      else if (ev.type === "error") return ended(o, thread, signal.aborted ? cancelledOutcome() : toOutcome(ev));
     }
   } catch (err) {
-    if (signal.aborted) return ended(cancelledOutcome());
+    if (signal.aborted) return ended(o, thread, cancelledOutcome());
     o.log.error("lane adapter threw instead of ending its turn with an error event", { lane, err });
-    return ended({ class: "transient", code: "adapter_error", message: `Lane '${lane}' failed unexpectedly.` });
+    return ended(o, thread, { class: "transient", code: "adapter_error", message: `Lane '${lane}' failed unexpectedly.` });
   }
-  if (signal.aborted) return ended(cancelledOutcome());
-  if (!message) return ended({ class: "transient", code: "incomplete_turn", message: `Lane '${lane}' ended the turn without an answer.` });
+  if (signal.aborted) return ended(o, thread, cancelledOutcome());
+  if (!message) return ended(o, thread, { class: "transient", code: "incomplete_turn", message: `Lane '${lane}' ended the turn without an answer.` });
   return {
     outcome: { class: "ok", code: "ok", message: "" },
     result: {
@@ -98,6 +92,17 @@ export async function consumeTurn(o: TurnOptions): Promise<AttemptResult<Answer>
     committed: o.committed(),
     ...(thread ? { thread } : {}),
   };
+}
+
+/** Passes text on to a streamed answer, committing the request to this lane at its first output. */
+function send(o: TurnOptions, text: string): void {
+  if (!o.streaming || text === "") return;
+  if (!o.committed()) o.commit();
+  o.sink.delta(text);
+}
+
+function ended(o: TurnOptions, thread: ThreadUse | undefined, outcome: Outcome): AttemptResult<Answer> {
+  return { outcome, committed: o.committed(), ...(thread ? { thread } : {}) };
 }
 
 /** A turn's error event as the lane core's outcome (the optional fields only when present). */

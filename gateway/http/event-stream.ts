@@ -56,7 +56,7 @@ export function sendEventStream(c: Context<AppEnv>, opened: OpenedStream, head: 
 async function pump(out: ServerResponse, opened: OpenedStream, head: string, render: RenderEvent): Promise<void> {
   const { events } = opened;
   // The client left before the end: stop the run (its lane's turn is aborted).
-  const leave = () => void events.return();
+  const leave = stopping(events);
   out.once("close", leave);
   try {
     await writeAll(out, opened, head, render);
@@ -65,6 +65,11 @@ async function pump(out: ServerResponse, opened: OpenedStream, head: string, ren
   }
   // Ends the run's bookkeeping; aborts its turn only if it is still going (the client left).
   await events.return();
+}
+
+/** Made here, unnamed: under tsx a named closure costs ~1-2 µs each time it is made (esbuild's keepNames). */
+function stopping(events: EventStream): () => void {
+  return () => void events.return();
 }
 
 async function writeAll(out: ServerResponse, { events, ready }: OpenedStream, head: string, render: RenderEvent): Promise<void> {

@@ -45,11 +45,6 @@ export function passHandler(dispatcher: Dispatcher, config: Config, now: () => n
     const method = c.req.method;
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((v, k) => (headers[k] = v));
-    const reject = async (err: unknown): Promise<never> => {
-      const e = c.req.raw.signal.aborted ? new ClientClosedError() : err;
-      await dispatcher.logRejected({ requestId: c.get("requestId"), keyName: c.get("keyName"), model: null, stream: false, receivedAt: c.get("receivedAt"), error: toApiError(e, now()), endpoint: route });
-      throw e;
-    };
     const declared = headers["content-length"] !== undefined ? Number(headers["content-length"]) : null;
     const hasBody = (declared !== null && declared > 0) || headers["transfer-encoding"] !== undefined;
     let body: ReplayableBody | null = null;
@@ -57,12 +52,12 @@ export function passHandler(dispatcher: Dispatcher, config: Config, now: () => n
     let model: string | null = null;
     let stream = false;
     if (hasBody && (JSON_TYPE.test(headers["content-type"] ?? "") || !headers["content-type"])) {
-      const buf = await readCapped(c.req.raw, config.limits.maxBodyBytes).catch(reject);
+      const buf = await readCapped(c.req.raw, config.limits.maxBodyBytes).catch((err: unknown) => reject(c, dispatcher, now, route, err));
       ({ model, stream } = jsonFields(buf, headers["content-type"]));
       body = ReplayableBody.buffer(buf);
       contentLength = buf.length;
     } else if (hasBody) {
-      if (declared !== null && declared > config.limits.maxUploadBytes) await reject(new BodyTooLargeError(config.limits.maxUploadBytes, "limits.maxUploadBytes"));
+      if (declared !== null && declared > config.limits.maxUploadBytes) await reject(c, dispatcher, now, route, new BodyTooLargeError(config.limits.maxUploadBytes, "limits.maxUploadBytes"));
       const source = c.req.raw.body as unknown as AsyncIterable<Uint8Array>;
       body = ReplayableBody.stream(source, { maxBytes: config.limits.maxUploadBytes, memoryBytes: MEMORY_BODY_BYTES, spoolDir });
       contentLength = declared;
@@ -97,6 +92,13 @@ export function passHandler(dispatcher: Dispatcher, config: Config, now: () => n
     }
     return sendPassed(c.env.outgoing, out.status, resHeaders, out.body, held);
   };
+}
+
+/** A body the gateway refuses still gets its row; then the error goes on to the client. */
+async function reject(c: Context<AppEnv>, dispatcher: Dispatcher, now: () => number, route: string, err: unknown): Promise<never> {
+  const e = c.req.raw.signal.aborted ? new ClientClosedError() : err;
+  await dispatcher.logRejected({ requestId: c.get("requestId"), keyName: c.get("keyName"), model: null, stream: false, receivedAt: c.get("receivedAt"), error: toApiError(e, now()), endpoint: route });
+  throw e;
 }
 
 /** Answers read whole before they go out: JSON, which no client can use before its end. */
@@ -155,7 +157,7 @@ function breakOff(out: ServerResponse): void {
 }
 
 async function pipe(out: ServerResponse, body: PassBody, held: Held): Promise<void> {
-  const leave = () => void body.cancel();
+  const leave = cancelling(body);
   out.once("close", leave);
   try {
     for (const chunk of held.chunks) if (!out.write(chunk)) await drained(out);
@@ -167,6 +169,11 @@ async function pipe(out: ServerResponse, body: PassBody, held: Held): Promise<vo
     out.off("close", leave);
   }
   if (!out.destroyed) out.end();
+}
+
+/** The client left: the upstream body is let go. (Made here, unnamed: a named closure costs ~1-2 µs under tsx.) */
+function cancelling(body: PassBody): () => void {
+  return () => void body.cancel();
 }
 
 /** model and stream of a JSON body, for the request log; anything else is the upstream's to judge. */

@@ -56,12 +56,20 @@ export function toolCallDelta(c: ToolCall, index: number) {
  */
 export function chunkEvents(meta: CompletionMeta, withUsage: boolean) {
   const head = `data: {"id":${JSON.stringify(meta.id)},"object":"chat.completion.chunk","created":${JSON.stringify(meta.created)},"model":${JSON.stringify(meta.model)},"system_fingerprint":null,"choices":[{"index":0,"delta":`;
-  const tail = (finishReason: FinishReason | null) => `,"logprobs":null,"finish_reason":${JSON.stringify(finishReason)}}]${withUsage ? ',"usage":null' : ""}}\n\n`;
-  const open = tail(null);
+  const open = chunkTail(null, withUsage);
+  // Methods, not named arrows: under tsx each named closure costs ~1-2 µs each time it is made.
   return {
-    event: (delta: Record<string, unknown>, finishReason: FinishReason | null) => head + JSON.stringify(delta) + (finishReason === null ? open : tail(finishReason)),
-    text: (text: string) => `${head}{"content":${JSON.stringify(text)}}${open}`,
+    event(delta: Record<string, unknown>, finishReason: FinishReason | null): string {
+      return head + JSON.stringify(delta) + (finishReason === null ? open : chunkTail(finishReason, withUsage));
+    },
+    text(text: string): string {
+      return `${head}{"content":${JSON.stringify(text)}}${open}`;
+    },
   };
+}
+
+function chunkTail(finishReason: FinishReason | null, withUsage: boolean): string {
+  return `,"logprobs":null,"finish_reason":${JSON.stringify(finishReason)}}]${withUsage ? ',"usage":null' : ""}}\n\n`;
 }
 
 export function usageEvent(meta: CompletionMeta, usage: Usage): string {

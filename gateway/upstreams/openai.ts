@@ -201,13 +201,16 @@ function toWirePart(p: ContentPart): Record<string, unknown> {
 
 export function toUsage(u: unknown): Usage {
   const o = asObj(u);
-  const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
   return {
-    input_tokens: n(o?.prompt_tokens),
-    cached_input_tokens: n(asObj(o?.prompt_tokens_details)?.cached_tokens),
-    output_tokens: n(o?.completion_tokens),
-    reasoning_tokens: n(asObj(o?.completion_tokens_details)?.reasoning_tokens),
+    input_tokens: count(o?.prompt_tokens),
+    cached_input_tokens: count(asObj(o?.prompt_tokens_details)?.cached_tokens),
+    output_tokens: count(o?.completion_tokens),
+    reasoning_tokens: count(asObj(o?.completion_tokens_details)?.reasoning_tokens),
   };
+}
+
+function count(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
 
 function finishReason(v: unknown): FinishReason {

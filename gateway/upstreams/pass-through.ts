@@ -67,7 +67,7 @@ export function createPassThrough(lane: OpenAILaneConfig, client: HttpClient, no
         status: res.status,
         headers,
         body: readBody(res, deadline, scrubber, () => fail("transient", deadline.timedOut ? "timeout" : "stream_incomplete", `Lane '${lane.name}' stopped in the middle of the answer.`)),
-        cancel: () => {
+        cancel() {
           deadline.clear();
           res.destroy();
         },
