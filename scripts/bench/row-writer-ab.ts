@@ -4,6 +4,7 @@
 // byte, one transaction per event-loop turn). Prints CPU ms per request and p50 (first byte when streamed).
 //
 //   BEFORE_TREE=<a checkout of 5fc104a with node_modules> node --import tsx scripts/bench/row-writer-ab.ts   (R=rounds, default 6)
+// BEFORE_LABEL and AFTER_LABEL name the two trees when BEFORE_TREE is another change (issue 14: the request inbox).
 import path from "node:path";
 import { burst, target } from "./lib/http-load";
 import { cpuMs, forkTs, stop } from "./lib/procs";
@@ -13,7 +14,7 @@ async function main() {
   const env = { BENCH_UPSTREAM: fake.info.baseUrl };
   const a = await forkTs<{ url: string; key: string }>(path.join(process.env.BEFORE_TREE ?? "", "scripts/bench/lib/gateway-child.ts"), env);
   const b = await forkTs<{ url: string; key: string }>(path.join(__dirname, "lib/gateway-child.ts"), env);
-  const ts = [{ t: target("before (50 ms timer)", `${a.info.url}/v1/chat/completions`, { authorization: `Bearer ${a.info.key}` }), pid: a.child.pid! }, { t: target("after (row writer)", `${b.info.url}/v1/chat/completions`, { authorization: `Bearer ${b.info.key}` }), pid: b.child.pid! }];
+  const ts = [{ t: target(process.env.BEFORE_LABEL ?? "before (50 ms timer)", `${a.info.url}/v1/chat/completions`, { authorization: `Bearer ${a.info.key}` }), pid: a.child.pid! }, { t: target(process.env.AFTER_LABEL ?? "after (row writer)", `${b.info.url}/v1/chat/completions`, { authorization: `Bearer ${b.info.key}` }), pid: b.child.pid! }];
   const R = Number(process.env.R ?? 6);
   for (const [label, conc, n, stream] of [["non-streamed c=1", 1, 300, false], ["non-streamed c=16", 16, 800, false], ["streamed c=1", 1, 300, true]] as const) {
     for (const { t } of ts) await burst(t, 200, conc, chat(stream), stream, stream ? "[DONE]" : "echo: ");
