@@ -11,7 +11,7 @@ import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import OpenAI from "openai";
 import { DuplicateRequestIdError, InvalidRequestRowError, openStore, type NewRequestRow, type Store } from "../gateway/store";
-import { migrations } from "../gateway/store/migrations";
+import { migrate, migrations } from "../gateway/store/migrations";
 import { startFakeOpenAI } from "./fakes/openai";
 import { openaiLane, startTestGateway, tempDir } from "./helpers/gateway";
 
@@ -261,6 +261,18 @@ test("a database of schema version 4 with a row left in its inbox migrates, and 
   const r = row();
   enqueue(s, r);
   assert.equal(s.requests.count(), 3);
+});
+
+test("a later migration that adds a column never meets a row left in the inbox: the rows move first, as written", () => {
+  const s = open();
+  const r = row({ latencyMs: 77 });
+  enqueue(s, r); // committed, not moved: as a crash leaves it
+  const raw = new Database(s.path);
+  after(() => raw.close());
+  const future = { version: 99, name: "a column the next version adds", up: (db: Database.Database) => db.exec(`ALTER TABLE requests ADD COLUMN future TEXT NOT NULL DEFAULT 'kept'`) };
+  assert.deepEqual(migrate(raw, undefined, [...migrations, future]), [99]);
+  assert.equal(waiting(s.path), 0);
+  assert.deepEqual(raw.prepare(`SELECT latency_ms, future FROM requests WHERE id = ?`).get(r.id), { latency_ms: 77, future: "kept" });
 });
 
 test("through the gateway: a request's row is in the log for every reader once its response has ended", async (t) => {

@@ -1,6 +1,6 @@
-// The request log's inbox (migration 4). A row that must be durable before its response's last
-// byte is committed here: one narrow row (its id and its columns as JSON) costs about a quarter of
-// a row in `requests`, whose five filter indexes and two rollup triggers each dirty a page of their
+// The request log's inbox (migrations 4 and 5). A row that must be durable before its response's
+// last byte is committed here: one narrow row (its id and its columns as JSON) costs about a third
+// of a row in `requests`, whose five filter indexes and two rollup triggers each dirty a page of their
 // own. Rows are moved into `requests` in batches, where those pages are shared by the whole batch.
 // Every reader of the log moves the inbox first, so a reader never misses a committed row; opening
 // the store moves what a crash left behind.

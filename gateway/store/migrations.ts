@@ -3,6 +3,7 @@
 
 import type Database from "better-sqlite3";
 import { StoreError } from "./errors";
+import { createInbox } from "./inbox";
 import { latencyBucketSql } from "./latency";
 
 type Db = Database.Database;
@@ -201,18 +202,32 @@ export class SchemaTooNewError extends StoreError {
   }
 }
 
-/** Applies every migration not yet recorded. Safe to run from two processes at once. */
-export function migrate(db: Db, now: () => string = () => new Date().toISOString()): number[] {
+/** From this version on, the inbox is moved before each later migration (see moveInboxAsIs). */
+const INBOX_MOVED_BEFORE_MIGRATING = 5;
+
+/**
+ * Rows a crash left in the inbox hold the log's columns as they are before a migration: they are
+ * moved with those columns, so that a migration that adds one (NOT NULL DEFAULT, say) never meets
+ * a row without it.
+ */
+function moveInboxAsIs(db: Db): void {
+  const columns = db.prepare(`SELECT name FROM pragma_table_info('requests')`).pluck().all() as string[];
+  createInbox(db, columns).move();
+}
+
+/** Applies every migration not yet recorded (`list` is for tests). Safe to run from two processes at once. */
+export function migrate(db: Db, now: () => string = () => new Date().toISOString(), list: readonly Migration[] = migrations): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const known = migrations[migrations.length - 1]?.version ?? 0;
+  const known = list[list.length - 1]?.version ?? 0;
   const applied: number[] = [];
   const current = () =>
     (db.prepare(`SELECT max(version) AS version FROM schema_migrations`).get() as { version: number | null }).version ?? 0;
   if (current() > known) throw new SchemaTooNewError(current(), known);
-  for (const m of migrations) {
+  for (const m of list) {
     // Re-check inside the write lock: another process may have applied it meanwhile.
     const run = db.transaction(() => {
       if (db.prepare(`SELECT 1 FROM schema_migrations WHERE version = ?`).get(m.version)) return;
+      if (m.version > INBOX_MOVED_BEFORE_MIGRATING) moveInboxAsIs(db);
       m.up(db);
       db.prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`).run(m.version, m.name, now());
       applied.push(m.version);
