@@ -9,6 +9,7 @@ import { once } from "node:events";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
+import { drained } from "../gateway/async/drain";
 import { openaiLane, startTestGateway, type TestGateway } from "./helpers/gateway";
 import { waitFor } from "./helpers/wait";
 
@@ -45,7 +46,7 @@ async function audioUpstream(t: { after(fn: () => unknown): void }): Promise<Ups
         for (let i = 0; i < CHUNKS && !res.destroyed; i++) {
           if (!res.write(chunk(i))) {
             heldBack();
-            await drainedOrClosed(res);
+            await drained(res);
           }
         }
         if (res.destroyed) return;
@@ -60,18 +61,6 @@ async function audioUpstream(t: { after(fn: () => unknown): void }): Promise<Ups
     return new Promise<void>((r) => server.close(() => r()));
   });
   return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, ...up };
-}
-
-function drainedOrClosed(res: http.ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
 }
 
 function speech(gw: TestGateway, id: string): Promise<http.IncomingMessage> {
