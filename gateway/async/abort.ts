@@ -1,5 +1,4 @@
-// Abort signals that follow a parent: a request's own controller under the client's signal, and
-// the API-key lane's idle deadline.
+// Abort signals that follow a parent: a request's own controller under the client's signal.
 
 export interface LinkedAbort {
   readonly signal: AbortSignal;
@@ -32,36 +31,4 @@ export function linkedAbort(parent: AbortSignal): LinkedAbort {
   if (parent.aborted) ctl.abort(parent.reason);
   else parent.addEventListener("abort", link, { once: true });
   return link;
-}
-
-/**
- * Aborts when nothing arrived for `ms` (idle, not total: a long answer or upload that keeps moving
- * is never cut, while a stalled upstream is), or when the parent signal aborts.
- */
-export class IdleDeadline {
-  private readonly link: LinkedAbort;
-  private readonly timer: NodeJS.Timeout;
-  timedOut = false;
-
-  constructor(ms: number, parent: AbortSignal) {
-    this.link = linkedAbort(parent);
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.link.abort(new Error("timeout"));
-    }, ms);
-    this.timer.unref();
-  }
-
-  get signal(): AbortSignal {
-    return this.link.signal;
-  }
-
-  touch(): void {
-    this.timer.refresh();
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-    this.link.dispose();
-  }
 }

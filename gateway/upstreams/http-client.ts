@@ -48,20 +48,16 @@ export class HttpClient {
     // Object.assign, not a spread: on Node 20 a property added after a spread is slow (dispatch/row.ts).
     const payload = Buffer.from(body);
     return new Promise((resolve, reject) => {
-      let response: IncomingMessage | null = null;
+      const got: { response: IncomingMessage | null } = { response: null };
       const req = this.lib.request(
         this.url,
         { method: "POST", agent: this.agent, signal, timeout: idleMs, headers: Object.assign({}, headers, { "content-length": String(payload.length) }) },
         (res) => {
-          response = res;
+          got.response = res;
           resolve(wrap(res));
         },
       );
-      req.once("timeout", () => {
-        const err = new UpstreamTimeoutError(idleMs);
-        response?.destroy(err);
-        req.destroy(err);
-      });
+      req.once("timeout", () => timedOut(req, got.response, idleMs));
       req.on("error", reject);
       req.end(payload);
     });
@@ -70,10 +66,17 @@ export class HttpClient {
   /**
    * Any method to any URL on the same origin, the body streamed with backpressure. Resolves at the
    * response's headers, which may come before the body is sent (an upstream refusing early).
+   * `idleMs` is the socket's idle timeout, as for post(): the upload and the answer both count as
+   * activity, so one that keeps moving is never cut.
    */
-  request(method: string, url: URL, headers: Record<string, string>, body: Buffer | AsyncIterable<Uint8Array> | null, signal: AbortSignal): Promise<UpstreamResponse> {
+  request(method: string, url: URL, headers: Record<string, string>, body: Buffer | AsyncIterable<Uint8Array> | null, signal: AbortSignal, idleMs: number): Promise<UpstreamResponse> {
     return new Promise((resolve, reject) => {
-      const req = this.lib.request(url, { method, agent: this.agent, signal, headers }, (res) => resolve(wrap(res)));
+      const got: { response: IncomingMessage | null } = { response: null };
+      const req = this.lib.request(url, { method, agent: this.agent, signal, headers, timeout: idleMs }, (res) => {
+        got.response = res;
+        resolve(wrap(res));
+      });
+      req.once("timeout", () => timedOut(req, got.response, idleMs));
       req.on("error", reject);
       if (body === null) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);
@@ -84,6 +87,13 @@ export class HttpClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** The socket was idle for idleMs: the request, and the answer if it began, fail with an UpstreamTimeoutError. */
+function timedOut(req: http.ClientRequest, response: IncomingMessage | null, idleMs: number): void {
+  const err = new UpstreamTimeoutError(idleMs);
+  response?.destroy(err);
+  req.destroy(err);
 }
 
 export function hostOf(baseUrl: string): string {

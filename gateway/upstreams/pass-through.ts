@@ -7,8 +7,7 @@ import type { TurnEvent } from "../chat/types";
 import type { OpenAILaneConfig } from "../config/types";
 import { classifyHttp, parseRetryAfter } from "../lanes/classify-http";
 import { cancelledOutcome, type OutcomeClass } from "../lanes/types";
-import { IdleDeadline } from "../async/abort";
-import { describeNetError, hostOf, type HttpClient, type UpstreamResponse } from "./http-client";
+import { describeNetError, hostOf, UpstreamTimeoutError, type HttpClient, type UpstreamResponse } from "./http-client";
 import type { ForwardRequest, ForwardResult, TurnOptions } from "../chat/lane-adapter";
 
 type ErrorEvent = Extract<TurnEvent, { type: "error" }>;
@@ -28,17 +27,15 @@ export function createPassThrough(lane: OpenAILaneConfig, client: HttpClient, no
     if (!lane.apiKey) {
       return { ok: false, error: fail("unauthorized", "no_api_key", `Lane '${lane.name}' has no API key: set ${lane.apiKeyEnv}, or store one with \`codex-lanes secrets set ${lane.name}\`.`) };
     }
-    const deadline = new IdleDeadline(lane.timeoutMs, opts.signal);
+    // timeoutMs is the upstream socket's idle timeout (http-client.ts): no controller or timer of ours per request.
     let res: UpstreamResponse;
     try {
-      res = await client.request(req.method, new URL(base + req.path), upstreamHeaders(req, lane.apiKey), touching(req.body, deadline), deadline.signal);
+      res = await client.request(req.method, new URL(base + req.path), upstreamHeaders(req, lane.apiKey), req.body, opts.signal, lane.timeoutMs);
     } catch (err) {
-      deadline.clear();
       if (opts.signal.aborted) return { ok: false, error: { type: "error", ...cancelledOutcome() } };
-      if (deadline.timedOut) return { ok: false, error: fail("transient", "timeout", `Lane '${lane.name}' got no answer within ${lane.timeoutMs} ms.`) };
+      if (err instanceof UpstreamTimeoutError) return { ok: false, error: fail("transient", "timeout", `Lane '${lane.name}' got no answer within ${lane.timeoutMs} ms.`) };
       return { ok: false, error: fail("transient", "connection_failed", `Could not reach ${hostOf(lane.baseUrl)}: ${describeNetError(err)}.`) };
     }
-    deadline.touch();
     const headers = clientHeaders(res.headers, scrub);
     if (res.status < 200 || res.status >= 300) {
       let text = "";
@@ -46,8 +43,6 @@ export function createPassThrough(lane: OpenAILaneConfig, client: HttpClient, no
         text = await res.text(MAX_ERROR_BODY);
       } catch {
         // A body cut short still leaves the status to classify.
-      } finally {
-        deadline.clear();
       }
       const clean = scrub(text);
       const o = classifyHttp(res.status, clean, res.headers, now());
@@ -66,9 +61,8 @@ export function createPassThrough(lane: OpenAILaneConfig, client: HttpClient, no
       response: {
         status: res.status,
         headers,
-        body: readBody(res, deadline, scrubber, () => fail("transient", deadline.timedOut ? "timeout" : "stream_incomplete", `Lane '${lane.name}' stopped in the middle of the answer.`)),
+        body: readBody(res, scrubber, (err) => fail("transient", err instanceof UpstreamTimeoutError ? "timeout" : "stream_incomplete", `Lane '${lane.name}' stopped in the middle of the answer.`)),
         cancel() {
-          deadline.clear();
           res.destroy();
         },
       },
@@ -77,19 +71,17 @@ export function createPassThrough(lane: OpenAILaneConfig, client: HttpClient, no
 }
 
 /** The upstream's body, scrubbed when it is text; an upstream that stalls or breaks mid-body throws an UpstreamBodyError. */
-async function* readBody(res: UpstreamResponse, deadline: IdleDeadline, scrubber: StreamScrubber | null, failure: () => ErrorEvent): AsyncGenerator<Buffer> {
+async function* readBody(res: UpstreamResponse, scrubber: StreamScrubber | null, failure: (err: unknown) => ErrorEvent): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of res.body) {
-      deadline.touch();
       const out = scrubber ? scrubber.push(chunk) : chunk;
       if (out.length > 0) yield out;
     }
     const rest = scrubber?.flush();
     if (rest && rest.length > 0) yield rest;
   } catch (err) {
-    throw new UpstreamBodyError(failure(), err);
+    throw new UpstreamBodyError(failure(err), err);
   } finally {
-    deadline.clear();
     res.discard();
   }
 }
@@ -123,18 +115,6 @@ function clientHeaders(headers: Record<string, string>, scrub: (s: string) => st
   }
   if (headers["x-request-id"]) out["x-upstream-request-id"] = scrub(headers["x-request-id"]);
   return out;
-}
-
-/** Each chunk sent upstream counts as progress: a slow, steady upload is not a stall. */
-function touching(body: Buffer | AsyncIterable<Uint8Array> | null, deadline: IdleDeadline): Buffer | AsyncIterable<Uint8Array> | null {
-  return body === null || Buffer.isBuffer(body) ? body : touchEach(body, deadline);
-}
-
-async function* touchEach(body: AsyncIterable<Uint8Array>, deadline: IdleDeadline): AsyncGenerator<Uint8Array> {
-  for await (const chunk of body) {
-    deadline.touch();
-    yield chunk;
-  }
 }
 
 /**
