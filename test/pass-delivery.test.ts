@@ -109,3 +109,62 @@ test("a client that leaves in the middle of a large passed-through answer stops 
   const view = await waitFor("the lane's slot back", () => gw.server.dispatcher.laneViewsNow().find((v) => v.name === "api" && v.inFlight === 0));
   assert.equal(view.state, "ready", "a client leaving is no fault of the lane");
 });
+
+/** /v1/audio/speech that sends `sent` chunks (none: not even headers) and then stalls; its answers end with the test. */
+async function stallingUpstream(t: { after(fn: () => unknown): void }, sent: number): Promise<string> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      if (sent === 0) return;
+      res.writeHead(200, { "content-type": "audio/mpeg" });
+      for (let i = 0; i < sent; i++) res.write(chunk(i));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  t.after(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+}
+
+const NO_RETRY = { policy: { defaultCooldownMs: 60_000, maxRetries: 0, circuitThreshold: 3, circuitOpenMs: 30_000 } };
+
+test("an upstream that never answers a passed-through request: after the lane's timeoutMs of nothing, a 504 timeout and its row", { timeout: 30_000 }, async (t) => {
+  const base = await stallingUpstream(t, 0);
+  const gw = await startTestGateway(t, { lanes: [openaiLane("api", base, "sk-test-0123456789abcdef", { timeoutMs: 300 })], config: NO_RETRY });
+  const res = await speech(gw, "no-answer");
+  const body = JSON.parse(await readAllText(res)) as { error: { code: string; message: string } };
+  assert.equal(res.statusCode, 504);
+  assert.equal(body.error.code, "timeout");
+  assert.match(body.error.message, /no answer within 300 ms/);
+  const row = await waitFor("the row", () => gw.requests().get("no-answer"));
+  assert.deepEqual([row.status, row.httpStatus, row.errorCode], ["error", 504, "timeout"]);
+});
+
+test("an upstream that stalls in the middle of a passed-through answer: the client gets what came, then a broken body; the row says timeout", { timeout: 30_000 }, async (t) => {
+  const base = await stallingUpstream(t, 1);
+  const gw = await startTestGateway(t, { lanes: [openaiLane("api", base, "sk-test-0123456789abcdef", { timeoutMs: 300 })], config: NO_RETRY });
+  const res = await speech(gw, "stalled");
+  assert.equal(res.statusCode, 200, "the upstream's status, as before it stalled");
+  let bytes = 0;
+  await assert.rejects(
+    (async () => {
+      for await (const piece of res as AsyncIterable<Buffer>) bytes += piece.length;
+    })(),
+    "the body ends in a broken connection, never as if it were complete",
+  );
+  assert.equal(bytes, CHUNK_BYTES, "what the upstream sent before it stalled");
+  const row = await waitFor("the row", () => gw.requests().get("stalled"));
+  assert.deepEqual([row.status, row.errorCode, row.lane], ["error", "timeout", "api"]);
+});
+
+function readAllText(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    res.setEncoding("utf8");
+    res.on("data", (s: string) => (text += s));
+    res.on("end", () => resolve(text));
+    res.on("error", reject);
+  });
+}
