@@ -29,14 +29,27 @@ export class UpstreamTimeoutError extends Error {
   }
 }
 
+/**
+ * How long an idle upstream connection is kept for the next request. Without it Node keeps one
+ * forever and ignores the server's `Keep-Alive: timeout` hint, so a request can go out on a
+ * connection the server is closing (a reset: a failed attempt). 4 s is Node's own fetch (undici)
+ * default, under the 5 s of Node and uvicorn servers, which LiteLLM or vLLM in front of a model run
+ * on; a server that hints less is honoured (its hint minus 1 s).
+ */
+export const UPSTREAM_IDLE_KEEP_MS = 4_000;
+
 export class HttpClient {
   private readonly agent: http.Agent;
   private readonly lib: typeof http | typeof https;
 
-  constructor(readonly url: URL) {
+  constructor(
+    readonly url: URL,
+    idleKeepMs = UPSTREAM_IDLE_KEEP_MS,
+  ) {
     const secure = url.protocol === "https:";
     this.lib = secure ? https : http;
-    this.agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    const options = { keepAlive: true, timeout: idleKeepMs };
+    this.agent = secure ? new https.Agent(options) : new http.Agent(options);
   }
 
   /**
