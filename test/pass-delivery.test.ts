@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { drained } from "../gateway/async/drain";
 import { openaiLane, startTestGateway, type TestGateway } from "./helpers/gateway";
+import { readBody } from "./fakes/http-util";
 import { waitFor } from "./helpers/wait";
 
 /** 16 MiB of audio: more than a loopback socket's send and receive buffers hold together. */
@@ -134,7 +135,7 @@ test("an upstream that never answers a passed-through request: after the lane's 
   const base = await stallingUpstream(t, 0);
   const gw = await startTestGateway(t, { lanes: [openaiLane("api", base, "sk-test-0123456789abcdef", { timeoutMs: 300 })], config: NO_RETRY });
   const res = await speech(gw, "no-answer");
-  const body = JSON.parse(await readAllText(res)) as { error: { code: string; message: string } };
+  const body = JSON.parse((await readBody(res)).toString("utf8")) as { error: { code: string; message: string } };
   assert.equal(res.statusCode, 504);
   assert.equal(body.error.code, "timeout");
   assert.match(body.error.message, /no answer within 300 ms/);
@@ -159,12 +160,3 @@ test("an upstream that stalls in the middle of a passed-through answer: the clie
   assert.deepEqual([row.status, row.errorCode, row.lane], ["error", "timeout", "api"]);
 });
 
-function readAllText(res: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    res.setEncoding("utf8");
-    res.on("data", (s: string) => (text += s));
-    res.on("end", () => resolve(text));
-    res.on("error", reject);
-  });
-}

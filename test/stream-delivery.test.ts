@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { startFakeOpenAI } from "./fakes/openai";
 import { openaiLane, startTestGateway, type TestGateway } from "./helpers/gateway";
 import { answer, ScriptedAdapter } from "./helpers/scripted-adapter";
+import { readBody } from "./fakes/http-util";
 import { waitFor } from "./helpers/wait";
 
 /** 16 MiB of answer: more than a loopback socket's send and receive buffers hold together. */
@@ -23,16 +24,6 @@ function open(gw: TestGateway, route: string, body: unknown): Promise<http.Incom
   });
 }
 
-function readAll(res: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    res.setEncoding("utf8");
-    res.on("data", (s: string) => (text += s));
-    res.on("end", () => resolve(text));
-    res.on("error", reject);
-    res.resume();
-  });
-}
 
 const ROUTES = [
   { route: "chat/completions", body: { model: "gpt-test", stream: true, messages: [{ role: "user", content: "a long one" }] } },
@@ -53,7 +44,7 @@ for (const { route, body } of ROUTES) {
     const id = res.headers["x-request-id"];
     await waitFor("the answered row", () => gw.requests().get(id)?.status === "ok");
     assert.ok(res.socket.bytesRead < PIECES * PIECE.length, `the reader stalled (${res.socket.bytesRead} bytes read)`);
-    const events = (await readAll(res)).split("\n\n").filter(Boolean);
+    const events = (await readBody(res)).toString("utf8").split("\n\n").filter(Boolean);
     if (route === "chat/completions") {
       assert.equal(events.at(-1), "data: [DONE]");
       const deltas = events.slice(1, -2).map((e) => (JSON.parse(e.slice("data: ".length)) as { choices: { delta: { content: string } }[] }).choices[0]!.delta.content);
