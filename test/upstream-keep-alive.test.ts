@@ -57,3 +57,15 @@ test("a connection used again within the keep time is reused", async (t) => {
   for (let i = 0; i < 3; i++) assert.equal(await post(client), '{"ok":true}');
   assert.equal(up.connections(), 1);
 });
+
+test("an answer slower than the keep time is not cut: the keep time applies only to idle connections", async (t) => {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    setTimeout(() => res.end('{"late":true}'), 300);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  const client = new HttpClient(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`), 50);
+  t.after(() => client.close());
+  for (let i = 0; i < 2; i++) assert.equal(await post(client), '{"late":true}', `request ${i + 1}, on a ${i === 0 ? "new" : "reused"} connection`);
+});
